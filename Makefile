@@ -1,0 +1,31 @@
+# The two commands of README.md: `make run` and `make test`. Both set up what is missing first.
+SHELL := /bin/bash
+JAVA_HOME := $(shell scripts/java-home.sh)
+export JAVA_HOME
+export PATH := $(CURDIR)/.tools/bin:$(JAVA_HOME)/bin:$(PATH)
+# Quiet Maven's own Guava on JDK 24+, which warns about sun.misc.Unsafe on every run.
+export MAVEN_OPTS ?= $(shell [ "$$($(JAVA_HOME)/bin/java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p')" -ge 24 ] && echo --sun-misc-unsafe-memory-access=allow)
+MVN := mvn -B -q
+JAR := sidecar/target/llm-sidecar.jar
+
+.PHONY: run test build setup-run setup-test clean
+
+run: setup-run build
+	java -jar $(JAR)
+
+build: $(JAR)
+
+$(JAR): pom.xml sidecar/pom.xml $(shell find sidecar/src/main policies -type f 2>/dev/null)
+	$(MVN) -DskipTests package
+
+test: setup-test
+	$(MVN) verify
+
+setup-run:
+	@scripts/setup.sh run
+
+setup-test:
+	@scripts/setup.sh test
+
+clean:
+	$(MVN) clean

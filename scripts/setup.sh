@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs what `make run`, `make test` or `make bench` need and is missing. Idempotent: a second run installs
+# nothing. Project-local tools go to .tools/bin; system packages come from apt (as root, or through sudo).
+#   scripts/setup.sh run|test|bench
+set -euo pipefail
+cd "$(dirname "$0")/.."
+purpose=${1:-test}
+tools="$PWD/.tools/bin"
+mkdir -p "$tools"
+
+# Pinned tool versions. OPA 1.10.x emits Wasm ABI 1.3, the newest the OPA Java SDK (opa-java-wasm 1.0.x) reads.
+OPA_VERSION=v1.10.1
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  (( ${#missing[@]} )) || return 0
+  local sudo=""
+  if [[ $(id -u) -ne 0 ]]; then
+    if command -v sudo >/dev/null; then sudo="sudo"; else
+      say "Missing packages: ${missing[*]}. Install them (apt-get install ${missing[*]}) and run again."; exit 1
+    fi
+  fi
+  if ! command -v apt-get >/dev/null; then
+    say "Missing: ${missing[*]}. This is not a Debian-like system; install them with your package manager."; exit 1
+  fi
+  say "Installing ${missing[*]} from Debian's packages"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null \
+    || { $sudo apt-get update -qq >/dev/null && \
+         $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; }
+}
+
+go_install() { # go_install <binary> <module@version>
+  local bin=$1 module=$2
+  [[ -x "$tools/$bin" ]] && return 0
+  if ! command -v go >/dev/null; then
+    say "Need '$bin' but Go is not installed. Install Go (https://go.dev/dl/) or put $bin on PATH as $tools/$bin."
+    exit 1
+  fi
+  say "Installing $bin ($module) into .tools/bin"
+  GOBIN="$tools" GOFLAGS=-mod=mod go install "$module"
+}
+
+# A JDK 21+ and Maven, for everything.
+scripts/java-home.sh >/dev/null
+command -v mvn >/dev/null || apt_install maven
+
+# The real opa CLI: the build compiles the bundled policies to Wasm with it, and the policy tests use it.
+if [[ ! -x "$tools/opa" ]] || ! "$tools/opa" version 2>/dev/null | grep -q "Version: ${OPA_VERSION#v}$"; then
+  rm -f "$tools/opa"
+  go_install opa "github.com/open-policy-agent/opa@$OPA_VERSION"
+fi
+
+case "$purpose" in
+  run) ;;
+  test)
+    apt_install redis-server
+    ;;
+  bench)
+    apt_install redis-server nginx-light wrk
+    ;;
+  *) say "usage: scripts/setup.sh run|test|bench"; exit 2 ;;
+esac
+say "ready for '$purpose'"

@@ -1,0 +1,52 @@
+package io.llmsidecar;
+
+import io.helidon.logging.common.LogConfig;
+import io.llmsidecar.config.ConfigException;
+import io.llmsidecar.config.ConfigLoader;
+import io.llmsidecar.config.SidecarEnvironment;
+
+import java.lang.System.Logger.Level;
+import java.util.Set;
+
+/** Command line entry point: reads the configuration, starts the sidecar and says where it listens. */
+public final class Main {
+    private static final System.Logger LOG = System.getLogger(Main.class.getName());
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        LogConfig.configureRuntime();
+        if (args.length > 0 && !args[0].equals("serve")) {
+            System.err.println("Unknown command '" + args[0] + "'. Usage: java -jar llm-sidecar.jar [serve]");
+            System.exit(2);
+        }
+        SidecarEnvironment env = SidecarEnvironment.system();
+        Set<String> unknown = env.unknownVariables();
+        if (!unknown.isEmpty()) {
+            LOG.log(Level.WARNING, "Ignoring unknown environment variables " + unknown
+                                   + "; see README.md for the supported SIDECAR_* variables");
+        }
+        SidecarConfig config;
+        try {
+            config = SidecarConfig.create(ConfigLoader.load(env));
+        } catch (ConfigException e) {
+            System.err.println("llm-sidecar: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        long started = System.nanoTime();
+        Sidecar sidecar = Sidecar.start(config, version());
+        LOG.log(Level.INFO, StartupReport.describe(config, sidecar, version(),
+                                                   (System.nanoTime() - started) / 1_000_000));
+        if (config.upstream().apiKey().isEmpty() && config.upstream().apiKeyFile().isEmpty()) {
+            LOG.log(Level.WARNING, "No gateway key configured: requests reach the gateway without credentials. "
+                                   + "Set SIDECAR_UPSTREAM_API_KEY or SIDECAR_UPSTREAM_API_KEY_FILE.");
+        }
+    }
+
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}

@@ -1,0 +1,99 @@
+package io.llmsidecar.config;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The documented {@code SIDECAR_*} environment variables and the configuration keys they set.
+ *
+ * <p>The mapping is an explicit table rather than Helidon's generic name folding so that README, error messages and
+ * behaviour cannot drift apart, and so that a misspelt variable is reported at startup instead of silently ignored.
+ */
+public final class SidecarEnvironment {
+    /** Names an extra YAML file merged over the bundled defaults; not itself a configuration key. */
+    public static final String CONFIG_FILE = "SIDECAR_CONFIG";
+
+    private static final Map<String, String> KEYS = buildTable();
+
+    private final Map<String, String> env;
+
+    private SidecarEnvironment(Map<String, String> env) {
+        this.env = env;
+    }
+
+    public static SidecarEnvironment of(Map<String, String> env) {
+        return new SidecarEnvironment(Map.copyOf(env));
+    }
+
+    public static SidecarEnvironment system() {
+        return of(System.getenv());
+    }
+
+    /** The configuration keys set through environment variables, ready to be used as the highest-priority source. */
+    public Map<String, String> overrides() {
+        Map<String, String> result = new LinkedHashMap<>();
+        KEYS.forEach((variable, key) -> {
+            String value = env.get(variable);
+            if (value != null && !value.isBlank()) {
+                result.put(key, value.strip());
+            }
+        });
+        return result;
+    }
+
+    public Optional<String> get(String variable) {
+        return Optional.ofNullable(env.get(variable)).filter(v -> !v.isBlank());
+    }
+
+    /** {@code SIDECAR_*} variables that are set but mean nothing to the sidecar: almost always a typo. */
+    public Set<String> unknownVariables() {
+        Set<String> unknown = new TreeSet<>();
+        for (String name : env.keySet()) {
+            if (name.startsWith("SIDECAR_") && !KEYS.containsKey(name) && !name.equals(CONFIG_FILE)) {
+                unknown.add(name);
+            }
+        }
+        return unknown;
+    }
+
+    /** The environment variable that sets {@code key}, for error messages. */
+    public static Optional<String> variableFor(String key) {
+        return KEYS.entrySet().stream().filter(e -> e.getValue().equals(key)).map(Map.Entry::getKey).findFirst();
+    }
+
+    /** Every documented variable and its key, in documentation order. */
+    public static Map<String, String> table() {
+        return KEYS;
+    }
+
+    private static Map<String, String> buildTable() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("SIDECAR_HOST", "server.host");
+        m.put("SIDECAR_PORT", "server.port");
+        m.put("SIDECAR_MAX_BODY_SIZE", "server.max-body-size");
+        m.put("SIDECAR_PASSTHROUGH", "server.passthrough");
+        m.put("SIDECAR_ACCESS_LOG", "server.access-log");
+        m.put("SIDECAR_ADMIN_HOST", "admin.host");
+        m.put("SIDECAR_ADMIN_PORT", "admin.port");
+        m.put("SIDECAR_ADMIN_TOKEN", "admin.token");
+        m.put("SIDECAR_UPSTREAM_URL", "upstream.url");
+        m.put("SIDECAR_UPSTREAM_MODELS_URL", "upstream.models-url");
+        m.put("SIDECAR_UPSTREAM_API_KEY", "upstream.api-key");
+        m.put("SIDECAR_UPSTREAM_API_KEY_FILE", "upstream.api-key-file");
+        m.put("SIDECAR_UPSTREAM_CONNECT_TIMEOUT", "upstream.connect-timeout");
+        m.put("SIDECAR_UPSTREAM_READ_TIMEOUT", "upstream.read-timeout");
+        m.put("SIDECAR_FORWARD_CLIENT_AUTH", "upstream.forward-client-authorization");
+        m.put("SIDECAR_PRICING_REFRESH", "pricing.refresh-interval");
+        m.put("SIDECAR_TEAM", "identity.team");
+        m.put("SIDECAR_TRUST_TEAM_HEADER", "identity.trust-team-header");
+        m.put("SIDECAR_POD_NAMESPACE", "identity.namespace");
+        m.put("SIDECAR_POD_NAME", "identity.pod");
+        m.put("SIDECAR_POD_SERVICE_ACCOUNT", "identity.service-account");
+        m.put("SIDECAR_POD_APP", "identity.app");
+        return Collections.unmodifiableMap(m);
+    }
+}

@@ -1,0 +1,102 @@
+package io.llmsidecar.metrics;
+
+import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.Counter;
+import io.prometheus.client.Gauge;
+import io.prometheus.client.Histogram;
+import io.prometheus.client.exporter.common.TextFormat;
+import io.prometheus.client.hotspot.DefaultExports;
+
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The sidecar's Prometheus metrics, in a registry of its own (no global state, so tests and several sidecars in one
+ * JVM stay apart). This is the only code that imports {@code io.prometheus}: a move to the 1.x client stays here.
+ *
+ * <p>Label values are bounded: models are the price book's names or {@code other}, teams are capped by
+ * {@link BoundedLabel}; nothing is ever labelled by user, key or request.
+ */
+public final class SidecarMetrics {
+    static final String PREFIX = "llm_sidecar_";
+    private static final double[] LATENCY_BUCKETS = {
+            0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+            10, 30, 60, 120, 300};
+
+    private final CollectorRegistry registry = new CollectorRegistry(true);
+    private final BoundedLabel teams = new BoundedLabel(200);
+    private final Counter requests;
+    private final Counter tokens;
+    private final Counter cost;
+    private final Histogram upstreamSeconds;
+    private final Histogram overheadSeconds;
+    private final Histogram firstTokenSeconds;
+
+    public SidecarMetrics(String version) {
+        requests = Counter.build(PREFIX + "requests_total", "Chat-completion and pass-through requests by outcome.")
+                .labelNames("model", "outcome", "status").register(registry);
+        tokens = Counter.build(PREFIX + "tokens_total", "Tokens by model, team and type; usage_source tells "
+                                                          + "gateway-reported from estimated counts.")
+                .labelNames("model", "team", "type", "usage_source").register(registry);
+        cost = Counter.build(PREFIX + "cost_usd_total", "Cost in USD by model and team, priced from the price book.")
+                .labelNames("model", "team").register(registry);
+        upstreamSeconds = Histogram.build(PREFIX + "upstream_duration_seconds",
+                                          "Time from forwarding a request to the gateway's last byte.")
+                .buckets(LATENCY_BUCKETS).labelNames("model").register(registry);
+        overheadSeconds = Histogram.build(PREFIX + "overhead_seconds",
+                                          "Time spent in the sidecar itself, excluding the gateway.")
+                .buckets(LATENCY_BUCKETS).register(registry);
+        firstTokenSeconds = Histogram.build(PREFIX + "time_to_first_token_seconds",
+                                            "For streams: time from receiving the request to the first token.")
+                .buckets(LATENCY_BUCKETS).labelNames("model").register(registry);
+        Gauge.build(PREFIX + "build_info", "Build information; the value is always 1.")
+                .labelNames("version").register(registry).labels(version).set(1);
+        DefaultExports.register(registry);
+    }
+
+    /** Counts one finished request. */
+    public void request(String model, String outcome, int status) {
+        requests.labels(model, outcome, Integer.toString(status)).inc();
+    }
+
+    /** Counts billed (or estimated) usage and its cost. */
+    public void usage(String model, String team, long promptTokens, long completionTokens, long cachedTokens,
+                      String usageSource, double costUsd) {
+        String t = teams.of(team);
+        tokens.labels(model, t, "prompt", usageSource).inc(promptTokens);
+        tokens.labels(model, t, "completion", usageSource).inc(completionTokens);
+        if (cachedTokens > 0) {
+            tokens.labels(model, t, "cached", usageSource).inc(cachedTokens);
+        }
+        if (costUsd > 0) {
+            cost.labels(model, t).inc(costUsd);
+        }
+    }
+
+    public void upstreamLatency(String model, long nanos) {
+        upstreamSeconds.labels(model).observe(nanos / 1e9);
+    }
+
+    public void overhead(long nanos) {
+        overheadSeconds.observe(nanos / 1e9);
+    }
+
+    public void timeToFirstToken(String model, long nanos) {
+        firstTokenSeconds.labels(model).observe(nanos / 1e9);
+    }
+
+    /** The content type to answer a scrape with, honouring a scraper that asks for OpenMetrics. */
+    public String contentType(String accept) {
+        return TextFormat.chooseContentType(accept);
+    }
+
+    /** Writes every metric in the format {@link #contentType} chose. */
+    public void scrape(String contentType, OutputStream out) throws IOException {
+        Writer writer = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+        TextFormat.writeFormat(contentType, writer, registry.metricFamilySamples());
+        writer.flush();
+    }
+}

@@ -1,0 +1,108 @@
+package io.llmsidecar.openai;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Every error the sidecar answers itself: an HTTP status, the OpenAI error {@code type}, a stable snake_case
+ * {@code code} (which doubles as a metric label) and, for bad input, the offending {@code param}.
+ *
+ * <p>Rejections are expected traffic, not bugs, so the exception carries no stack trace.
+ */
+public final class SidecarException extends RuntimeException {
+    private final int status;
+    private final String type;
+    private final String code;
+    private final String param;
+    private final Map<String, String> headers = new LinkedHashMap<>();
+    private final Map<String, List<String>> listFields = new LinkedHashMap<>();
+
+    public SidecarException(int status, String type, String code, String param, String message) {
+        super(message, null, false, false);
+        this.status = status;
+        this.type = type;
+        this.code = code;
+        this.param = param;
+    }
+
+    /** 400: the request body is not usable; {@code param} names the field, or is {@code null} for the body. */
+    public static SidecarException invalidRequest(String code, String param, String message) {
+        return new SidecarException(400, ErrorTypes.INVALID_REQUEST, code, param, message);
+    }
+
+    public static SidecarException notFound(String path) {
+        return new SidecarException(404, ErrorTypes.INVALID_REQUEST, "not_found",
+                                    null, "Unknown path " + path + ". The sidecar serves the OpenAI API under /v1 "
+                                          + "(for example POST /v1/chat/completions) and GET /models.");
+    }
+
+    public static SidecarException methodNotAllowed(String method, String path, String allowed) {
+        return new SidecarException(405, ErrorTypes.INVALID_REQUEST, "method_not_allowed", null,
+                                    "Method " + method + " is not allowed on " + path + "; use " + allowed + ".")
+                .withHeader("Allow", allowed);
+    }
+
+    public static SidecarException tooLarge(long limit) {
+        return new SidecarException(413, ErrorTypes.INVALID_REQUEST, "request_too_large", null,
+                                    "The request body is larger than the sidecar's limit of " + limit
+                                    + " bytes (server.max-body-size, SIDECAR_MAX_BODY_SIZE).");
+    }
+
+    public static SidecarException upstreamUnreachable(String detail) {
+        return new SidecarException(502, ErrorTypes.SERVER, "upstream_unreachable", null,
+                                    "The sidecar could not reach the AI gateway: " + detail + ".");
+    }
+
+    public static SidecarException upstreamTimeout(String detail) {
+        return new SidecarException(504, ErrorTypes.SERVER, "upstream_timeout", null,
+                                    "The AI gateway did not answer in time: " + detail + ".");
+    }
+
+    /** A stream that broke off after its first bytes: reported to the app as a final {@code error} event. */
+    public static SidecarException upstreamInterrupted() {
+        return new SidecarException(502, ErrorTypes.SERVER, "upstream_interrupted", null,
+                                    "The AI gateway stopped sending in the middle of the stream (connection lost or "
+                                    + "idle longer than upstream.read-timeout).");
+    }
+
+    public static SidecarException internal(String message) {
+        return new SidecarException(500, ErrorTypes.SERVER, "internal_error", null, message);
+    }
+
+    public SidecarException withHeader(String name, String value) {
+        headers.put(name, value);
+        return this;
+    }
+
+    /** Adds a list-valued field to the error object, such as the policy reason codes behind a denial. */
+    public SidecarException withListField(String name, List<String> values) {
+        listFields.put(name, List.copyOf(values));
+        return this;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String type() {
+        return type;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public Optional<String> param() {
+        return Optional.ofNullable(param);
+    }
+
+    public Map<String, String> headers() {
+        return headers;
+    }
+
+    public Map<String, List<String>> listFields() {
+        return listFields;
+    }
+}

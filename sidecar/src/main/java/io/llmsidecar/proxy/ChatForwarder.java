@@ -1,0 +1,126 @@
+package io.llmsidecar.proxy;
+
+import io.helidon.http.Headers;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webserver.http.ServerResponse;
+import io.llmsidecar.openai.ChatRequest;
+import io.llmsidecar.openai.ErrorBody;
+import io.llmsidecar.openai.SidecarException;
+import io.llmsidecar.openai.Usage;
+import io.llmsidecar.pricing.Estimate;
+import io.llmsidecar.tokens.TokenCounter;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Sends an allowed chat completion to the gateway and relays the answer: a stream event by event, anything else
+ * whole (it must be read whole to find its usage anyway). Returns the usage to bill.
+ */
+final class ChatForwarder {
+    private static final String EVENT_STREAM = "text/event-stream";
+
+    private final UpstreamClient upstream;
+    private final TokenCounter tokens;
+
+    ChatForwarder(UpstreamClient upstream, TokenCounter tokens) {
+        this.upstream = upstream;
+        this.tokens = tokens;
+    }
+
+    Completion forward(ChatRequest request, Estimate estimate, Headers inbound, String requestId,
+                       ServerResponse res) {
+        byte[] body = request.upstreamBody();
+        long sent = System.nanoTime();
+        try (HttpClientResponse response = upstream.chatCompletion(inbound, requestId, body)) {
+            int status = response.status().code();
+            if (request.stream() && status == 200 && isEventStream(response)) {
+                return stream(request, estimate, response, res, sent);
+            }
+            return whole(request, estimate, response, res, sent, status);
+        }
+    }
+
+    private Completion whole(ChatRequest request, Estimate estimate, HttpClientResponse response, ServerResponse res,
+                             long sent, int status) {
+        byte[] answer;
+        try {
+            answer = response.inputStream().readAllBytes();
+        } catch (IOException | RuntimeException e) {
+            throw UpstreamClient.failure(e);
+        }
+        long upstreamNanos = System.nanoTime() - sent;
+        Usage usage = Usage.NONE;
+        if (status == 200) {
+            usage = CompletionBodies.usage(answer)
+                    .orElseGet(() -> estimated(request, estimate, CompletionBodies.generatedText(answer)));
+        }
+        res.status(response.status());
+        ForwardedHeaders.copyResponse(response.headers(), res.headers());
+        SseRelay.End end = SseRelay.End.COMPLETE;
+        try {
+            res.send(answer);
+        } catch (RuntimeException e) {
+            end = SseRelay.End.CLIENT_GONE;
+        }
+        return new Completion(status, usage, upstreamNanos, 0, end, false);
+    }
+
+    private Completion stream(ChatRequest request, Estimate estimate, HttpClientResponse response, ServerResponse res,
+                              long sent) {
+        res.status(response.status());
+        ForwardedHeaders.copyResponse(response.headers(), res.headers());
+        StreamInspector inspector = new StreamInspector();
+        OutputStream app = res.outputStream();
+        InputStream events = response.inputStream();
+        SseRelay.End end = SseRelay.relay(events, app, inspector, request.clientRequestedUsage());
+        long upstreamNanos = System.nanoTime() - sent;
+        if (end == SseRelay.End.UPSTREAM_FAILED) {
+            tellAppStreamFailed(app);
+        }
+        closeQuietly(app);
+        Usage usage = inspector.usage() != null
+                ? inspector.usage()
+                : estimated(request, estimate, inspector.generatedText());
+        // Leaving this method closes the upstream response; unread (app gone, upstream failed), that closes the
+        // connection too, which is what cancels the generation at the gateway.
+        return new Completion(200, usage, upstreamNanos, inspector.firstTokenNanos(), end, true);
+    }
+
+    private Usage estimated(ChatRequest request, Estimate estimate, String generated) {
+        return new Usage(estimate.promptTokens(), tokens.textTokens(request.model(), generated), 0,
+                         Usage.Source.ESTIMATED);
+    }
+
+    /** Headers are gone already; the OpenAI way to report a failure mid-stream is an {@code error} event. */
+    private static void tellAppStreamFailed(OutputStream app) {
+        byte[] error = ErrorBody.of(SidecarException.upstreamInterrupted());
+        try {
+            app.write("data: ".getBytes(StandardCharsets.US_ASCII));
+            app.write(error);
+            app.write("\n\n".getBytes(StandardCharsets.US_ASCII));
+            app.flush();
+        } catch (IOException | RuntimeException ignored) {
+            // The app is gone too; nothing left to tell.
+        }
+    }
+
+    private static void closeQuietly(OutputStream app) {
+        try {
+            app.close();
+        } catch (IOException | UncheckedIOException ignored) {
+            // Nothing to do: the app disconnected.
+        } catch (RuntimeException ignored) {
+            // Helidon's connection-closed exception.
+        }
+    }
+
+    private static boolean isEventStream(HttpClientResponse response) {
+        return response.headers().contentType()
+                .map(type -> type.mediaType().text().startsWith(EVENT_STREAM))
+                .orElse(false);
+    }
+}

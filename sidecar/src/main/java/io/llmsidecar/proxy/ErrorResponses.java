@@ -1,0 +1,49 @@
+package io.llmsidecar.proxy;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.HttpException;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.llmsidecar.openai.ErrorBody;
+import io.llmsidecar.openai.ErrorTypes;
+import io.llmsidecar.openai.SidecarException;
+
+import java.lang.System.Logger.Level;
+
+/**
+ * The one place errors become responses, always in the OpenAI shape. Registered on both sockets so that even a
+ * failure the pipeline did not foresee answers {@code {"error":{...}}} rather than an HTML page.
+ */
+public final class ErrorResponses {
+    private static final System.Logger LOG = System.getLogger(ErrorResponses.class.getName());
+
+    private ErrorResponses() {
+    }
+
+    public static void write(ServerRequest req, ServerResponse res, SidecarException e) {
+        if (res.isSent()) {
+            return;
+        }
+        res.status(Status.create(e.status()));
+        e.headers().forEach((name, value) -> res.header(HeaderNames.create(name), value));
+        res.headers().set(HeaderValues.CONTENT_TYPE_JSON);
+        res.send(ErrorBody.of(e));
+    }
+
+    /** Helidon's own HTTP errors (a malformed request line, say) keep their status, in the OpenAI shape. */
+    public static void write(ServerRequest req, ServerResponse res, HttpException e) {
+        int status = e.status().code();
+        String type = status >= 500 ? ErrorTypes.SERVER : ErrorTypes.INVALID_REQUEST;
+        write(req, res, new SidecarException(status, type, status >= 500 ? "internal_error" : "invalid_request",
+                                             null, e.status().reasonPhrase() + "."));
+    }
+
+    /** A bug or an unforeseen failure: 500, with details in the log (never the request body) and not in the reply. */
+    public static void unexpected(ServerRequest req, ServerResponse res, Throwable e) {
+        LOG.log(Level.ERROR, "Unexpected failure handling " + req.prologue().method().text() + " "
+                             + req.path().absolute().rawPath(), e);
+        write(req, res, SidecarException.internal("The sidecar failed to handle this request; see its log."));
+    }
+}

@@ -1,0 +1,91 @@
+package io.llmsidecar.proxy;
+
+import io.llmsidecar.metrics.SidecarMetrics;
+import io.llmsidecar.openai.Usage;
+import io.llmsidecar.pricing.PricedModel;
+import io.llmsidecar.pricing.Usd;
+
+import java.lang.System.Logger.Level;
+
+/**
+ * Records a finished {@link Exchange}: metrics always, and one access-log line when enabled. The line carries ids,
+ * the model, the outcome and token counts; never prompt or completion text, and never a key.
+ */
+final class ExchangeRecorder {
+    private static final System.Logger ACCESS = System.getLogger("io.llmsidecar.access");
+    private static final String OTHER = "other";
+
+    private final SidecarMetrics metrics;
+    private final boolean accessLog;
+
+    ExchangeRecorder(SidecarMetrics metrics, boolean accessLog) {
+        this.metrics = metrics;
+        this.accessLog = accessLog;
+    }
+
+    void record(Exchange ex) {
+        long totalNanos = System.nanoTime() - ex.startNanos;
+        PricedModel priced = ex.pricedModel();
+        String model = priced != null ? priced.name() : OTHER;
+        metrics.request(model, ex.outcome.label(), ex.status);
+        Usage usage = ex.usage();
+        long costNanos = 0;
+        if (ex.completion != null) {
+            Completion c = ex.completion;
+            String team = ex.subject == null ? "" : ex.subject.team();
+            costNanos = priced == null ? 0 : priced.price().costNanos(usage);
+            metrics.usage(model, team, usage.promptTokens(), usage.completionTokens(), usage.cachedPromptTokens(),
+                          usage.source().label(), Usd.toDouble(costNanos));
+            metrics.upstreamLatency(model, c.upstreamNanos());
+            metrics.overhead(Math.max(0, totalNanos - c.upstreamNanos()));
+            if (c.firstTokenAt() > 0) {
+                metrics.timeToFirstToken(model, c.firstTokenAt() - ex.startNanos);
+            }
+        } else {
+            metrics.overhead(totalNanos);
+        }
+        if (accessLog && ACCESS.isLoggable(Level.INFO)) {
+            ACCESS.log(Level.INFO, line(ex, usage, costNanos, totalNanos));
+        }
+    }
+
+    private static String line(Exchange ex, Usage usage, long costNanos, long totalNanos) {
+        StringBuilder b = new StringBuilder(192)
+                .append("request_id=").append(ex.requestId)
+                .append(" method=").append(ex.method)
+                .append(" path=").append(ex.path)
+                .append(" status=").append(ex.status)
+                .append(" outcome=").append(ex.outcome.label());
+        if (!ex.code.isEmpty()) {
+            b.append(" code=").append(ex.code);
+        }
+        if (!ex.model.isEmpty()) {
+            b.append(" model=").append(quoted(ex.model));
+        }
+        if (ex.subject != null && !ex.subject.team().isEmpty()) {
+            b.append(" team=").append(quoted(ex.subject.team()));
+        }
+        if (ex.completion != null) {
+            b.append(" stream=").append(ex.completion.streamed())
+                    .append(" prompt_tokens=").append(usage.promptTokens())
+                    .append(" completion_tokens=").append(usage.completionTokens())
+                    .append(" usage_source=").append(usage.source().label())
+                    .append(" cost_usd=").append(Usd.toDecimal(costNanos).toPlainString());
+            if (ex.completion.end() != SseRelay.End.COMPLETE) {
+                b.append(" end=").append(ex.completion.end().name().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        b.append(" duration_ms=").append(String.format(java.util.Locale.ROOT, "%.3f", totalNanos / 1e6));
+        return b.toString();
+    }
+
+    /** Values from requests go out quoted and without control characters, so a header cannot forge log lines. */
+    private static String quoted(String value) {
+        StringBuilder b = new StringBuilder(value.length() + 2).append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            b.append(c < 0x20 || c == '"' || c == '\\' ? '_' : c);
+        }
+        return b.append('"').toString();
+    }
+}

@@ -1,0 +1,141 @@
+package io.llmsidecar.proxy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+
+/**
+ * Relays a chat-completion event stream from the gateway to the app as it arrives: every complete event read is
+ * written and flushed at once; only an incomplete trailing event waits for its remaining bytes (an app cannot use
+ * half an event). Events are written from the read buffer itself, consecutive ones in a single write.
+ *
+ * <p>The usage-only chunk the sidecar asked for on the app's behalf is dropped when the app did not ask for it, so
+ * the app sees exactly the stream it requested.
+ */
+final class SseRelay {
+    private static final int INITIAL_BUFFER = 16 * 1024;
+
+    /** How a relayed stream ended. */
+    enum End {
+        /** The gateway finished the stream. */
+        COMPLETE,
+        /** The app went away; the upstream call was cancelled. */
+        CLIENT_GONE,
+        /** Reading from the gateway failed or timed out mid-stream. */
+        UPSTREAM_FAILED
+    }
+
+    private SseRelay() {
+    }
+
+    /**
+     * Relays until the gateway ends the stream, the app disconnects or the gateway fails.
+     *
+     * @param forwardUsageChunk whether the app asked for the usage-only chunk itself
+     */
+    static End relay(InputStream upstream, OutputStream app, StreamInspector inspector, boolean forwardUsageChunk) {
+        byte[] buf = new byte[INITIAL_BUFFER];
+        int start = 0;
+        int end = 0;
+        int scan = 0;
+        while (true) {
+            if (end == buf.length) {
+                if (start > 0) {
+                    System.arraycopy(buf, start, buf, 0, end - start);
+                    end -= start;
+                    scan -= start;
+                    start = 0;
+                } else {
+                    buf = Arrays.copyOf(buf, buf.length * 2);
+                }
+            }
+            int n;
+            try {
+                n = upstream.read(buf, end, buf.length - end);
+            } catch (IOException | UncheckedIOException e) {
+                return End.UPSTREAM_FAILED;
+            }
+            if (n < 0) {
+                if (end > start) {
+                    // The gateway closed without a final blank line: pass the remainder on as it is.
+                    inspector.inspect(buf, start, end);
+                    if (!write(app, buf, start, end - start) || !flush(app)) {
+                        return End.CLIENT_GONE;
+                    }
+                }
+                return End.COMPLETE;
+            }
+            end += n;
+            int pendingFrom = start;
+            boolean wrote = false;
+            int boundary;
+            while ((boundary = eventEnd(buf, Math.max(scan, start), end)) >= 0) {
+                StreamInspector.Verdict verdict = inspector.inspect(buf, start, boundary);
+                if (verdict == StreamInspector.Verdict.USAGE_ONLY && !forwardUsageChunk) {
+                    if (start > pendingFrom && !write(app, buf, pendingFrom, start - pendingFrom)) {
+                        return End.CLIENT_GONE;
+                    }
+                    wrote |= start > pendingFrom;
+                    pendingFrom = boundary;
+                }
+                start = boundary;
+                scan = boundary;
+            }
+            scan = Math.max(scan, end - 3);
+            if (start > pendingFrom) {
+                if (!write(app, buf, pendingFrom, start - pendingFrom)) {
+                    return End.CLIENT_GONE;
+                }
+                wrote = true;
+            }
+            if (wrote && !flush(app)) {
+                return End.CLIENT_GONE;
+            }
+            if (start == end) {
+                start = 0;
+                end = 0;
+                scan = 0;
+            }
+        }
+    }
+
+    /** The index just past the blank line ending the event that starts at or before {@code from}, or -1. */
+    static int eventEnd(byte[] buf, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (buf[i] == '\n') {
+                if (i + 1 < to && buf[i + 1] == '\n') {
+                    return i + 2;
+                }
+                if (i + 2 < to && buf[i + 1] == '\r' && buf[i + 2] == '\n') {
+                    return i + 3;
+                }
+            } else if (buf[i] == '\r' && i + 1 < to && buf[i + 1] == '\r') {
+                return i + 2;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean write(OutputStream app, byte[] buf, int off, int len) {
+        try {
+            app.write(buf, off, len);
+            return true;
+        } catch (IOException | UncheckedIOException e) {
+            return false;
+        } catch (RuntimeException e) {
+            // Helidon reports a closed client connection as its own unchecked exception type.
+            return false;
+        }
+    }
+
+    private static boolean flush(OutputStream app) {
+        try {
+            app.flush();
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+}

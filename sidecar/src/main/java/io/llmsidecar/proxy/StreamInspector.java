@@ -1,0 +1,202 @@
+package io.llmsidecar.proxy;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.llmsidecar.openai.Usage;
+
+import java.io.IOException;
+
+/**
+ * Reads each server-sent event of a chat-completion stream as it passes: the final usage chunk, the generated text
+ * (counted by the tokenizer only if the gateway never sends usage), when the first token arrived, and whether the
+ * stream ended with {@code [DONE]}. One pass of a streaming JSON parser per event; nothing is kept but the text.
+ */
+final class StreamInspector {
+    private static final JsonFactory JSON = new JsonFactory();
+
+    /** What the relay should do with an event. */
+    enum Verdict { FORWARD, USAGE_ONLY }
+
+    private final StringBuilder generated = new StringBuilder();
+    private Usage usage;
+    private boolean done;
+    private boolean upstreamError;
+    private long firstTokenNanos;
+    private int events;
+
+    /**
+     * Inspects one complete event ({@code buf[from..to)}, delimiter included). Returns {@link Verdict#USAGE_ONLY}
+     * for the chunk that carries only usage (empty {@code choices}), which the relay hides from apps that did not ask
+     * for it.
+     */
+    Verdict inspect(byte[] buf, int from, int to) {
+        events++;
+        int data = dataStart(buf, from, to);
+        if (data < 0) {
+            return Verdict.FORWARD;
+        }
+        int end = lineEnd(buf, data, to);
+        if (end - data == 6 && buf[data] == '[' && buf[data + 1] == 'D' && buf[data + 5] == ']') {
+            done = true;
+            return Verdict.FORWARD;
+        }
+        try {
+            return chunk(buf, data, end - data);
+        } catch (IOException | RuntimeException e) {
+            // A chunk we cannot read is still relayed; usage falls back to the tokenizer.
+            return Verdict.FORWARD;
+        }
+    }
+
+    Usage usage() {
+        return usage;
+    }
+
+    String generatedText() {
+        return generated.toString();
+    }
+
+    int generatedChars() {
+        return generated.length();
+    }
+
+    boolean done() {
+        return done;
+    }
+
+    boolean upstreamError() {
+        return upstreamError;
+    }
+
+    long firstTokenNanos() {
+        return firstTokenNanos;
+    }
+
+    int events() {
+        return events;
+    }
+
+    private Verdict chunk(byte[] buf, int offset, int length) throws IOException {
+        boolean sawUsage = false;
+        int choices = -1;
+        try (JsonParser p = JSON.createParser(buf, offset, length)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return Verdict.FORWARD;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                switch (name) {
+                    case "usage" -> {
+                        if (value == JsonToken.START_OBJECT) {
+                            usage = Usage.read(p);
+                            sawUsage = true;
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                    case "choices" -> choices = choices(p, value);
+                    case "error" -> {
+                        upstreamError = true;
+                        p.skipChildren();
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+        }
+        return sawUsage && choices == 0 ? Verdict.USAGE_ONLY : Verdict.FORWARD;
+    }
+
+    /** Walks {@code choices[].delta}, keeping generated text; returns the number of choices. */
+    private int choices(JsonParser p, JsonToken value) throws IOException {
+        if (value != JsonToken.START_ARRAY) {
+            p.skipChildren();
+            return -1;
+        }
+        int count = 0;
+        while (p.nextToken() == JsonToken.START_OBJECT) {
+            count++;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                if (name.equals("delta") && v == JsonToken.START_OBJECT) {
+                    delta(p);
+                } else {
+                    p.skipChildren();
+                }
+            }
+        }
+        return count;
+    }
+
+    private void delta(JsonParser p) throws IOException {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (name) {
+                case "content", "reasoning_content", "refusal" -> {
+                    if (v == JsonToken.VALUE_STRING) {
+                        text(p);
+                    }
+                }
+                case "tool_calls" -> texts(p, v);
+                default -> p.skipChildren();
+            }
+        }
+    }
+
+    /** Collects every string below a tool-call delta (function names and argument fragments). */
+    private void texts(JsonParser p, JsonToken start) throws IOException {
+        if (start != JsonToken.START_ARRAY && start != JsonToken.START_OBJECT) {
+            return;
+        }
+        int depth = 1;
+        while (depth > 0) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                return;
+            }
+            switch (t) {
+                case START_ARRAY, START_OBJECT -> depth++;
+                case END_ARRAY, END_OBJECT -> depth--;
+                case VALUE_STRING -> text(p);
+                default -> {
+                }
+            }
+        }
+    }
+
+    private void text(JsonParser p) throws IOException {
+        int before = generated.length();
+        generated.append(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+        if (firstTokenNanos == 0 && generated.length() > before) {
+            firstTokenNanos = System.nanoTime();
+        }
+    }
+
+    /** Index of the payload of the event's first {@code data:} line, or -1. */
+    private static int dataStart(byte[] buf, int from, int to) {
+        int line = from;
+        while (line < to) {
+            if (to - line >= 5 && buf[line] == 'd' && buf[line + 1] == 'a' && buf[line + 2] == 't'
+                && buf[line + 3] == 'a' && buf[line + 4] == ':') {
+                int start = line + 5;
+                return start < to && buf[start] == ' ' ? start + 1 : start;
+            }
+            line = lineEnd(buf, line, to);
+            while (line < to && (buf[line] == '\n' || buf[line] == '\r')) {
+                line++;
+            }
+        }
+        return -1;
+    }
+
+    private static int lineEnd(byte[] buf, int from, int to) {
+        int i = from;
+        while (i < to && buf[i] != '\n' && buf[i] != '\r') {
+            i++;
+        }
+        return i;
+    }
+}

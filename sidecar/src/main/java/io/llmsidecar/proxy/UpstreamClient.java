@@ -1,0 +1,162 @@
+package io.llmsidecar.proxy;
+
+import io.helidon.common.socket.SocketOptions;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Headers;
+import io.helidon.http.Method;
+import io.helidon.webclient.api.HttpClientRequest;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClient;
+import io.llmsidecar.openai.SidecarException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpTimeoutException;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The connection to the gateway: one Helidon WebClient with keep-alive pooling and TCP_NODELAY (without it every
+ * streamed chunk waits for Nagle's algorithm and the peer's delayed ACK, ~40 ms), the sidecar's key, and the mapping
+ * of transport failures to 502 (unreachable) and 504 (timeout).
+ */
+public final class UpstreamClient {
+    private static final io.helidon.http.Header ACCEPT_IDENTITY =
+            HeaderValues.createCached(HeaderNames.ACCEPT_ENCODING, "identity");
+
+    private final WebClient client;
+    private final UpstreamConfig config;
+    private final UpstreamCredentials credentials;
+    private final URI chatCompletions;
+    private final String basePath;
+
+    private UpstreamClient(WebClient client, UpstreamConfig config, UpstreamCredentials credentials) {
+        this.client = client;
+        this.config = config;
+        this.credentials = credentials;
+        this.chatCompletions = URI.create(config.url() + "/chat/completions");
+        this.basePath = config.url().getRawPath() == null ? "" : config.url().getRawPath();
+    }
+
+    public static UpstreamClient create(UpstreamConfig config, UpstreamCredentials credentials) {
+        SocketOptions socket = SocketOptions.builder()
+                .tcpNoDelay(true)
+                .connectTimeout(config.connectTimeout())
+                .readTimeout(config.readTimeout())
+                .build();
+        WebClient client = WebClient.builder()
+                .socketOptions(socket)
+                .connectTimeout(config.connectTimeout())
+                .readTimeout(config.readTimeout())
+                .followRedirects(false)
+                .sendExpectContinue(false)
+                .shareConnectionCache(false)
+                .build();
+        return new UpstreamClient(client, config, credentials);
+    }
+
+    public UpstreamConfig config() {
+        return config;
+    }
+
+    /** Posts a chat completion body; the response's body is left unread for the caller to relay. */
+    HttpClientResponse chatCompletion(Headers inbound, String requestId, byte[] body) {
+        HttpClientRequest request = client.post().uri(chatCompletions);
+        headers(request, inbound, requestId, false);
+        try {
+            return request.submit(body);
+        } catch (RuntimeException e) {
+            throw failure(e);
+        }
+    }
+
+    /** Forwards any other request to {@code target}, streaming a request body through. */
+    HttpClientResponse forward(Method method, URI target, Headers inbound, String requestId, InputStream body,
+                               boolean hasBody) {
+        HttpClientRequest request = client.method(method).uri(target);
+        headers(request, inbound, requestId, true);
+        try {
+            if (!hasBody) {
+                return request.request();
+            }
+            inbound.contentLength().ifPresent(length -> request.header(HeaderNames.CONTENT_LENGTH,
+                                                                      String.valueOf(length)));
+            return request.outputStream(out -> {
+                body.transferTo(out);
+                out.close();
+            });
+        } catch (RuntimeException e) {
+            throw failure(e);
+        }
+    }
+
+    /** The upstream URI for an app's {@code /v1/<rest>} path, keeping its query string. */
+    URI resolve(String pathAfterV1, String rawQuery) {
+        String query = rawQuery == null || rawQuery.isEmpty() ? "" : "?" + rawQuery;
+        return URI.create(config.url().getScheme() + "://" + config.url().getRawAuthority() + basePath
+                          + pathAfterV1 + query);
+    }
+
+    URI modelsUrl() {
+        return config.modelsUrl();
+    }
+
+    /** Fetches the gateway's pricing map for the price book. */
+    public byte[] fetchModels() throws IOException {
+        HttpClientRequest request = client.get().uri(config.modelsUrl());
+        credentials.authorization().ifPresent(request::header);
+        try (HttpClientResponse response = request.request()) {
+            if (response.status().code() != 200) {
+                throw new IOException("GET " + config.modelsUrl() + " answered " + response.status().code());
+            }
+            return response.inputStream().readAllBytes();
+        } catch (RuntimeException e) {
+            throw new IOException(failure(e).getMessage());
+        }
+    }
+
+    private void headers(HttpClientRequest request, Headers inbound, String requestId, boolean keepEncoding) {
+        boolean appKey = config.forwardClientAuthorization() && inbound.contains(HeaderNames.AUTHORIZATION);
+        request.headers(out -> {
+            ForwardedHeaders.copyRequest(inbound, out, appKey, keepEncoding);
+            out.set(RequestIds.HEADER, requestId);
+            if (!appKey) {
+                credentials.authorization().ifPresent(out::set);
+            }
+            if (!keepEncoding) {
+                out.set(ACCEPT_IDENTITY);
+            }
+        });
+    }
+
+    /** Maps a transport failure to the error the app sees; never includes request content or the key. */
+    static SidecarException failure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SidecarException s) {
+                return s;
+            }
+            if (t instanceof SocketTimeoutException && String.valueOf(t.getMessage()).toLowerCase().contains("connect")) {
+                return SidecarException.upstreamTimeout("no connection within the connect timeout "
+                                                        + "(upstream.connect-timeout, SIDECAR_UPSTREAM_CONNECT_TIMEOUT)");
+            }
+            if (t instanceof SocketTimeoutException || t instanceof HttpTimeoutException
+                || t instanceof TimeoutException || t instanceof InterruptedIOException) {
+                return SidecarException.upstreamTimeout("no response within the read timeout "
+                                                        + "(upstream.read-timeout, SIDECAR_UPSTREAM_READ_TIMEOUT)");
+            }
+            if (t instanceof ConnectException) {
+                return SidecarException.upstreamUnreachable("connection refused or timed out");
+            }
+            if (t instanceof UnknownHostException || t.getClass().getSimpleName().contains("UnknownHost")) {
+                return SidecarException.upstreamUnreachable("unknown host");
+            }
+        }
+        return SidecarException.upstreamUnreachable(e.getClass().getSimpleName()
+                                                    + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+    }
+}

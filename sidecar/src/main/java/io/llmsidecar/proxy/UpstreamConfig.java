@@ -1,0 +1,66 @@
+package io.llmsidecar.proxy;
+
+import io.helidon.config.Config;
+import io.llmsidecar.config.ConfigException;
+import io.llmsidecar.config.ConfigValues;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The {@code upstream} node: where allowed requests go and with which credentials.
+ *
+ * @param url                        base URL of the OpenAI-compatible API; {@code /chat/completions} is appended
+ * @param modelsUrl                  the gateway's pricing map; by default the base URL without its {@code /v1}
+ *                                   plus {@code /models}, as the Unbound gateway serves it
+ * @param apiKey                     the gateway key, when given inline ({@code SIDECAR_UPSTREAM_API_KEY})
+ * @param apiKeyFile                 a file holding the key, e.g. a mounted Secret; re-read when it changes
+ * @param connectTimeout             how long to wait for a TCP (and TLS) connection
+ * @param readTimeout                longest silence while waiting for response bytes; for streams this is an idle
+ *                                   timeout between chunks, never a limit on the stream's total length
+ * @param forwardClientAuthorization explicit pass-through mode: forward the app's own {@code Authorization}
+ *                                   instead of the sidecar's key when the app sends one
+ */
+public record UpstreamConfig(URI url, URI modelsUrl, Optional<String> apiKey, Optional<Path> apiKeyFile,
+                             Duration connectTimeout, Duration readTimeout, boolean forwardClientAuthorization) {
+    public static final URI DEFAULT_URL = URI.create("https://api.getunbound.ai/v1");
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(300);
+
+    public static UpstreamConfig create(Config node) {
+        URI url = ConfigValues.httpUri(node.get("url")).orElse(DEFAULT_URL);
+        URI models = ConfigValues.httpUri(node.get("models-url")).orElse(defaultModelsUrl(url));
+        Optional<String> key = ConfigValues.string(node.get("api-key"));
+        Optional<Path> keyFile = ConfigValues.path(node.get("api-key-file"));
+        if (key.isPresent() && keyFile.isPresent()) {
+            throw new ConfigException("Both upstream.api-key (SIDECAR_UPSTREAM_API_KEY) and upstream.api-key-file "
+                                      + "(SIDECAR_UPSTREAM_API_KEY_FILE) are set. Set only one of them.");
+        }
+        Duration connect = ConfigValues.duration(node.get("connect-timeout"), DEFAULT_CONNECT_TIMEOUT);
+        Duration read = ConfigValues.duration(node.get("read-timeout"), DEFAULT_READ_TIMEOUT);
+        if (connect.isZero() || read.isZero()) {
+            throw ConfigValues.invalid(node.get(connect.isZero() ? "connect-timeout" : "read-timeout"), "0",
+                                       "a positive duration such as 5s");
+        }
+        return new UpstreamConfig(url, models, key, keyFile, connect, read,
+                                  ConfigValues.bool(node.get("forward-client-authorization"), false));
+    }
+
+    /** {@code https://host/v1} gives {@code https://host/models}; any other base gets {@code /models} appended. */
+    static URI defaultModelsUrl(URI base) {
+        String s = base.toString();
+        String root = s.endsWith("/v1") ? s.substring(0, s.length() - 3) : s;
+        return URI.create(root + "/models");
+    }
+
+    /** Never prints the key. */
+    @Override
+    public String toString() {
+        return "UpstreamConfig[url=" + url + ", modelsUrl=" + modelsUrl + ", apiKey="
+               + (apiKey.isPresent() ? "<redacted>" : "<none>") + ", apiKeyFile=" + apiKeyFile.orElse(null)
+               + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
+               + ", forwardClientAuthorization=" + forwardClientAuthorization + "]";
+    }
+}

@@ -1,0 +1,110 @@
+package io.llmsidecar.tokens;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingRegistry;
+import com.knuddels.jtokkit.api.EncodingType;
+import io.llmsidecar.openai.ChatRequest;
+
+import java.util.Locale;
+
+/**
+ * Counts tokens with OpenAI's BPE encodings (jtokkit): prompts before a request is forwarded, so it can be priced
+ * and reserved, and completions when the gateway reports no usage.
+ *
+ * <p>Non-OpenAI models are counted with {@code cl100k_base}; their real tokenizers differ by a few percent, which is
+ * why such figures are always labelled estimated. Chat framing follows OpenAI's published accounting: 3 tokens per
+ * message, 1 per name, 3 to prime the reply. An image part counts as {@value #IMAGE_PART_TOKENS} tokens, the cost of
+ * a high-detail 1024x1024 image, so a reservation errs on the high side.
+ */
+public final class TokenCounter {
+    static final int IMAGE_PART_TOKENS = 765;
+    private static final int TOKENS_PER_MESSAGE = 3;
+    private static final int TOKENS_PER_NAME = 1;
+    private static final int REPLY_PRIMING = 3;
+
+    private final Encoding o200k;
+    private final Encoding cl100k;
+
+    private TokenCounter(Encoding o200k, Encoding cl100k) {
+        this.o200k = o200k;
+        this.cl100k = cl100k;
+    }
+
+    /** Loads both encodings now (a few hundred milliseconds) so no request ever pays for it. */
+    public static TokenCounter create() {
+        EncodingRegistry registry = Encodings.newLazyEncodingRegistry();
+        return new TokenCounter(registry.getEncoding(EncodingType.O200K_BASE),
+                                registry.getEncoding(EncodingType.CL100K_BASE));
+    }
+
+    /** Tokens the prompt of {@code request} will cost: messages with their framing, plus tool definitions. */
+    public long promptTokens(ChatRequest request) {
+        Encoding encoding = encodingFor(request.model());
+        long tokens = REPLY_PRIMING;
+        for (JsonNode message : request.messages()) {
+            tokens += TOKENS_PER_MESSAGE;
+            tokens += text(encoding, message.get("role"));
+            tokens += content(encoding, message.get("content"));
+            JsonNode name = message.get("name");
+            if (name != null && name.isTextual()) {
+                tokens += TOKENS_PER_NAME + encoding.countTokensOrdinary(name.asText());
+            }
+            JsonNode toolCalls = message.get("tool_calls");
+            if (toolCalls != null && toolCalls.isArray()) {
+                tokens += encoding.countTokensOrdinary(toolCalls.toString());
+            }
+        }
+        JsonNode tools = request.json().get("tools");
+        if (tools != null && tools.isArray() && !tools.isEmpty()) {
+            tokens += encoding.countTokensOrdinary(tools.toString());
+        }
+        return tokens;
+    }
+
+    /** Tokens of plain generated text, for completions the gateway did not count. */
+    public long textTokens(String model, String text) {
+        return text.isEmpty() ? 0 : encodingFor(model).countTokensOrdinary(text);
+    }
+
+    Encoding encodingFor(String model) {
+        String m = model.toLowerCase(Locale.ROOT);
+        int slash = m.lastIndexOf('/');
+        if (slash >= 0) {
+            m = m.substring(slash + 1);
+        }
+        boolean o200 = m.startsWith("gpt-4o") || m.startsWith("gpt-4.1") || m.startsWith("gpt-4.5")
+                       || m.startsWith("gpt-5") || m.startsWith("chatgpt-4o") || m.startsWith("o1")
+                       || m.startsWith("o3") || m.startsWith("o4") || m.startsWith("gpt-oss");
+        return o200 ? o200k : cl100k;
+    }
+
+    private static long text(Encoding encoding, JsonNode node) {
+        return node != null && node.isTextual() ? encoding.countTokensOrdinary(node.asText()) : 0;
+    }
+
+    private static long content(Encoding encoding, JsonNode content) {
+        if (content == null || content.isNull()) {
+            return 0;
+        }
+        if (content.isTextual()) {
+            return encoding.countTokensOrdinary(content.asText());
+        }
+        if (!content.isArray()) {
+            return 0;
+        }
+        long tokens = 0;
+        for (JsonNode part : content) {
+            JsonNode type = part.get("type");
+            String kind = type == null ? "" : type.asText();
+            switch (kind) {
+                case "text", "input_text" -> tokens += text(encoding, part.get("text"));
+                case "image_url", "input_image" -> tokens += IMAGE_PART_TOKENS;
+                case "refusal" -> tokens += text(encoding, part.get("refusal"));
+                default -> tokens += text(encoding, part.get("text"));
+            }
+        }
+        return tokens;
+    }
+}
