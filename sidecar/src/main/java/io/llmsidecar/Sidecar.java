@@ -66,7 +66,7 @@ public final class Sidecar implements AutoCloseable {
                         .host(config.admin().host())
                         .port(config.admin().port())
                         .connectionOptions(sockets))
-                .routing(ADMIN_SOCKET, AdminRouting.create(metrics))
+                .routing(ADMIN_SOCKET, AdminRouting.create(config.admin(), metrics, List.of()))
                 .addFeature(ObserveFeature.builder()
                                     .endpoint("/")
                                     .sockets(List.of(ADMIN_SOCKET))

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -19,13 +20,13 @@ public final class ConfigLoader {
     }
 
     public static Config load(SidecarEnvironment env) {
-        Optional<Path> file = env.get(SidecarEnvironment.CONFIG_FILE).map(Path::of);
-        return load(env, file);
+        return load(env.overrides(), env.get(SidecarEnvironment.CONFIG_FILE).map(Path::of));
     }
 
-    public static Config load(SidecarEnvironment env, Optional<Path> file) {
+    /** Builds the tree from explicit overrides (highest priority), an optional file and the bundled defaults. */
+    public static Config load(Map<String, String> overrides, Optional<Path> file) {
         List<Supplier<? extends io.helidon.config.spi.ConfigSource>> sources = new ArrayList<>();
-        sources.add(ConfigSources.create(env.overrides()));
+        sources.add(ConfigSources.create(overrides));
         file.ifPresent(path -> {
             if (!Files.isReadable(path)) {
                 throw new ConfigException("The configuration file named by " + SidecarEnvironment.CONFIG_FILE + " ("

@@ -88,7 +88,7 @@ public final class ConfigValues {
         return integer(node, defaultValue, 0, 65535);
     }
 
-    /** Accepts {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}, {@code 1d} and ISO-8601 such as {@code PT5S}. */
+    /** Accepts {@code 0}, {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}, {@code 1d} and ISO-8601 such as {@code PT5S}. */
     public static Duration duration(Config node, Duration defaultValue) {
         return string(node).map(v -> parseDuration(node, v)).orElse(defaultValue);
     }
@@ -148,6 +148,9 @@ public final class ConfigValues {
 
     private static Duration parseDuration(Config node, String v) {
         String lower = v.toLowerCase(Locale.ROOT);
+        if (lower.equals("0")) {
+            return Duration.ZERO;
+        }
         Matcher m = DURATION.matcher(lower);
         Duration d;
         if (m.matches()) {

@@ -1,0 +1,240 @@
+package io.llmsidecar.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real HTTP server on 127.0.0.1 standing in for the AI gateway: it records every request it receives and answers
+ * with whatever {@link Responder} a test sets per path (golden "cassettes" from {@code src/test/resources/cassettes}
+ * by default). Uses the JDK's HTTP server so it shares no code with the sidecar under test.
+ */
+public final class StubUpstream implements AutoCloseable {
+    /** Writes the answer for one request. */
+    @FunctionalInterface
+    public interface Responder {
+        void respond(HttpExchange exchange, Recorded request) throws IOException;
+    }
+
+    /** A request as the stub received it; header names lower-cased. */
+    public record Recorded(String method, String path, String query, Map<String, List<String>> headers, byte[] body) {
+        public String header(String name) {
+            List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
+            return values == null || values.isEmpty() ? null : values.getFirst();
+        }
+
+        public String bodyText() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    private final HttpServer server;
+    private final List<Recorded> received = new CopyOnWriteArrayList<>();
+    private final BlockingQueue<Recorded> arrivals = new LinkedBlockingQueue<>();
+    private final Map<String, Responder> responders = new ConcurrentHashMap<>();
+    private volatile Responder fallback = json(200, cassette("chat-completion.json"));
+
+    private StubUpstream(HttpServer server) {
+        this.server = server;
+    }
+
+    public static StubUpstream start() {
+        try {
+            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 200);
+            StubUpstream stub = new StubUpstream(server);
+            server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+            server.createContext("/", stub::handle);
+            server.start();
+            return stub;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The base URL to configure as {@code upstream.url}: {@code http://127.0.0.1:<port>/v1}. */
+    public String baseUrl() {
+        return origin() + "/v1";
+    }
+
+    public String origin() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** Answers requests to {@code path} (exact, without query) with {@code responder}. */
+    public StubUpstream on(String path, Responder responder) {
+        responders.put(path, responder);
+        return this;
+    }
+
+    /** Answers every path without its own responder. */
+    public StubUpstream otherwise(Responder responder) {
+        this.fallback = responder;
+        return this;
+    }
+
+    public List<Recorded> requests() {
+        return List.copyOf(received);
+    }
+
+    public int requestCount() {
+        return received.size();
+    }
+
+    /** Waits for the next request to arrive. */
+    public Recorded awaitRequest(Duration timeout) throws InterruptedException {
+        Recorded r = arrivals.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (r == null) {
+            throw new AssertionError("the stub upstream received no request within " + timeout);
+        }
+        return r;
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            byte[] body;
+            try (InputStream in = exchange.getRequestBody()) {
+                body = in.readAllBytes();
+            }
+            Map<String, List<String>> headers = new LinkedHashMap<>();
+            exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
+            Recorded r = new Recorded(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
+                                      exchange.getRequestURI().getRawQuery(), headers, body);
+            received.add(r);
+            arrivals.add(r);
+            responders.getOrDefault(r.path(), fallback).respond(exchange, r);
+        } catch (IOException e) {
+            // The sidecar hung up on us (tests of cancellation look at that through their own responders).
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+
+    // ---- responders ----
+
+    /** A fixed JSON answer. */
+    public static Responder json(int status, String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return (exchange, request) -> {
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        };
+    }
+
+    /** An event stream sent as given, each event flushed on its own after {@code gap}. */
+    public static Responder sse(List<String> events, Duration gap) {
+        return (exchange, request) -> {
+            exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+            exchange.sendResponseHeaders(200, 0);
+            OutputStream out = exchange.getResponseBody();
+            for (String event : events) {
+                sleep(gap);
+                out.write(event.getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            }
+            out.close();
+        };
+    }
+
+    /**
+     * An event stream that sends its first event, then waits for {@code release} before sending the rest: proves
+     * the sidecar relays chunks as they arrive.
+     */
+    public static Responder gatedSse(List<String> events, CountDownLatch release) {
+        return (exchange, request) -> {
+            exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+            exchange.sendResponseHeaders(200, 0);
+            OutputStream out = exchange.getResponseBody();
+            for (int i = 0; i < events.size(); i++) {
+                if (i == 1) {
+                    try {
+                        if (!release.await(10, TimeUnit.SECONDS)) {
+                            throw new IOException("the test never released the stream");
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+                out.write(events.get(i).getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            }
+            out.close();
+        };
+    }
+
+    /** Accepts the request and says nothing for {@code silence}: a gateway that hangs. */
+    public static Responder silent(Duration silence) {
+        return (exchange, request) -> sleep(silence);
+    }
+
+    /** Reads a golden fixture from {@code src/test/resources/cassettes}. */
+    public static String cassette(String name) {
+        try (InputStream in = StubUpstream.class.getResourceAsStream("/cassettes/" + name)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no cassette " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Splits an {@code .sse} cassette into its events (each keeps its blank-line terminator). */
+    public static List<String> events(String sse) {
+        List<String> events = new ArrayList<>();
+        for (String event : sse.split("(?<=\n\n)")) {
+            if (!event.isBlank()) {
+                events.add(event);
+            }
+        }
+        return events;
+    }
+
+    static void sleep(Duration d) {
+        if (d.isZero()) {
+            return;
+        }
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** For tests that read a fixture path directly. */
+    public static Path projectRoot() {
+        return Path.of(System.getProperty("project.root", "..")).toAbsolutePath().normalize();
+    }
+
+    static boolean exists(Path p) {
+        return Files.exists(p);
+    }
+}

@@ -1,0 +1,106 @@
+package io.llmsidecar.testing;
+
+import io.llmsidecar.Sidecar;
+import io.llmsidecar.SidecarConfig;
+import io.llmsidecar.config.ConfigLoader;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A real sidecar started in-process on free loopback ports, configured like production (bundled
+ * {@code application.yaml}) plus the overrides a test gives, with gateway price refresh off unless asked for.
+ */
+public final class TestSidecar implements AutoCloseable {
+    public static final String KEY = "sk-sidecar-test-key-7f3a91";
+
+    private final Sidecar sidecar;
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+
+    private TestSidecar(Sidecar sidecar) {
+        this.sidecar = sidecar;
+    }
+
+    /** A sidecar in front of {@code upstream} with the test key and the given config overrides (dotted keys). */
+    public static TestSidecar start(StubUpstream upstream, Map<String, String> overrides) {
+        Map<String, String> config = new HashMap<>();
+        config.put("upstream.url", upstream.baseUrl());
+        config.put("upstream.api-key", KEY);
+        config.putAll(overrides);
+        return start(config, Optional.empty());
+    }
+
+    public static TestSidecar start(Map<String, String> overrides, Optional<Path> file) {
+        Map<String, String> config = new HashMap<>();
+        config.put("server.port", "0");
+        config.put("admin.port", "0");
+        config.put("pricing.refresh-interval", "0");
+        config.putAll(overrides);
+        return new TestSidecar(Sidecar.start(SidecarConfig.create(ConfigLoader.load(config, file)), "test"));
+    }
+
+    public Sidecar sidecar() {
+        return sidecar;
+    }
+
+    public URI url(String path) {
+        return URI.create("http://127.0.0.1:" + sidecar.port() + path);
+    }
+
+    public URI adminUrl(String path) {
+        return URI.create("http://127.0.0.1:" + sidecar.adminPort() + path);
+    }
+
+    public HttpClient client() {
+        return client;
+    }
+
+    /** POSTs a chat-completion body with the given extra headers (name, value, name, value...). */
+    public HttpResponse<String> chat(String body, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(url("/v1/chat/completions"))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return send(request.build());
+    }
+
+    public HttpResponse<String> send(HttpRequest request) {
+        try {
+            return client.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public HttpResponse<String> get(String path) {
+        return send(HttpRequest.newBuilder(url(path)).timeout(Duration.ofSeconds(30)).GET().build());
+    }
+
+    /** The admin socket's {@code /metrics} text. */
+    public String metrics() {
+        return send(HttpRequest.newBuilder(adminUrl("/metrics")).GET().build()).body();
+    }
+
+    @Override
+    public void close() {
+        sidecar.close();
+    }
+}
