@@ -1,0 +1,47 @@
+# Inputs shared by the policy tests: an ordinary, allowed request, and helpers that change one part of it.
+package sidecar_test
+
+base_input := {
+	"request": {
+		"model": "gpt-4o-mini",
+		"messages": [
+			{"role": "system", "content": "You are a concise assistant."},
+			{"role": "user", "content": "Plan meals for the week, about 2000 kcal a day."},
+		],
+		"max_tokens": 256,
+		"temperature": 0.7,
+		"stream": false,
+		"user": "u-42",
+		"tools_count": 0,
+		"raw_size": 180,
+	},
+	"subject": {
+		"team": "payments",
+		"user": "u-42",
+		"namespace": "shop",
+		"pod": "checkout-7d9f",
+		"service_account": "checkout",
+		"app": "checkout",
+	},
+	"estimate": {
+		"model": "gpt-4o-mini",
+		"priced": true,
+		"prompt_tokens": 30,
+		"max_completion_tokens": 256,
+		"max_cost_usd": 0.0001581,
+		"input_usd_per_million": 0.15,
+		"output_usd_per_million": 0.6,
+	},
+	"budgets": [],
+	"time": {"rfc3339": "2026-01-05T12:00:00Z", "unix_ns": 1767614400000000000, "weekday": "Monday", "hour": 12},
+}
+
+with_request(fields) := object.union(base_input, {"request": object.union(base_input.request, fields)})
+
+with_estimate(fields) := object.union(base_input, {"estimate": object.union(base_input.estimate, fields)})
+
+with_subject(fields) := object.union(base_input, {"subject": object.union(base_input.subject, fields)})
+
+with_prompt(text) := with_request({"messages": [{"role": "user", "content": text}]})
+
+codes(decision) := {reason.code | some reason in decision.reasons}

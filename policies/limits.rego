@@ -1,0 +1,45 @@
+# Request limits: a per-model ceiling on completion tokens, enforced by lowering max_tokens (a patch, not a
+# denial, so callers that ask for "as much as possible" still work), and the allowed temperature range.
+package sidecar
+
+max_tokens_ceiling := data.config.max_tokens.models[input.request.model]
+
+# The price book's canonical name ("openai/gpt-4o" for a request naming "gpt-4o") as a second chance.
+max_tokens_ceiling := data.config.max_tokens.models[input.estimate.model] if {
+	not data.config.max_tokens.models[input.request.model]
+}
+
+max_tokens_ceiling := data.config.max_tokens.default if {
+	not data.config.max_tokens.models[input.request.model]
+	not data.config.max_tokens.models[input.estimate.model]
+}
+
+# The estimate's completion limit is the request's own or, when it sets none, the model's maximum: clamping on
+# it bounds what a reservation must cover either way.
+patch["max_tokens"] := max_tokens_ceiling if {
+	input.estimate.max_completion_tokens > max_tokens_ceiling
+}
+
+temperature_range := object.union(
+	{"min": 0, "max": 2},
+	object.get(data.config, ["temperature"], {}),
+)
+
+deny contains reason if {
+	is_number(input.request.temperature)
+	not temperature_in_range
+	reason := {
+		"code": "temperature_out_of_range",
+		"message": sprintf("temperature %v is outside the allowed range %v to %v.", [
+			input.request.temperature,
+			temperature_range.min,
+			temperature_range.max,
+		]),
+		"policy": "limits",
+	}
+}
+
+temperature_in_range if {
+	input.request.temperature >= temperature_range.min
+	input.request.temperature <= temperature_range.max
+}

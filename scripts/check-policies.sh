@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The policy checks `make test` runs (through mvn verify): formatting, strict compilation and the Rego unit
+# tests of policies/. Fails, never skips, when opa is missing.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+opa="$root/scripts/opa.sh"
+cd "$root/policies"
+if ! "$opa" fmt --fail -l . >/dev/null; then
+  echo "Rego files need formatting (run: scripts/opa.sh fmt -w policies/):" >&2
+  "$opa" fmt -l . >&2
+  exit 1
+fi
+"$opa" check --strict .
+"$opa" test .
