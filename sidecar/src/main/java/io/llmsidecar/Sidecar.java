@@ -7,6 +7,7 @@ import io.helidon.webserver.observe.health.HealthObserver;
 import io.llmsidecar.admin.AdminRouting;
 import io.llmsidecar.identity.SubjectResolver;
 import io.llmsidecar.metrics.SidecarMetrics;
+import io.llmsidecar.policy.PolicyEngine;
 import io.llmsidecar.pricing.Estimator;
 import io.llmsidecar.pricing.PriceBook;
 import io.llmsidecar.pricing.PriceBookRefresher;
@@ -33,14 +34,16 @@ public final class Sidecar implements AutoCloseable {
     private final ScheduledExecutorService background;
     private final PriceBook priceBook;
     private final UpstreamCredentials credentials;
+    private final PolicyEngine policy;
 
     private Sidecar(WebServer server, PriceBookRefresher priceRefresher, ScheduledExecutorService background,
-                    PriceBook priceBook, UpstreamCredentials credentials) {
+                    PriceBook priceBook, UpstreamCredentials credentials, PolicyEngine policy) {
         this.server = server;
         this.priceRefresher = priceRefresher;
         this.background = background;
         this.priceBook = priceBook;
         this.credentials = credentials;
+        this.policy = policy;
     }
 
     public static Sidecar start(SidecarConfig config, String version) {
@@ -53,6 +56,7 @@ public final class Sidecar implements AutoCloseable {
         SidecarMetrics metrics = new SidecarMetrics(version);
         Estimator estimator = new Estimator(tokens, prices, config.pricing().defaultMaxCompletionTokens());
         SubjectResolver subjects = new SubjectResolver(config.identity());
+        PolicyEngine policy = PolicyEngine.start(config.policy(), metrics);      // compiles and loads the policy
 
         // Without TCP_NODELAY each streamed chunk waits on Nagle's algorithm and the peer's delayed ACK (~40 ms).
         SocketOptions sockets = SocketOptions.builder().tcpNoDelay(true).build();
@@ -61,12 +65,13 @@ public final class Sidecar implements AutoCloseable {
                 .host(config.server().host())
                 .port(config.server().port())
                 .connectionOptions(sockets)
-                .routing(ProxyRouting.create(config.server(), upstream, subjects, estimator, tokens, metrics))
+                .routing(ProxyRouting.create(config.server(), upstream, subjects, estimator, tokens, metrics,
+                                             policy))
                 .putSocket(ADMIN_SOCKET, socket -> socket
                         .host(config.admin().host())
                         .port(config.admin().port())
                         .connectionOptions(sockets))
-                .routing(ADMIN_SOCKET, AdminRouting.create(config.admin(), metrics, List.of()))
+                .routing(ADMIN_SOCKET, AdminRouting.create(config.admin(), metrics, List.of(policy.adminService())))
                 .addFeature(ObserveFeature.builder()
                                     .endpoint("/")
                                     .sockets(List.of(ADMIN_SOCKET))
@@ -74,6 +79,7 @@ public final class Sidecar implements AutoCloseable {
                                                          .endpoint("/health")
                                                          .details(true)
                                                          .useSystemServices(false)
+                                                         .addCheck(policy.healthCheck())
                                                          .build())
                                     .build())
                 .build()
@@ -84,7 +90,7 @@ public final class Sidecar implements AutoCloseable {
                                                               background);
         refresher.start();
         background.scheduleWithFixedDelay(credentials::reloadIfChanged, 30, 30, TimeUnit.SECONDS);
-        return new Sidecar(server, refresher, background, prices, credentials);
+        return new Sidecar(server, refresher, background, prices, credentials, policy);
     }
 
     public int port() {
@@ -108,5 +114,6 @@ public final class Sidecar implements AutoCloseable {
         priceRefresher.close();
         background.shutdownNow();
         server.stop();
+        policy.close();
     }
 }

@@ -94,6 +94,17 @@ public final class SidecarEnvironment {
         m.put("SIDECAR_POD_NAME", "identity.pod");
         m.put("SIDECAR_POD_SERVICE_ACCOUNT", "identity.service-account");
         m.put("SIDECAR_POD_APP", "identity.app");
+        m.put("SIDECAR_POLICY_DIR", "policy.dir");
+        m.put("SIDECAR_POLICY_BUNDLE", "policy.bundle");
+        m.put("SIDECAR_POLICY_BUNDLE_URL", "policy.bundle-url");
+        m.put("SIDECAR_OPA_BIN", "policy.opa-bin");
+        m.put("SIDECAR_SHADOW_POLICY_DIR", "policy.shadow-dir");
+        m.put("SIDECAR_SHADOW_POLICY_BUNDLE", "policy.shadow-bundle");
+        m.put("SIDECAR_POLICY_FAILURE_MODE", "policy.failure-mode");
+        m.put("SIDECAR_POLICY_TIMEOUT", "policy.evaluation-timeout");
+        m.put("SIDECAR_POLICY_POOL_SIZE", "policy.pool-size");
+        m.put("SIDECAR_DECISION_LOG", "policy.decision-log");
+        m.put("SIDECAR_DECISION_LOG_MESSAGES", "policy.log-message-contents");
         return Collections.unmodifiableMap(m);
     }
 }

@@ -26,14 +26,28 @@ public final class SidecarMetrics {
             0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
             10, 30, 60, 120, 300};
 
+    private static final double[] POLICY_BUCKETS = {
+            0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25};
+
     private final CollectorRegistry registry = new CollectorRegistry(true);
     private final BoundedLabel teams = new BoundedLabel(200);
+    // Reason codes and policy names come from Rego that operators write: capped like request data.
+    private final BoundedLabel reasons = new BoundedLabel(100);
+    private final BoundedLabel policies = new BoundedLabel(50);
     private final Counter requests;
     private final Counter tokens;
     private final Counter cost;
     private final Histogram upstreamSeconds;
     private final Histogram overheadSeconds;
     private final Histogram firstTokenSeconds;
+    private final Histogram policySeconds;
+    private final Counter policyDenials;
+    private final Counter policyShadowDenials;
+    private final Counter policyReloads;
+    private final Counter policyLoadFailures;
+    private final Counter policyErrors;
+    private final Gauge policyInfo;
+    private String[] policyInfoLabels;
 
     public SidecarMetrics(String version) {
         requests = Counter.build(PREFIX + "requests_total", "Chat-completion and pass-through requests by outcome.")
@@ -52,6 +66,26 @@ public final class SidecarMetrics {
         firstTokenSeconds = Histogram.build(PREFIX + "time_to_first_token_seconds",
                                             "For streams: time from receiving the request to the first token.")
                 .buckets(LATENCY_BUCKETS).labelNames("model").register(registry);
+        policySeconds = Histogram.build(PREFIX + "policy_evaluation_seconds",
+                                        "Time to evaluate the enforced policy for one request.")
+                .buckets(POLICY_BUCKETS).register(registry);
+        policyDenials = Counter.build(PREFIX + "policy_denials_total",
+                                      "Requests denied by policy, by reason code and policy (one per reason).")
+                .labelNames("reason", "policy").register(registry);
+        policyShadowDenials = Counter.build(PREFIX + "policy_shadow_denials_total",
+                                            "Requests the shadow policy would have denied, by reason and policy.")
+                .labelNames("reason", "policy").register(registry);
+        policyReloads = Counter.build(PREFIX + "policy_reloads_total",
+                                      "Policy revisions loaded (the first one included).").register(registry);
+        policyLoadFailures = Counter.build(PREFIX + "policy_load_failures_total",
+                                           "Policy changes that failed to compile or load; the last good revision "
+                                           + "stays active.").register(registry);
+        policyErrors = Counter.build(PREFIX + "policy_errors_total",
+                                     "Policy evaluations that failed (error, timeout, wrong result), by the failure "
+                                     + "mode applied: fail_closed, fail_open, or shadow.")
+                .labelNames("mode").register(registry);
+        policyInfo = Gauge.build(PREFIX + "policy_info", "The enforced policy revision; the value is always 1.")
+                .labelNames("revision", "source").register(registry);
         Gauge.build(PREFIX + "build_info", "Build information; the value is always 1.")
                 .labelNames("version").register(registry).labels(version).set(1);
         DefaultExports.register(registry);
@@ -86,6 +120,40 @@ public final class SidecarMetrics {
 
     public void timeToFirstToken(String model, long nanos) {
         firstTokenSeconds.labels(model).observe(nanos / 1e9);
+    }
+
+    public void policyEvaluation(long nanos) {
+        policySeconds.observe(nanos / 1e9);
+    }
+
+    public void policyDenial(String reason, String policy) {
+        policyDenials.labels(reasons.of(reason), policies.of(policy)).inc();
+    }
+
+    public void policyShadowDenial(String reason, String policy) {
+        policyShadowDenials.labels(reasons.of(reason), policies.of(policy)).inc();
+    }
+
+    public void policyReload() {
+        policyReloads.inc();
+    }
+
+    public void policyLoadFailure() {
+        policyLoadFailures.inc();
+    }
+
+    /** Counts a failed evaluation; {@code mode} is {@code fail_closed}, {@code fail_open} or {@code shadow}. */
+    public void policyError(String mode) {
+        policyErrors.labels(mode).inc();
+    }
+
+    /** Replaces the enforced policy's info series, so only the revision in force is reported. */
+    public synchronized void policyInfo(String revision, String source) {
+        if (policyInfoLabels != null) {
+            policyInfo.remove(policyInfoLabels);
+        }
+        policyInfoLabels = new String[] {revision, source};
+        policyInfo.labels(policyInfoLabels).set(1);
     }
 
     /** The content type to answer a scrape with, honouring a scraper that asks for OpenMetrics. */

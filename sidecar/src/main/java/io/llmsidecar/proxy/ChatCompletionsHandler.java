@@ -1,29 +1,42 @@
 package io.llmsidecar.proxy;
 
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.llmsidecar.budget.BudgetStatus;
 import io.llmsidecar.identity.SubjectResolver;
 import io.llmsidecar.openai.ChatRequest;
 import io.llmsidecar.openai.SidecarException;
+import io.llmsidecar.policy.Decision;
+import io.llmsidecar.policy.PolicyEngine;
+import io.llmsidecar.policy.PolicyInput;
 import io.llmsidecar.pricing.Estimator;
+
+import java.util.List;
 
 /**
  * {@code POST /v1/chat/completions}: the sidecar's request pipeline, one step per line. Anything refused is refused
  * before a byte goes upstream.
  */
 final class ChatCompletionsHandler implements Handler {
+    /** Tells the caller which fields a policy changed, e.g. {@code max_tokens,model}. */
+    static final HeaderName PATCHED_HEADER = HeaderNames.create("x-llm-sidecar-patched");
+
     private final RequestBodies bodies;
     private final SubjectResolver subjects;
     private final Estimator estimator;
+    private final PolicyEngine policy;
     private final ChatForwarder forwarder;
     private final ExchangeRecorder recorder;
 
-    ChatCompletionsHandler(RequestBodies bodies, SubjectResolver subjects, Estimator estimator,
+    ChatCompletionsHandler(RequestBodies bodies, SubjectResolver subjects, Estimator estimator, PolicyEngine policy,
                            ChatForwarder forwarder, ExchangeRecorder recorder) {
         this.bodies = bodies;
         this.subjects = subjects;
         this.estimator = estimator;
+        this.policy = policy;
         this.forwarder = forwarder;
         this.recorder = recorder;
     }
@@ -37,6 +50,11 @@ final class ChatCompletionsHandler implements Handler {
             ex.model = request.model();
             ex.subject = subjects.resolve(req.headers(), request);
             ex.estimate = estimator.estimate(request);                          // tokens and the most it can cost
+            List<BudgetStatus> budgets = List.of();                             // input.budgets, once budgets exist
+            Decision decision = policy.evaluate(PolicyInput.of(ex.requestId, request, ex.subject, ex.estimate,
+                                                               budgets));
+            ex.policyRevision = decision.revision();
+            request = applied(decision, request, ex, res);                      // 403 / 503, nothing forwarded
             ex.completed(forwarder.forward(request, ex.estimate, req.headers(), ex.requestId, res));
         } catch (SidecarException e) {
             ex.rejected(e);
@@ -44,5 +62,24 @@ final class ChatCompletionsHandler implements Handler {
         } finally {
             recorder.record(ex);
         }
+    }
+
+    /**
+     * The request to forward: unchanged, or patched and re-estimated, because budgets must price what is actually
+     * sent. A denial or (when failing closed) a policy error ends the request here.
+     */
+    private ChatRequest applied(Decision decision, ChatRequest request, Exchange ex, ServerResponse res) {
+        return switch (decision) {
+            case Decision.Deny deny -> throw deny.toException();
+            case Decision.Failed failed -> throw failed.toException();
+            case Decision.Allow allow when allow.patch().isEmpty() -> request;
+            case Decision.Allow allow -> {
+                ChatRequest patched = request.withPatch(allow.patch());
+                ex.model = patched.model();
+                ex.estimate = estimator.estimate(patched);
+                res.header(PATCHED_HEADER, allow.patchedFields());
+                yield patched;
+            }
+        };
     }
 }

@@ -16,6 +16,8 @@ final class Exchange {
     final String path;
     final long startNanos = System.nanoTime();
     String model = "";
+    /** The policy revision that decided, for the access log; empty when none was loaded. */
+    String policyRevision = "";
     Subject subject;
     Estimate estimate;
     Outcome outcome = Outcome.ERROR;

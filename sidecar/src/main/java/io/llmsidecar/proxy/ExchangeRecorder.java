@@ -62,6 +62,9 @@ final class ExchangeRecorder {
         if (!ex.model.isEmpty()) {
             b.append(" model=").append(quoted(ex.model));
         }
+        if (!ex.policyRevision.isEmpty()) {
+            b.append(" policy_revision=").append(quoted(ex.policyRevision));
+        }
         if (ex.subject != null && !ex.subject.team().isEmpty()) {
             b.append(" team=").append(quoted(ex.subject.team()));
         }

@@ -1,0 +1,201 @@
+package io.llmsidecar.policy;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.llmsidecar.identity.Subject;
+import io.llmsidecar.openai.RequestPatch;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One JSON line per decision: who asked, for which model, what the enforced and the shadow policy decided and
+ * how long it took. Prompts are never written, only their size and SHA-256, unless
+ * {@code policy.log-message-contents} is on. Lines go to the {@code io.llmsidecar.decision} logger (stdout) or
+ * to a file of their own.
+ */
+final class DecisionLog implements AutoCloseable {
+    static final String LOGGER = "io.llmsidecar.decision";
+    private static final System.Logger STDOUT = System.getLogger(LOGGER);
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private final PolicyConfig.DecisionLogTarget target;
+    private final boolean withContents;
+    private final BufferedWriter file;
+    /** Not {@code synchronized}: a virtual thread blocked on file I/O inside a monitor would pin its carrier. */
+    private final ReentrantLock fileLock = new ReentrantLock();
+
+    private DecisionLog(PolicyConfig.DecisionLogTarget target, boolean withContents, BufferedWriter file) {
+        this.target = target;
+        this.withContents = withContents;
+        this.file = file;
+    }
+
+    static DecisionLog create(PolicyConfig config) {
+        BufferedWriter file = null;
+        if (config.decisionLog() instanceof PolicyConfig.DecisionLogTarget.File(Path path)) {
+            try {
+                if (path.getParent() != null) {
+                    Files.createDirectories(path.getParent());
+                }
+                file = Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                                               StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot open the decision log " + path
+                                               + " (policy.decision-log, SIDECAR_DECISION_LOG)", e);
+            }
+        }
+        return new DecisionLog(config.decisionLog(), config.logMessageContents(), file);
+    }
+
+    boolean enabled() {
+        return !(target instanceof PolicyConfig.DecisionLogTarget.Off);
+    }
+
+    /**
+     * Writes the line for one request.
+     *
+     * @param shadow the shadow policy's decision, or {@code null} when there is no shadow policy
+     */
+    void record(PolicyInput input, Decision decision, boolean failedOpen, long evalNanos, Decision shadow) {
+        if (!enabled()) {
+            return;
+        }
+        String line = line(input, decision, failedOpen, evalNanos, shadow);
+        if (file == null) {
+            STDOUT.log(Level.INFO, line);
+            return;
+        }
+        fileLock.lock();
+        try {
+            file.write(line);
+            file.newLine();
+            file.flush();
+        } catch (IOException e) {
+            STDOUT.log(Level.WARNING, "Cannot write the decision log: " + e.getMessage());
+        } finally {
+            fileLock.unlock();
+        }
+    }
+
+    String line(PolicyInput input, Decision decision, boolean failedOpen, long evalNanos, Decision shadow) {
+        StringWriter out = new StringWriter(512);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("time", Instant.now().toString());
+            g.writeStringField("request_id", input.requestId());
+            writeSubject(g, input.subject());
+            g.writeStringField("model", input.request().model());
+            writeDecision(g, decision, failedOpen);
+            g.writeNumberField("eval_us", evalNanos / 1000);
+            writeMessages(g, input);
+            if (shadow != null) {
+                g.writeObjectFieldStart("shadow");
+                writeDecision(g, shadow, false);
+                g.writeEndObject();
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
+    }
+
+    private static void writeSubject(JsonGenerator g, Subject s) throws IOException {
+        g.writeObjectFieldStart("subject");
+        g.writeStringField("team", s.team());
+        g.writeStringField("user", s.user());
+        g.writeStringField("namespace", s.namespace());
+        g.writeStringField("pod", s.pod().pod());
+        g.writeStringField("service_account", s.pod().serviceAccount());
+        g.writeStringField("app", s.app());
+        g.writeEndObject();
+    }
+
+    private static void writeDecision(JsonGenerator g, Decision decision, boolean failedOpen) throws IOException {
+        g.writeStringField("revision", decision.revision());
+        switch (decision) {
+            case Decision.Allow allow -> {
+                g.writeBooleanField("allow", true);
+                g.writeStringField("outcome", allow.patch().isEmpty() ? "allow" : "patch");
+                writePatch(g, allow.patch());
+            }
+            case Decision.Deny deny -> {
+                g.writeBooleanField("allow", false);
+                g.writeStringField("outcome", "deny");
+                g.writeArrayFieldStart("reasons");
+                for (Decision.Reason reason : deny.reasons()) {
+                    g.writeString(reason.code());
+                }
+                g.writeEndArray();
+            }
+            case Decision.Failed failed -> {
+                g.writeBooleanField("allow", failedOpen);
+                g.writeStringField("outcome", failedOpen ? "fail_open" : "error");
+                g.writeStringField("error", failed.error());
+            }
+        }
+    }
+
+    private static void writePatch(JsonGenerator g, RequestPatch patch) throws IOException {
+        if (patch.isEmpty()) {
+            return;
+        }
+        g.writeObjectFieldStart("patch");
+        if (patch.model().isPresent()) {
+            g.writeStringField("model", patch.model().get());
+        }
+        if (patch.maxTokens().isPresent()) {
+            g.writeNumberField("max_tokens", patch.maxTokens().getAsInt());
+        }
+        g.writeEndObject();
+    }
+
+    private void writeMessages(JsonGenerator g, PolicyInput input) throws IOException {
+        byte[] messages = input.messagesJson();
+        g.writeObjectFieldStart("messages");
+        g.writeNumberField("count", input.request().messages().size());
+        g.writeNumberField("bytes", messages.length);
+        g.writeStringField("sha256", sha256(messages));
+        if (withContents) {
+            g.writeFieldName("content");
+            g.writeRawValue(new String(messages, StandardCharsets.UTF_8));
+        }
+        g.writeEndObject();
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (file == null) {
+            return;
+        }
+        fileLock.lock();
+        try {
+            file.close();
+        } catch (IOException ignored) {
+            // Closing on shutdown; nothing left to report to.
+        } finally {
+            fileLock.unlock();
+        }
+    }
+}

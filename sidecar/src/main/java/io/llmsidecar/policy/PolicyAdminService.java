@@ -1,0 +1,83 @@
+package io.llmsidecar.policy;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.helidon.http.HeaderValues;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * {@code GET /admin/policy}: which policy revision is enforced (and shadowed), where it came from, when it loaded,
+ * and the last load error, which is where an operator looks after a policy edit that did not take effect.
+ */
+final class PolicyAdminService implements HttpService {
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private final PolicyConfig config;
+    private final PolicyLoader enforced;
+    private final Optional<PolicyLoader> shadow;
+
+    PolicyAdminService(PolicyConfig config, PolicyLoader enforced, Optional<PolicyLoader> shadow) {
+        this.config = config;
+        this.enforced = enforced;
+        this.shadow = shadow;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/policy", this::status);
+    }
+
+    private void status(ServerRequest req, ServerResponse res) {
+        var out = new ByteArrayOutputStream(1024);
+        try (JsonGenerator g = JSON.createGenerator(out).useDefaultPrettyPrinter()) {
+            g.writeStartObject();
+            g.writeFieldName("enforced");
+            write(g, enforced.status());
+            g.writeFieldName("shadow");
+            if (shadow.isPresent()) {
+                write(g, shadow.get().status());
+            } else {
+                g.writeNull();
+            }
+            g.writeStringField("failure_mode", config.failureMode().label());
+            g.writeNumberField("evaluation_timeout_ms", config.evaluationTimeout().toMillis());
+            g.writeStringField("decision_log", switch (config.decisionLog()) {
+                case PolicyConfig.DecisionLogTarget.Stdout s -> "stdout";
+                case PolicyConfig.DecisionLogTarget.Off o -> "off";
+                case PolicyConfig.DecisionLogTarget.File f -> f.path().toString();
+            });
+            g.writeArrayFieldStart("host_builtins");
+            for (String name : Builtins.HOST) {
+                g.writeString(name);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        res.headers().set(HeaderValues.CONTENT_TYPE_JSON);
+        res.send(out.toByteArray());
+    }
+
+    private static void write(JsonGenerator g, PolicyLoader.Status s) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("source", s.source());
+        g.writeStringField("revision", s.revision().orElse(null));
+        g.writeStringField("loaded_at", s.loadedAt().map(Instant::toString).orElse(null));
+        g.writeStringField("last_error", s.lastError().orElse(null));
+        g.writeStringField("last_error_at", s.lastErrorAt().map(Instant::toString).orElse(null));
+        g.writeStringField("last_checked_at", s.lastCheckedAt().map(Instant::toString).orElse(null));
+        g.writeNumberField("pool_size", s.poolSize());
+        g.writeNumberField("instances_ready", s.instancesReady());
+        g.writeEndObject();
+    }
+}

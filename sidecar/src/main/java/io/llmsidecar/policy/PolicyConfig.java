@@ -1,0 +1,123 @@
+package io.llmsidecar.policy;
+
+import io.helidon.config.Config;
+import io.llmsidecar.config.ConfigValues;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The {@code policy} node: where the Rego policy comes from, how it is evaluated and where decisions are logged.
+ * With neither {@code dir}, {@code bundle} nor {@code bundle-url} set, the default policy set bundled in the jar
+ * (compiled from {@code policies/} at build time) is enforced.
+ *
+ * @param dir                 directory of {@code .rego} files and an optional {@code data.json}, compiled with
+ *                            {@code opa} at startup and whenever its content changes ({@code SIDECAR_POLICY_DIR})
+ * @param bundle              a bundle built with {@code opa build -t wasm -e sidecar/decision}
+ *                            ({@code SIDECAR_POLICY_BUNDLE}); reloaded when the file changes
+ * @param bundleUrl           a bundle server URL polled with {@code If-None-Match} every {@code bundle-poll-interval}
+ * @param opaBin              the {@code opa} binary used to compile {@code dir}; else PATH, else {@code .tools/bin}
+ * @param shadowDir           a second policy evaluated on every request but never enforced: its would-be denials
+ *                            are logged and counted ({@code SIDECAR_SHADOW_POLICY_DIR})
+ * @param shadowBundle        the same as a prebuilt bundle ({@code SIDECAR_SHADOW_POLICY_BUNDLE})
+ * @param failureMode         what an evaluation error or timeout means for the request
+ * @param evaluationTimeout   the longest one evaluation may take, waiting for a free instance included
+ * @param poolSize            policy instances kept loaded (each about 4 MiB); 0 means one per available CPU
+ * @param watchInterval       how often {@code dir} and {@code bundle} are checked for changes
+ * @param bundlePollInterval  how often {@code bundle-url} is polled
+ * @param decisionLog         {@code stdout}, {@code off}, or a file path: one JSON line per decision
+ * @param logMessageContents  whether decision log lines carry the prompt itself (off: only its length and hash)
+ */
+public record PolicyConfig(Optional<Path> dir, Optional<Path> bundle, Optional<URI> bundleUrl, Optional<Path> opaBin,
+                           Optional<Path> shadowDir, Optional<Path> shadowBundle, FailureMode failureMode,
+                           Duration evaluationTimeout, int poolSize, Duration watchInterval,
+                           Duration bundlePollInterval, DecisionLogTarget decisionLog, boolean logMessageContents) {
+    public static final Duration DEFAULT_EVALUATION_TIMEOUT = Duration.ofMillis(250);
+    public static final Duration DEFAULT_WATCH_INTERVAL = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_BUNDLE_POLL_INTERVAL = Duration.ofSeconds(30);
+    static final int MAX_POOL_SIZE = 64;
+
+    /** Whether a request is refused (503) or forwarded unchecked when its policy cannot be evaluated. */
+    public enum FailureMode {
+        FAIL_CLOSED, FAIL_OPEN;
+
+        /** The metric label and config spelling: {@code fail_closed} / {@code fail-closed}. */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Where decision log lines go. */
+    public sealed interface DecisionLogTarget {
+        record Stdout() implements DecisionLogTarget {
+        }
+
+        record Off() implements DecisionLogTarget {
+        }
+
+        record File(Path path) implements DecisionLogTarget {
+        }
+    }
+
+    public PolicyConfig {
+        int sources = (dir.isPresent() ? 1 : 0) + (bundle.isPresent() ? 1 : 0) + (bundleUrl.isPresent() ? 1 : 0);
+        if (sources > 1) {
+            throw ConfigValues.invalid("policy.dir", "more than one of policy.dir, policy.bundle and policy.bundle-url",
+                                       "only one policy source (SIDECAR_POLICY_DIR, SIDECAR_POLICY_BUNDLE or "
+                                       + "SIDECAR_POLICY_BUNDLE_URL)");
+        }
+        if (shadowDir.isPresent() && shadowBundle.isPresent()) {
+            throw ConfigValues.invalid("policy.shadow-dir", "both policy.shadow-dir and policy.shadow-bundle",
+                                       "only one shadow policy source");
+        }
+        if (evaluationTimeout.isZero()) {
+            throw ConfigValues.invalid("policy.evaluation-timeout", "0", "a duration such as 250ms");
+        }
+        if (watchInterval.isZero()) {
+            throw ConfigValues.invalid("policy.watch-interval", "0", "a duration such as 2s");
+        }
+        if (bundlePollInterval.isZero()) {
+            throw ConfigValues.invalid("policy.bundle-poll-interval", "0", "a duration such as 30s");
+        }
+    }
+
+    public static PolicyConfig create(Config node) {
+        return new PolicyConfig(ConfigValues.path(node.get("dir")),
+                                ConfigValues.path(node.get("bundle")),
+                                ConfigValues.httpUri(node.get("bundle-url")),
+                                ConfigValues.path(node.get("opa-bin")),
+                                ConfigValues.path(node.get("shadow-dir")),
+                                ConfigValues.path(node.get("shadow-bundle")),
+                                failureMode(node.get("failure-mode")),
+                                ConfigValues.duration(node.get("evaluation-timeout"), DEFAULT_EVALUATION_TIMEOUT),
+                                ConfigValues.integer(node.get("pool-size"), 0, 0, MAX_POOL_SIZE),
+                                ConfigValues.duration(node.get("watch-interval"), DEFAULT_WATCH_INTERVAL),
+                                ConfigValues.duration(node.get("bundle-poll-interval"), DEFAULT_BUNDLE_POLL_INTERVAL),
+                                decisionLog(node.get("decision-log")),
+                                ConfigValues.bool(node.get("log-message-contents"), false));
+    }
+
+    /** The pool size to use: the configured one, else one instance per CPU the JVM may use. */
+    int effectivePoolSize() {
+        return poolSize > 0 ? poolSize : Math.min(MAX_POOL_SIZE, Runtime.getRuntime().availableProcessors());
+    }
+
+    private static FailureMode failureMode(Config node) {
+        return ConfigValues.string(node).map(v -> switch (v.toLowerCase(Locale.ROOT)) {
+            case "fail-closed", "closed" -> FailureMode.FAIL_CLOSED;
+            case "fail-open", "open" -> FailureMode.FAIL_OPEN;
+            default -> throw ConfigValues.invalid(node, v, "fail-closed or fail-open");
+        }).orElse(FailureMode.FAIL_CLOSED);
+    }
+
+    private static DecisionLogTarget decisionLog(Config node) {
+        return ConfigValues.string(node).map(v -> switch (v.toLowerCase(Locale.ROOT)) {
+            case "stdout" -> (DecisionLogTarget) new DecisionLogTarget.Stdout();
+            case "off", "false", "none" -> new DecisionLogTarget.Off();
+            default -> new DecisionLogTarget.File(Path.of(v));
+        }).orElse(new DecisionLogTarget.Stdout());
+    }
+}

@@ -1,0 +1,222 @@
+package io.llmsidecar.policy;
+
+import io.llmsidecar.metrics.SidecarMetrics;
+
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keeps one policy (the enforced one or the shadow) loaded from its {@link PolicySource}: checks the source for
+ * changes, builds the new revision's instances off the request path, swaps it in atomically, and keeps the last
+ * good revision when a change fails to compile or load (reported in the log, a metric and {@link #status()}).
+ */
+final class PolicyLoader {
+    private static final System.Logger LOG = System.getLogger(PolicyLoader.class.getName());
+
+    private final String role;
+    private final PolicySource source;
+    private final int poolSize;
+    private final ScheduledExecutorService loaderThread;
+    private final EvaluationWatchdog watchdog;
+    private final SidecarMetrics metrics;
+    private final Duration timeout;
+    private final Clock clock;
+    private volatile Active active;
+    private volatile Status status;
+    private String lastFingerprint = "";
+
+    /** The revision in force: its instances, where it came from and when it was loaded. */
+    record Active(InstancePool pool, String revision, Instant loadedAt) {
+    }
+
+    /** What {@code GET /admin/policy} and the health check report about this policy. */
+    record Status(String role, String source, Optional<String> revision, Optional<Instant> loadedAt,
+                  Optional<String> lastError, Optional<Instant> lastErrorAt, Optional<Instant> lastCheckedAt,
+                  int poolSize, int instancesReady) {
+    }
+
+    PolicyLoader(String role, PolicySource source, int poolSize, ScheduledExecutorService loaderThread,
+                 EvaluationWatchdog watchdog, SidecarMetrics metrics, Duration timeout, Clock clock) {
+        this.role = role;
+        this.source = source;
+        this.poolSize = poolSize;
+        this.loaderThread = loaderThread;
+        this.watchdog = watchdog;
+        this.metrics = metrics;
+        this.timeout = timeout;
+        this.clock = clock;
+        this.status = new Status(role, source.describe(), Optional.empty(), Optional.empty(), Optional.empty(),
+                                 Optional.empty(), Optional.empty(), poolSize, 0);
+    }
+
+    /** Loads the first revision now, then checks the source every {@link PolicySource#interval()}. */
+    void start() {
+        check();
+        long every = source.interval().toMillis();
+        loaderThread.scheduleWithFixedDelay(this::check, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Loads the source's current version if it changed. Runs on the loader thread (or the starting thread), never
+     * on a request, because compiling and instantiating take seconds.
+     */
+    void check() {
+        Instant checkedAt = clock.instant();
+        String fingerprint = lastFingerprint;
+        try {
+            Optional<PolicySource.Candidate> candidate = source.poll(lastFingerprint);
+            if (candidate.isEmpty()) {
+                status = withChecked(checkedAt);
+                return;
+            }
+            fingerprint = candidate.get().fingerprint();
+            lastFingerprint = fingerprint;              // a broken version is tried once, not on every check
+            PolicyBundle bundle = candidate.get().load();
+            InstancePool pool = InstancePool.start(bundle, poolSize, loaderThread);
+            smokeTest(pool, bundle.revision());
+            swapIn(new Active(pool, bundle.revision(), clock.instant()));
+            status = new Status(role, source.describe(), Optional.of(bundle.revision()), Optional.of(active.loadedAt()),
+                                Optional.empty(), Optional.empty(), Optional.of(checkedAt), poolSize, pool.ready());
+            LOG.log(Level.INFO, "Loaded the " + role + " policy revision " + bundle.revision() + " from "
+                                + source.describe());
+        } catch (PolicyLoadException | RuntimeException e) {
+            String error = e.getMessage() == null ? e.toString() : e.getMessage();
+            metrics.policyLoadFailure();
+            Active current = active;
+            status = new Status(role, source.describe(), Optional.ofNullable(current).map(Active::revision),
+                                Optional.ofNullable(current).map(Active::loadedAt), Optional.of(error),
+                                Optional.of(checkedAt), Optional.of(checkedAt), poolSize,
+                                current == null ? 0 : current.pool().ready());
+            LOG.log(Level.WARNING, "Could not load the " + role + " policy from " + source.describe() + ": " + error
+                                   + (current == null ? "; no policy is active"
+                                                      : "; revision " + current.revision() + " stays active"));
+        }
+    }
+
+    /**
+     * Evaluates the active revision. Failures come back as {@link Decision.Failed}; an instance that failed is
+     * discarded, since its memory may be left inconsistent.
+     */
+    Decision evaluate(String input, long epochNanos) {
+        Active current = active;
+        if (current == null) {
+            return new Decision.Failed("no " + role + " policy is loaded"
+                                       + status.lastError().map(e -> ": " + e).orElse(""), "");
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        PolicyInstance instance;
+        try {
+            instance = current.pool().borrow(timeout.toNanos());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Decision.Failed("interrupted while waiting for a policy instance", current.revision());
+        }
+        if (instance == null) {
+            return new Decision.Failed("no policy instance became free within " + timeout.toMillis() + " ms",
+                                       current.revision());
+        }
+        try {
+            String result = instance.evaluate(input, epochNanos, deadline);
+            Decision decision = DecisionParser.parse(result, current.revision());
+            current.pool().release(instance);
+            return decision;
+        } catch (DecisionParser.PolicyResultException e) {
+            current.pool().release(instance);
+            return new Decision.Failed("wrong decision shape: " + e.getMessage(), current.revision());
+        } catch (PolicyInstance.EvaluationTimeoutException e) {
+            current.pool().discard(instance);
+            return new Decision.Failed("evaluation took longer than " + timeout.toMillis() + " ms",
+                                       current.revision());
+        } catch (RuntimeException e) {
+            current.pool().discard(instance);
+            return new Decision.Failed(describe(e), current.revision());
+        }
+    }
+
+    Optional<Active> active() {
+        return Optional.ofNullable(active);
+    }
+
+    Status status() {
+        Status s = status;
+        Active current = active;
+        return current == null ? s : new Status(s.role(), s.source(), s.revision(), s.loadedAt(), s.lastError(),
+                                                s.lastErrorAt(), s.lastCheckedAt(), s.poolSize(),
+                                                current.pool().ready());
+    }
+
+    String source() {
+        return source.describe();
+    }
+
+    /** A policy that errors on an ordinary request would fail every request; such a change is refused. */
+    private void smokeTest(InstancePool pool, String revision) throws PolicyLoadException {
+        PolicyInstance instance;
+        try {
+            instance = pool.borrow(Duration.ofSeconds(30).toNanos());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PolicyLoadException("interrupted while testing the new policy");
+        }
+        try {
+            String result = instance.evaluate(SampleInput.JSON, System.currentTimeMillis() * 1_000_000L,
+                                              System.nanoTime() + Duration.ofSeconds(10).toNanos());
+            DecisionParser.parse(result, revision);
+            pool.release(instance);
+        } catch (RuntimeException e) {
+            pool.discard(instance);
+            pool.retire();
+            throw new PolicyLoadException("the policy fails on a sample request: " + describe(e));
+        }
+    }
+
+    private void swapIn(Active next) {
+        watchdog.watch(next.pool());
+        Active previous = active;
+        active = next;
+        metrics.policyReload();
+        if (role.equals(PolicyEngine.ENFORCED)) {
+            metrics.policyInfo(next.revision(), source.describe());
+        }
+        if (previous != null) {
+            previous.pool().retire();
+            // Evaluations that borrowed from the old pool before the swap finish within the timeout.
+            loaderThread.schedule(() -> watchdog.forget(previous.pool()), 2 * timeout.toMillis() + 1000,
+                                  TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private Status withChecked(Instant checkedAt) {
+        Status s = status;
+        return new Status(s.role(), s.source(), s.revision(), s.loadedAt(), s.lastError(), s.lastErrorAt(),
+                          Optional.of(checkedAt), s.poolSize(), s.instancesReady());
+    }
+
+    /** A readable cause; a missing builtin surfaces as a null entry in the SDK's dispatch table. */
+    static String describe(RuntimeException e) {
+        if (e instanceof NullPointerException
+            && (String.valueOf(e.getMessage()).contains("asBuiltin") || stackMentions(e, "opaBuiltin"))) {
+            return "the policy called a builtin that the sidecar's Wasm runtime does not provide (see the list in "
+                   + "policies/README.md)";
+        }
+        if (e instanceof com.dylibso.chicory.runtime.ChicoryInterruptedException) {
+            return "the evaluation was interrupted";
+        }
+        String message = e.getMessage();
+        return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
+    private static boolean stackMentions(Throwable e, String method) {
+        for (StackTraceElement frame : e.getStackTrace()) {
+            if (frame.getMethodName().startsWith(method)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
