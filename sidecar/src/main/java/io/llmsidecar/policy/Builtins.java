@@ -3,7 +3,10 @@ package io.llmsidecar.policy;
 import com.dylibso.chicory.runtime.Memory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.DecimalNode;
@@ -51,9 +54,13 @@ final class Builtins {
     /** Builtins this class provides, besides the SDK's {@code json.*} and {@code yaml.*}. */
     static final List<String> HOST = List.of(
             "sprintf", "time.now_ns", "time.parse_rfc3339_ns", "time.date", "time.clock", "time.weekday",
-            "object.keys", "regex.replace", "regex.split", "regex.find_n", "crypto.sha256", "crypto.sha1",
-            "crypto.md5");
-    private static final ObjectMapper JSON = new ObjectMapper();
+            "object.keys", "regex.replace", "regex.split", "regex.find_n", "strings.count", "indexof_n",
+            "crypto.sha256", "crypto.sha1", "crypto.md5");
+    /** Reads numbers as their exact text ("2.0" stays a float), which Go's sprintf and OPA tell apart. */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+            .build();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     // opa_value type tags and number representations, from value.h in OPA's Wasm runtime.
     private static final byte OPA_NULL = 1;
@@ -95,13 +102,15 @@ final class Builtins {
                 host("time.weekday", a -> TextNode.valueOf(
                         zoned(a[0]).getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH))),
                 host("object.keys", a -> {
-                    ArrayNode keys = NODES.arrayNode();
-                    a[0].fieldNames().forEachRemaining(keys::add);
-                    return keys;
+                    List<JsonNode> keys = new ArrayList<>();
+                    a[0].fieldNames().forEachRemaining(k -> keys.add(TextNode.valueOf(k)));
+                    return new RegoSet(keys);
                 }),
                 host("regex.replace", a -> TextNode.valueOf(replace(string(a[0]), string(a[1]), string(a[2])))),
                 host("regex.split", a -> split(string(a[0]), string(a[1]))),
                 host("regex.find_n", a -> findN(string(a[0]), string(a[1]), a[2].asInt())),
+                host("strings.count", a -> LongNode.valueOf(countOf(string(a[0]), string(a[1])))),
+                host("indexof_n", a -> indicesOf(string(a[0]), string(a[1]))),
                 host("crypto.sha256", a -> TextNode.valueOf(digest("SHA-256", string(a[0])))),
                 host("crypto.sha1", a -> TextNode.valueOf(digest("SHA-1", string(a[0])))),
                 host("crypto.md5", a -> TextNode.valueOf(digest("MD5", string(a[0]))))));
@@ -325,6 +334,32 @@ final class Builtins {
         }
     }
 
+    // ---- strings ----
+
+    /** Non-overlapping occurrences, as Go's {@code strings.Count}; an empty substring counts characters + 1. */
+    static long countOf(String text, String search) {
+        if (search.isEmpty()) {
+            return text.codePointCount(0, text.length()) + 1L;
+        }
+        long count = 0;
+        for (int i = text.indexOf(search); i >= 0; i = text.indexOf(search, i + search.length())) {
+            count++;
+        }
+        return count;
+    }
+
+    /** Every (possibly overlapping) occurrence, as character indices like OPA's {@code indexof}. */
+    static ArrayNode indicesOf(String text, String search) {
+        if (search.isEmpty()) {
+            throw new IllegalArgumentException("empty search string");   // undefined, as in OPA
+        }
+        ArrayNode out = NODES.arrayNode();
+        for (int i = text.indexOf(search); i >= 0; i = text.indexOf(search, i + 1)) {
+            out.add(text.codePointCount(0, i));
+        }
+        return out;
+    }
+
     // ---- time and digests ----
 
     private static LongNode nanos(Instant t) {
@@ -366,8 +401,22 @@ final class Builtins {
         return node.asText();
     }
 
-    private static OpaBuiltin.Builtin host(String name, Function<JsonNode[], JsonNode> fn) {
+    private static OpaBuiltin.Builtin host(String name, Function<JsonNode[], Object> fn) {
         return new HostBuiltin(name, fn);
+    }
+
+    /** A set result: JSON has no sets, so it is handed to the module in Rego syntax. */
+    record RegoSet(List<JsonNode> elements) {
+        String regoText() throws JsonProcessingException {
+            if (elements.isEmpty()) {
+                return "set()";
+            }
+            StringBuilder b = new StringBuilder("{");
+            for (JsonNode e : elements) {
+                b.append(b.length() > 1 ? "," : "").append(JSON.writeValueAsString(e));
+            }
+            return b.append('}').toString();
+        }
     }
 
     /**
@@ -376,7 +425,7 @@ final class Builtins {
      * arguments and the largest (prompt text), are copied out directly instead of being serialised to JSON
      * inside Wasm and parsed again here.
      */
-    private record HostBuiltin(String name, Function<JsonNode[], JsonNode> fn) implements OpaBuiltin.Builtin {
+    private record HostBuiltin(String name, Function<JsonNode[], Object> fn) implements OpaBuiltin.Builtin {
         @Override
         public int asBuiltin0(OpaWasm wasm) {
             return call(wasm);
@@ -403,7 +452,7 @@ final class Builtins {
         }
 
         private int call(OpaWasm wasm, int... addresses) {
-            JsonNode result;
+            Object result;
             try {
                 JsonNode[] args = new JsonNode[addresses.length];
                 for (int i = 0; i < addresses.length; i++) {
@@ -417,10 +466,21 @@ final class Builtins {
                 return 0;
             }
             try {
-                return wasm.writeResult(JSON.writeValueAsString(result));
+                return result instanceof RegoSet set ? writeValue(wasm, set.regoText())
+                                                     : wasm.writeResult(JSON.writeValueAsString(result));
             } catch (JsonProcessingException e) {
                 return 0;
             }
+        }
+
+        /** Like the SDK's writeResult, but parsing Rego value syntax, which has sets. */
+        private static int writeValue(OpaWasm wasm, String rego) {
+            byte[] bytes = rego.getBytes(StandardCharsets.UTF_8);
+            int address = wasm.exports().opaMalloc(bytes.length);
+            wasm.memory().write(address, bytes);
+            int value = wasm.exports().opaValueParse(address, bytes.length);
+            wasm.exports().opaFree(address);
+            return value;
         }
 
         /**

@@ -16,8 +16,9 @@ import java.util.List;
  * {@code %d} of integers only, {@code %q}, exact decimal rounding, {@code %!d(string=x)} for a mismatched
  * argument. The Wasm SDK's own version passes the format to {@code String.format}, which rejects {@code %v}.
  *
- * <p>Arguments are converted as OPA does before calling Go: integral numbers become {@code int}, other numbers
- * {@code float64}, strings stay strings, and anything else becomes its Rego text ({@code ["a", 1]}).
+ * <p>Arguments are converted as OPA does before calling Go: numbers written as integers become {@code int}
+ * ({@code *big.Int} beyond 64 bits), other numbers {@code float64} ({@code 2.0} included), strings stay strings,
+ * and anything else becomes its Rego text ({@code ["a", 1]}).
  */
 final class GoSprintf {
     private GoSprintf() {
@@ -39,13 +40,11 @@ final class GoSprintf {
         if (v.isIntegralNumber()) {
             return v.canConvertToLong() ? (Object) v.longValue() : v.bigIntegerValue();
         }
+        if (v.isBigDecimal() && v.decimalValue().scale() == 0) {
+            return v.bigIntegerValue();                 // an integer too large for int64 still prints exactly
+        }
         if (v.isNumber()) {
-            BigDecimal d = v.decimalValue();
-            if (d.signum() == 0 || d.stripTrailingZeros().scale() <= 0) {
-                BigInteger i = d.toBigInteger();
-                return i.bitLength() < 64 ? (Object) i.longValue() : i;
-            }
-            return v.doubleValue();
+            return v.doubleValue();                     // "2.0" is a float to OPA, as its text says
         }
         return regoText(v);
     }

@@ -25,7 +25,7 @@ import java.util.Optional;
  * @param shadowBundle        the same as a prebuilt bundle ({@code SIDECAR_SHADOW_POLICY_BUNDLE})
  * @param failureMode         what an evaluation error or timeout means for the request
  * @param evaluationTimeout   the longest one evaluation may take, waiting for a free instance included
- * @param poolSize            policy instances kept loaded (each about 4 MiB); 0 means one per available CPU
+ * @param poolSize            policy instances kept loaded (each about 4 MiB); 0 means one per CPU, at least 2
  * @param watchInterval       how often {@code dir} and {@code bundle} are checked for changes
  * @param bundlePollInterval  how often {@code bundle-url} is polled
  * @param decisionLog         {@code stdout}, {@code off}, or a file path: one JSON line per decision
@@ -100,9 +100,12 @@ public record PolicyConfig(Optional<Path> dir, Optional<Path> bundle, Optional<U
                                 ConfigValues.bool(node.get("log-message-contents"), false));
     }
 
-    /** The pool size to use: the configured one, else one instance per CPU the JVM may use. */
+    /**
+     * The pool size to use: the configured one, else one instance per CPU the JVM may use, and at least two, so
+     * that while a failed instance is rebuilt (about a second) another one serves.
+     */
     int effectivePoolSize() {
-        return poolSize > 0 ? poolSize : Math.min(MAX_POOL_SIZE, Runtime.getRuntime().availableProcessors());
+        return poolSize > 0 ? poolSize : Math.clamp(Runtime.getRuntime().availableProcessors(), 2, MAX_POOL_SIZE);
     }
 
     private static FailureMode failureMode(Config node) {

@@ -134,6 +134,10 @@ public final class PolicyEngine implements AutoCloseable {
         };
     }
 
+    PolicyLoader enforcedLoader() {
+        return enforced;
+    }
+
     /** {@code GET /admin/policy}. */
     public HttpService adminService() {
         return new PolicyAdminService(config, enforced, shadow);

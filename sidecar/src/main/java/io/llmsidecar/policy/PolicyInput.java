@@ -106,7 +106,7 @@ public final class PolicyInput {
             g.writeStringField("model", request.model());
             g.writeFieldName("messages");
             g.flush();
-            messages[0] = out.size();
+            messages[0] = out.size() + 1;               // the ':' is written with the value
             g.writeTree(request.messages());
             g.flush();
             messages[1] = out.size();

@@ -9,6 +9,8 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Keeps one policy (the enforced one or the shadow) loaded from its {@link PolicySource}: checks the source for
@@ -17,6 +19,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class PolicyLoader {
     private static final System.Logger LOG = System.getLogger(PolicyLoader.class.getName());
+    private static final Pattern MISSING_BUILTIN = Pattern.compile("opa_builtin - (\\S+) doesn't implement");
 
     private final String role;
     private final PolicySource source;
@@ -197,18 +200,22 @@ final class PolicyLoader {
                           Optional.of(checkedAt), s.poolSize(), s.instancesReady());
     }
 
-    /** A readable cause; a missing builtin surfaces as a null entry in the SDK's dispatch table. */
+    /** A readable cause; a builtin the runtime lacks surfaces as the SDK's "doesn't implement" or a null entry. */
     static String describe(RuntimeException e) {
-        if (e instanceof NullPointerException
-            && (String.valueOf(e.getMessage()).contains("asBuiltin") || stackMentions(e, "opaBuiltin"))) {
+        String message = String.valueOf(e.getMessage());
+        Matcher missing = MISSING_BUILTIN.matcher(message);
+        if (missing.find()) {
+            return "the policy called " + missing.group(1) + ", a builtin that the sidecar's Wasm runtime does not "
+                   + "provide (see the list in policies/README.md)";
+        }
+        if (e instanceof NullPointerException && (message.contains("asBuiltin") || stackMentions(e, "opaBuiltin"))) {
             return "the policy called a builtin that the sidecar's Wasm runtime does not provide (see the list in "
                    + "policies/README.md)";
         }
         if (e instanceof com.dylibso.chicory.runtime.ChicoryInterruptedException) {
             return "the evaluation was interrupted";
         }
-        String message = e.getMessage();
-        return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + message);
     }
 
     private static boolean stackMentions(Throwable e, String method) {

@@ -1,0 +1,90 @@
+package io.llmsidecar.policy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llmsidecar.openai.RequestPatch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DecisionLogTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void logsTheDecisionAndAHashOfThePromptButNeverThePrompt() throws Exception {
+        DecisionLog log = DecisionLog.create(config(new PolicyConfig.DecisionLogTarget.Stdout(), false));
+        PolicyInput input = PolicyFixtures.exampleInput();
+        String line = log.line(input, new Decision.Deny(List.of(new Decision.Reason("model_not_allowed", "No.",
+                                                                                      "model_allowlist")), "rev1"),
+                               false, 41_000, null);
+
+        assertFalse(line.contains("Plan meals"), line);
+        assertFalse(line.contains("\n"), "one line per decision");
+        JsonNode json = JSON.readTree(line);
+        assertEquals("4bf92f3577b34da6", json.get("request_id").asText());
+        assertEquals("payments", json.at("/subject/team").asText());
+        assertEquals("gpt-4o-mini", json.get("model").asText());
+        assertEquals(false, json.get("allow").booleanValue());
+        assertEquals("deny", json.get("outcome").asText());
+        assertEquals("model_not_allowed", json.at("/reasons/0").asText());
+        assertEquals("rev1", json.get("revision").asText());
+        assertEquals(41, json.get("eval_us").intValue());
+        assertEquals(2, json.at("/messages/count").intValue());
+        assertEquals(64, json.at("/messages/sha256").asText().length());
+        assertTrue(json.get("shadow") == null);
+    }
+
+    @Test
+    void logsPatchesShadowDecisionsAndFailOpen() throws Exception {
+        DecisionLog log = DecisionLog.create(config(new PolicyConfig.DecisionLogTarget.Stdout(), false));
+        String patched = log.line(PolicyFixtures.exampleInput(),
+                                  new Decision.Allow(new RequestPatch(Optional.empty(), OptionalInt.of(100)), "r"),
+                                  false, 1000, new Decision.Deny(List.of(), "s"));
+        JsonNode json = JSON.readTree(patched);
+        assertEquals("patch", json.get("outcome").asText());
+        assertEquals(100, json.at("/patch/max_tokens").intValue());
+        assertEquals("deny", json.at("/shadow/outcome").asText());
+        assertEquals("s", json.at("/shadow/revision").asText());
+
+        JsonNode open = JSON.readTree(log.line(PolicyFixtures.exampleInput(), new Decision.Failed("boom", "r"),
+                                               true, 1000, null));
+        assertEquals("fail_open", open.get("outcome").asText());
+        assertEquals(true, open.get("allow").booleanValue());
+        assertEquals("boom", open.get("error").asText());
+    }
+
+    @Test
+    void includesThePromptOnlyWhenExplicitlyEnabled() throws Exception {
+        DecisionLog log = DecisionLog.create(config(new PolicyConfig.DecisionLogTarget.Stdout(), true));
+        JsonNode json = JSON.readTree(log.line(PolicyFixtures.exampleInput(),
+                                               new Decision.Allow(RequestPatch.NONE, "r"), false, 1, null));
+        assertEquals("Plan meals for the week.", json.at("/messages/content/1/content").asText());
+    }
+
+    @Test
+    void appendsLinesToAFile(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("logs/decisions.jsonl");
+        try (DecisionLog log = DecisionLog.create(config(new PolicyConfig.DecisionLogTarget.File(file), false))) {
+            log.record(PolicyFixtures.exampleInput(), new Decision.Allow(RequestPatch.NONE, "r"), false, 1, null);
+            log.record(PolicyFixtures.exampleInput(), new Decision.Allow(RequestPatch.NONE, "r"), false, 1, null);
+        }
+        assertEquals(2, Files.readAllLines(file).size());
+    }
+
+    static PolicyConfig config(PolicyConfig.DecisionLogTarget target, boolean contents) {
+        return new PolicyConfig(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                                Optional.empty(), Optional.empty(), PolicyConfig.FailureMode.FAIL_CLOSED,
+                                Duration.ofSeconds(1), 1, Duration.ofSeconds(2), Duration.ofSeconds(30), target,
+                                contents);
+    }
+}
