@@ -79,10 +79,18 @@ final class Builtins {
     /** Per pattern: its {@link LiteralSet}, or {@link #NOT_LITERAL}. */
     private final Map<String, Object> literals = new HashMap<>();
     private long evaluationNanos;
+    /**
+     * The address of an empty array already written into the module during this evaluation, or 0. Most calls
+     * (a secret scan of a clean prompt) answer {@code []}; writing it once per evaluation saves three calls into
+     * the module per builtin call. Safe because compiled Rego never mutates a builtin's result, and the heap is
+     * only reset between evaluations.
+     */
+    private int emptyArray;
 
     /** Fixes the time every {@code time.now_ns} call of the next evaluation returns. */
     void startEvaluation(long epochNanos) {
         this.evaluationNanos = epochNanos;
+        this.emptyArray = 0;
     }
 
     /** The host builtins plus the SDK's own, minus the SDK's {@code sprintf}, which lacks Go's verbs. */
@@ -401,7 +409,7 @@ final class Builtins {
         return node.asText();
     }
 
-    private static OpaBuiltin.Builtin host(String name, Function<JsonNode[], Object> fn) {
+    private OpaBuiltin.Builtin host(String name, Function<JsonNode[], Object> fn) {
         return new HostBuiltin(name, fn);
     }
 
@@ -425,7 +433,20 @@ final class Builtins {
      * arguments and the largest (prompt text), are copied out directly instead of being serialised to JSON
      * inside Wasm and parsed again here.
      */
-    private record HostBuiltin(String name, Function<JsonNode[], Object> fn) implements OpaBuiltin.Builtin {
+    private final class HostBuiltin implements OpaBuiltin.Builtin {
+        private final String name;
+        private final Function<JsonNode[], Object> fn;
+
+        HostBuiltin(String name, Function<JsonNode[], Object> fn) {
+            this.name = name;
+            this.fn = fn;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
         @Override
         public int asBuiltin0(OpaWasm wasm) {
             return call(wasm);
@@ -464,6 +485,12 @@ final class Builtins {
                     throw e;
                 }
                 return 0;
+            }
+            if (result instanceof ArrayNode array && array.isEmpty()) {
+                if (emptyArray == 0) {
+                    emptyArray = wasm.writeResult("[]");
+                }
+                return emptyArray;
             }
             try {
                 return result instanceof RegoSet set ? writeValue(wasm, set.regoText())
