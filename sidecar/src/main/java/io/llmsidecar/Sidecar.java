@@ -109,6 +109,10 @@ public final class Sidecar implements AutoCloseable {
         return credentials;
     }
 
+    public PolicyEngine policy() {
+        return policy;
+    }
+
     @Override
     public void close() {
         priceRefresher.close();

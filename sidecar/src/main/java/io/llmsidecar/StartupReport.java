@@ -16,6 +16,7 @@ final class StartupReport {
                + " (key: " + sidecar.credentials().describeSource() + ")"
                + "; prices: " + sidecar.priceBook().size() + " models in the static table, gateway refresh "
                + (config.pricing().refreshInterval().isZero() ? "off" : "every " + config.pricing().refreshInterval())
-               + " from " + config.upstream().modelsUrl();
+               + " from " + config.upstream().modelsUrl()
+               + "; policy: " + sidecar.policy().describe();
     }
 }

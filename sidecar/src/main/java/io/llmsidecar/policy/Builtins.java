@@ -51,11 +51,6 @@ import java.util.regex.Pattern;
  * the default secret scan cheap.
  */
 final class Builtins {
-    /** Builtins this class provides, besides the SDK's {@code json.*} and {@code yaml.*}. */
-    static final List<String> HOST = List.of(
-            "sprintf", "time.now_ns", "time.parse_rfc3339_ns", "time.date", "time.clock", "time.weekday",
-            "object.keys", "regex.replace", "regex.split", "regex.find_n", "strings.count", "indexof_n",
-            "crypto.sha256", "crypto.sha1", "crypto.md5");
     /** Reads numbers as their exact text ("2.0" stays a float), which Go's sprintf and OPA tell apart. */
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -74,6 +69,8 @@ final class Builtins {
     private static final int MAX_CACHED_PATTERNS = 256;
     private static final Object NOT_LITERAL = new Object();
     private static final Pattern POSIX_CLASS = Pattern.compile("\\[:(\\^?)([a-z]+):]");
+    /** The name of every builtin the host provides (ours and the SDK's), for the admin API. */
+    static final List<String> HOST = Arrays.stream(new Builtins().all()).map(OpaBuiltin.Builtin::name).toList();
 
     private final Map<String, Pattern> patterns = new HashMap<>();
     /** Per pattern: its {@link LiteralSet}, or {@link #NOT_LITERAL}. */
@@ -130,6 +127,9 @@ final class Builtins {
 
     ArrayNode findN(String pattern, String text, int n) {
         ArrayNode out = NODES.arrayNode();
+        if (literals.size() >= MAX_CACHED_PATTERNS) {
+            literals.clear();                           // patterns built from input must not grow the cache
+        }
         Object literal = literals.computeIfAbsent(pattern, p -> {
             LiteralSet set = literalAlternatives(p);
             return set == null ? NOT_LITERAL : set;

@@ -2,7 +2,6 @@ package io.llmsidecar.policy;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.llmsidecar.identity.Subject;
 import io.llmsidecar.openai.RequestPatch;
 
 import java.io.BufferedWriter;
@@ -96,7 +95,7 @@ final class DecisionLog implements AutoCloseable {
             g.writeStartObject();
             g.writeStringField("time", Instant.now().toString());
             g.writeStringField("request_id", input.requestId());
-            writeSubject(g, input.subject());
+            PolicyInput.writeSubject(g, input.subject());
             g.writeStringField("model", input.request().model());
             writeDecision(g, decision, failedOpen);
             g.writeNumberField("eval_us", evalNanos / 1000);
@@ -111,17 +110,6 @@ final class DecisionLog implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         return out.toString();
-    }
-
-    private static void writeSubject(JsonGenerator g, Subject s) throws IOException {
-        g.writeObjectFieldStart("subject");
-        g.writeStringField("team", s.team());
-        g.writeStringField("user", s.user());
-        g.writeStringField("namespace", s.namespace());
-        g.writeStringField("pod", s.pod().pod());
-        g.writeStringField("service_account", s.pod().serviceAccount());
-        g.writeStringField("app", s.app());
-        g.writeEndObject();
     }
 
     private static void writeDecision(JsonGenerator g, Decision decision, boolean failedOpen) throws IOException {

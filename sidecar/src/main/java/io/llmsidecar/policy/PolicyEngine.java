@@ -134,6 +134,16 @@ public final class PolicyEngine implements AutoCloseable {
         };
     }
 
+    /** For the startup line: the enforced revision and its source, or why none is loaded. */
+    public String describe() {
+        PolicyLoader.Status status = enforced.status();
+        return status.revision().map(r -> "revision " + r + " from " + status.source())
+                       .orElse("NONE LOADED from " + status.source() + " (" + status.lastError().orElse("") + ")")
+               + ", failing " + (config.failureMode() == PolicyConfig.FailureMode.FAIL_OPEN ? "open" : "closed")
+               + shadow.map(s -> ", shadow " + s.status().revision().orElse("not loaded") + " from " + s.source())
+                       .orElse("");
+    }
+
     PolicyLoader enforcedLoader() {
         return enforced;
     }

@@ -126,14 +126,7 @@ public final class PolicyInput {
             g.writeNumberField("raw_size", request.rawSize());
             g.writeEndObject();
 
-            g.writeObjectFieldStart("subject");
-            g.writeStringField("team", subject.team());
-            g.writeStringField("user", subject.user());
-            g.writeStringField("namespace", subject.namespace());
-            g.writeStringField("pod", subject.pod().pod());
-            g.writeStringField("service_account", subject.pod().serviceAccount());
-            g.writeStringField("app", subject.app());
-            g.writeEndObject();
+            writeSubject(g, subject);
 
             g.writeObjectFieldStart("estimate");
             g.writeStringField("model", estimate.model().map(m -> m.name()).orElse(""));
@@ -168,6 +161,18 @@ public final class PolicyInput {
             throw new UncheckedIOException(e);
         }
         return messages;
+    }
+
+    /** {@code "subject": {...}}, as in the input and in decision log lines. */
+    static void writeSubject(JsonGenerator g, Subject s) throws IOException {
+        g.writeObjectFieldStart("subject");
+        g.writeStringField("team", s.team());
+        g.writeStringField("user", s.user());
+        g.writeStringField("namespace", s.namespace());
+        g.writeStringField("pod", s.pod().pod());
+        g.writeStringField("service_account", s.pod().serviceAccount());
+        g.writeStringField("app", s.app());
+        g.writeEndObject();
     }
 
     private static void writeBudget(JsonGenerator g, BudgetStatus b) throws IOException {

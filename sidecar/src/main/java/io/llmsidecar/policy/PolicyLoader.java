@@ -31,7 +31,9 @@ final class PolicyLoader {
     private final Clock clock;
     private volatile Active active;
     private volatile Status status;
+    // Confined to the loader thread.
     private String lastFingerprint = "";
+    private String lastReportedError = "";
 
     /** The revision in force: its instances, where it came from and when it was loaded. */
     record Active(InstancePool pool, String revision, Instant loadedAt) {
@@ -70,34 +72,40 @@ final class PolicyLoader {
      */
     void check() {
         Instant checkedAt = clock.instant();
-        String fingerprint = lastFingerprint;
         try {
             Optional<PolicySource.Candidate> candidate = source.poll(lastFingerprint);
             if (candidate.isEmpty()) {
                 status = withChecked(checkedAt);
                 return;
             }
-            fingerprint = candidate.get().fingerprint();
-            lastFingerprint = fingerprint;              // a broken version is tried once, not on every check
+            lastFingerprint = candidate.get().fingerprint();   // a broken version is tried once, not every check
             PolicyBundle bundle = candidate.get().load();
             InstancePool pool = InstancePool.start(bundle, poolSize, loaderThread);
             smokeTest(pool, bundle.revision());
             swapIn(new Active(pool, bundle.revision(), clock.instant()));
             status = new Status(role, source.describe(), Optional.of(bundle.revision()), Optional.of(active.loadedAt()),
                                 Optional.empty(), Optional.empty(), Optional.of(checkedAt), poolSize, pool.ready());
+            lastReportedError = "";
             LOG.log(Level.INFO, "Loaded the " + role + " policy revision " + bundle.revision() + " from "
                                 + source.describe());
         } catch (PolicyLoadException | RuntimeException e) {
             String error = e.getMessage() == null ? e.toString() : e.getMessage();
-            metrics.policyLoadFailure();
             Active current = active;
             status = new Status(role, source.describe(), Optional.ofNullable(current).map(Active::revision),
                                 Optional.ofNullable(current).map(Active::loadedAt), Optional.of(error),
                                 Optional.of(checkedAt), Optional.of(checkedAt), poolSize,
                                 current == null ? 0 : current.pool().ready());
-            LOG.log(Level.WARNING, "Could not load the " + role + " policy from " + source.describe() + ": " + error
-                                   + (current == null ? "; no policy is active"
-                                                      : "; revision " + current.revision() + " stays active"));
+            // A source that stays unreachable (a bundle server down) is reported once, not on every check; each
+            // new version that fails is reported.
+            String report = lastFingerprint + "\n" + error;
+            if (!report.equals(lastReportedError)) {
+                lastReportedError = report;
+                metrics.policyLoadFailure();
+                LOG.log(Level.WARNING, "Could not load the " + role + " policy from " + source.describe() + ": "
+                                       + error + (current == null ? "; no policy is active"
+                                                                  : "; revision " + current.revision()
+                                                                    + " stays active"));
+            }
         }
     }
 
