@@ -20,10 +20,10 @@ patch["max_tokens"] := max_tokens_ceiling if {
 	input.estimate.max_completion_tokens > max_tokens_ceiling
 }
 
-temperature_range := object.union(
-	{"min": 0, "max": 2},
-	object.get(data.config, ["temperature"], {}),
-)
+# Defaults span what the API accepts (0 to 2), so a data document without a range denies nothing.
+temperature_min := object.get(data.config, ["temperature", "min"], 0)
+
+temperature_max := object.get(data.config, ["temperature", "max"], 2)
 
 deny contains reason if {
 	is_number(input.request.temperature)
@@ -32,14 +32,14 @@ deny contains reason if {
 		"code": "temperature_out_of_range",
 		"message": sprintf("temperature %v is outside the allowed range %v to %v.", [
 			input.request.temperature,
-			temperature_range.min,
-			temperature_range.max,
+			temperature_min,
+			temperature_max,
 		]),
 		"policy": "limits",
 	}
 }
 
 temperature_in_range if {
-	input.request.temperature >= temperature_range.min
-	input.request.temperature <= temperature_range.max
+	input.request.temperature >= temperature_min
+	input.request.temperature <= temperature_max
 }

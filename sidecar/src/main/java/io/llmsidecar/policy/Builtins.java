@@ -47,7 +47,7 @@ import java.util.regex.Pattern;
  * <p>Semantics follow OPA's Go implementation: a builtin error makes the calling expression undefined (OPA's
  * default, non-strict mode), {@code time.now_ns} is fixed for the whole evaluation, and regular expressions use
  * RE2 syntax translated to {@code java.util.regex} ({@code (?P<name>...)}, POSIX classes). A plain alternation of
- * literals such as {@code AKIA|sk-|xox} is searched in one pass without a regex, which makes
+ * literals such as {@code AKIA|sk-|xox} is searched with {@code String.indexOf}, not a regex, which makes
  * the default secret scan cheap.
  */
 final class Builtins {
@@ -239,50 +239,38 @@ final class Builtins {
     }
 
     /**
-     * Literal alternatives searched in one pass: at each position, only the alternatives starting with that
-     * character are tried, in pattern order, so the first that matches wins (RE2's leftmost-first rule).
+     * Literal alternatives, each located with {@code String.indexOf} (vectorised by the JVM, several times faster
+     * than a character loop): the match is the leftmost occurrence of any alternative, the first in pattern
+     * order on a tie, which is RE2's leftmost-first rule.
      */
     static final class LiteralSet {
-        private final String[][] byAsciiStart = new String[128][];
-        private final String[] nonAsciiStarts;
+        private final String[] alternatives;
 
         LiteralSet(List<String> alternatives) {
-            List<String> nonAscii = new ArrayList<>();
-            for (String a : alternatives) {
-                char first = a.charAt(0);
-                if (first < 128) {
-                    String[] same = byAsciiStart[first];
-                    String[] grown = same == null ? new String[1] : Arrays.copyOf(same, same.length + 1);
-                    grown[grown.length - 1] = a;
-                    byAsciiStart[first] = grown;
-                } else {
-                    nonAscii.add(a);
-                }
-            }
-            this.nonAsciiStarts = nonAscii.toArray(String[]::new);
+            this.alternatives = alternatives.toArray(String[]::new);
         }
 
         void find(String text, int n, ArrayNode out) {
-            int length = text.length();
-            int pos = 0;
-            while (pos < length && (n < 0 || out.size() < n)) {
-                char c = text.charAt(pos);
-                String[] candidates = c < 128 ? byAsciiStart[c] : nonAsciiStarts;
-                String match = null;
-                if (candidates != null) {
-                    for (String a : candidates) {
-                        if (text.startsWith(a, pos)) {
-                            match = a;
-                            break;
-                        }
+            int[] next = new int[alternatives.length];
+            Arrays.fill(next, -2);                      // -2: not searched yet, -1: not in the rest of the text
+            int from = 0;
+            while (n < 0 || out.size() < n) {
+                int best = -1;
+                int which = -1;
+                for (int a = 0; a < alternatives.length; a++) {
+                    if (next[a] != -1 && next[a] < from) {
+                        next[a] = text.indexOf(alternatives[a], from);
+                    }
+                    if (next[a] >= 0 && (best < 0 || next[a] < best)) {
+                        best = next[a];
+                        which = a;
                     }
                 }
-                if (match == null) {
-                    pos++;
-                } else {
-                    out.add(match);
-                    pos += match.length();
+                if (which < 0) {
+                    return;
                 }
+                out.add(alternatives[which]);
+                from = best + alternatives[which].length();
             }
         }
     }
