@@ -56,7 +56,7 @@ fi
 case "$purpose" in
   run) ;;
   test)
-    apt_install redis-server
+    apt_install redis-server prometheus
     ;;
   bench)
     apt_install redis-server nginx-light wrk
