@@ -43,6 +43,7 @@ class StreamingIT {
     static void stop() {
         sidecar.close();
         upstream.close();
+        assertTrue(logs.all().contains("stream=true"), "the capture must see the access log to mean anything");
         assertFalse(logs.all().contains(TestSidecar.KEY), "the gateway key must never be logged");
         assertFalse(logs.all().contains("fibonacci"), "prompts must never be logged");
         logs.close();

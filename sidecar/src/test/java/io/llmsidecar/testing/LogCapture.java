@@ -18,6 +18,9 @@ public final class LogCapture extends Handler implements AutoCloseable {
     private final Level previous;
 
     private LogCapture() {
+        // Helidon configures JUL (replacing the root handlers) the first time its logging class loads, which is the
+        // first server start. Load it now, or a capture attached before that start would silently see nothing.
+        io.helidon.logging.common.LogConfig.initClass();
         setLevel(Level.ALL);
         previous = root.getLevel();
         root.setLevel(Level.ALL);
