@@ -29,6 +29,7 @@ final class ServingCertificate {
     private volatile byte[] fingerprint;
     private volatile X509Certificate certificate;
     private volatile Tls tls;
+    private volatile byte[] rejected;
 
     private ServingCertificate(Path certFile, Path keyFile) {
         this.certFile = certFile;
@@ -58,10 +59,15 @@ final class ServingCertificate {
      */
     Optional<Tls> reloadIfChanged() throws InvalidCertificateException {
         byte[] now = readFingerprint();
-        if (Arrays.equals(now, fingerprint)) {
+        if (Arrays.equals(now, fingerprint) || Arrays.equals(now, rejected)) {
             return Optional.empty();
         }
-        readFrom(now);
+        try {
+            readFrom(now);
+        } catch (InvalidCertificateException e) {
+            rejected = now; // reported once; the same files would fail the same way until they change again
+            throw e;
+        }
         return Optional.of(tls);
     }
 
@@ -92,6 +98,10 @@ final class ServingCertificate {
         tls = Tls.builder()
                 .privateKey(key)
                 .privateKeyCertChain(chain)
+                // Clients present no certificate (clientAuth NONE), so this trust is never consulted. Without any,
+                // Helidon 4.4's WebServer.reloadTls fails on its missing reloadable trust manager after swapping the
+                // key, and a rotation would be reported as failed although it happened.
+                .trust(chain)
                 .build();
         certificate = chain.getFirst();
         fingerprint = expectedFingerprint;
