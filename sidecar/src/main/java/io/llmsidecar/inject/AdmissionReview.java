@@ -54,7 +54,8 @@ final class AdmissionReview {
         }
         JsonNode request = root.path("request");
         String uid = request.path("uid").asText("");
-        if (!API_VERSION.equals(root.path("apiVersion").asText()) || !"AdmissionReview".equals(root.path("kind").asText())) {
+        if (!API_VERSION.equals(root.path("apiVersion").asText())
+            || !"AdmissionReview".equals(root.path("kind").asText())) {
             return new Ignored(uid, "not an " + API_VERSION + " AdmissionReview (apiVersion '"
                                       + root.path("apiVersion").asText() + "', kind '" + root.path("kind").asText()
                                       + "')");

@@ -15,7 +15,8 @@ import java.time.Duration;
  * @param host              address to bind; all interfaces by default, since the API server calls in from outside
  * @param port              HTTPS port ({@code SIDECAR_INJECT_PORT})
  * @param tlsCert           PEM certificate chain the webhook serves ({@code SIDECAR_INJECT_TLS_CERT})
- * @param tlsKey            PEM private key of that certificate, PKCS#8 or PKCS#1 ({@code SIDECAR_INJECT_TLS_KEY})
+ * @param tlsKey            PEM private key of that certificate, PKCS#8 or (RSA only) PKCS#1
+ *                          ({@code SIDECAR_INJECT_TLS_KEY})
  * @param tlsReloadInterval how often to look for a rotated certificate; cert-manager renews it in place
  * @param sidecar           what gets injected
  */

@@ -82,7 +82,9 @@ final class ServingCertificate {
             chain = keys.certChain();
         } catch (RuntimeException e) {
             throw new InvalidCertificateException("cannot read the PEM certificate " + certFile + " and key "
-                                                  + keyFile + ": " + e.getMessage());
+                                                  + keyFile + ": " + e.getMessage() + " (keys must be PKCS#8, "
+                                                  + "'BEGIN PRIVATE KEY', or RSA PKCS#1; with cert-manager set "
+                                                  + "spec.privateKey.encoding: PKCS8)");
         }
         if (key == null) {
             throw new InvalidCertificateException("no private key in " + keyFile

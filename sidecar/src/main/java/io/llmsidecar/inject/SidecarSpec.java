@@ -47,7 +47,8 @@ public record SidecarSpec(String image, String imagePullPolicy, boolean nativeSi
     public static SidecarSpec create(Config node) {
         String image = ConfigValues.string(node.get("image")).orElseThrow(() -> new ConfigException(
                 "Injector mode needs inject.sidecar.image (SIDECAR_INJECT_IMAGE): the sidecar image to inject, such "
-                + "as registry.example.com/llm-sidecar:0.1.0. The kustomize bundle sets it to the injector's own image."));
+                + "as registry.example.com/llm-sidecar:0.1.0. The kustomize bundle sets it to the injector's own "
+                + "image."));
         String pullPolicy = ConfigValues.string(node.get("image-pull-policy"), DEFAULT_PULL_POLICY);
         if (!PULL_POLICIES.contains(pullPolicy)) {
             throw ConfigValues.invalid(node.get("image-pull-policy"), pullPolicy, "Always, IfNotPresent or Never");
