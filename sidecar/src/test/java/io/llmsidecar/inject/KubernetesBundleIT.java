@@ -20,7 +20,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -124,6 +123,20 @@ class KubernetesBundleIT {
                 assertNotNull(c.get("livenessProbe"), where);
             }
         }
+    }
+
+    @Test
+    void alertRulesAreValidPromQlAndFireOnTheSidecarsMetrics(@TempDir Path dir) throws IOException {
+        Map<String, Object> rule = one(documents(KubernetesTools.kustomize(ROOT.resolve("k8s/overlays/prod"))),
+                                       "PrometheusRule", "llm-sidecar");
+        Files.writeString(dir.resolve("rules.yaml"), new Yaml().dump(rule.get("spec")));
+        Files.write(dir.resolve("alerts-test.yaml"), Reviews.bytes("alerts-test.yaml"));
+
+        KubernetesTools.Run check = KubernetesTools.promtool(dir, "check", "rules", "rules.yaml");
+        KubernetesTools.Run test = KubernetesTools.promtool(dir, "test", "rules", "alerts-test.yaml");
+
+        assertEquals(0, check.exit(), check.output() + check.errors());
+        assertEquals(0, test.exit(), test.output() + test.errors());
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,12 +24,11 @@ public final class KubernetesTools {
     }
 
     public static Path projectRoot() {
-        String root = System.getProperty("project.root");
-        Path path = root == null ? Path.of("").toAbsolutePath().getParent() : Path.of(root);
-        if (!Files.isDirectory(path.resolve("k8s"))) {
-            fail("Cannot find the project root with k8s/ (system property project.root=" + root + ")");
+        Path root = StubUpstream.projectRoot();
+        if (!Files.isDirectory(root.resolve("k8s"))) {
+            fail("Cannot find the project root with k8s/ at " + root + " (system property project.root)");
         }
-        return path;
+        return root;
     }
 
     /** {@code kustomize build dir}, failing the test with kustomize's message when it cannot render. */
@@ -58,6 +58,22 @@ public final class KubernetesTools {
                                      + minimum + ":\n" + run.output());
     }
 
+    /**
+     * {@code promtool} (Debian's prometheus package, which {@code scripts/setup.sh test} installs) run in
+     * {@code dir}, e.g. {@code check rules rules.yaml} or {@code test rules tests.yaml}.
+     */
+    public static Run promtool(Path dir, String... args) {
+        Path promtool = Stream.of(System.getenv("PATH").split(java.io.File.pathSeparator))
+                .map(p -> Path.of(p, "promtool"))
+                .filter(Files::isExecutable)
+                .findFirst()
+                .orElseGet(() -> fail("promtool is missing. Run `scripts/setup.sh test` (or `make test`), which "
+                                      + "installs Debian's prometheus package."));
+        List<String> command = new ArrayList<>(List.of(promtool.toString()));
+        command.addAll(List.of(args));
+        return run(command, null, dir);
+    }
+
     /** One finished tool run. */
     public record Run(int exit, String output, String errors) {
     }
@@ -72,11 +88,16 @@ public final class KubernetesTools {
     }
 
     private static Run run(List<String> command, String stdin) {
+        return run(command, stdin, null);
+    }
+
+    private static Run run(List<String> command, String stdin, Path dir) {
         try {
             Path out = Files.createTempFile("k8s-tool", ".out");
             Path err = Files.createTempFile("k8s-tool", ".err");
             try {
                 ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(command))
+                        .directory(dir == null ? null : dir.toFile())
                         .redirectOutput(out.toFile())
                         .redirectError(err.toFile());
                 Process process = builder.start();
