@@ -10,6 +10,9 @@ mkdir -p "$tools"
 
 # Pinned tool versions. OPA 1.10.x emits Wasm ABI 1.3, the newest the OPA Java SDK (opa-java-wasm 1.0.x) reads.
 OPA_VERSION=v1.10.1
+# The Kubernetes bundle's offline validation: render with kustomize, check against k8s/schemas with kubeconform.
+KUSTOMIZE_VERSION=v5.8.1
+KUBECONFORM_VERSION=v0.7.0
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -43,6 +46,16 @@ go_install() { # go_install <binary> <module@version>
   GOBIN="$tools" GOFLAGS=-mod=mod go install "$module"
 }
 
+# go_install, but replaces a binary that another pinned version built (go records the module version in it).
+go_install_pinned() { # go_install_pinned <binary> <module@version>
+  local bin=$1 version=${2##*@}
+  if [[ -x "$tools/$bin" ]] && command -v go >/dev/null \
+     && ! go version -m "$tools/$bin" 2>/dev/null | grep -qE "^\s+mod\s+\S+\s+$version(\s|$)"; then
+    rm -f "$tools/$bin"
+  fi
+  go_install "$bin" "$2"
+}
+
 # A JDK 21+ and Maven, for everything.
 scripts/java-home.sh >/dev/null
 command -v mvn >/dev/null || apt_install maven
@@ -57,6 +70,8 @@ case "$purpose" in
   run) ;;
   test)
     apt_install redis-server prometheus
+    go_install_pinned kustomize "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
+    go_install_pinned kubeconform "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
     ;;
   bench)
     apt_install redis-server nginx-light wrk
