@@ -70,7 +70,7 @@ class PassthroughIT {
             assertEquals("x=1&y=2", r.query());
             assertEquals(body, r.bodyText());
             assertEquals("Bearer " + TestSidecar.KEY, r.header("authorization"));
-            assertTrue(sidecar.metrics().contains("outcome=\"passthrough\",status=\"200\""));
+            sidecar.metricsContaining("outcome=\"passthrough\",status=\"200\"");
         }
     }
 

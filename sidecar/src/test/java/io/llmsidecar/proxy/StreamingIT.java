@@ -76,11 +76,11 @@ class StreamingIT {
         assertEquals(expected, response.body());
         StubUpstream.Recorded sent = lastRequest();
         assertTrue(sent.bodyText().contains("\"stream_options\":{\"include_usage\":true}"), sent.bodyText());
-        String metrics = sidecar.metrics();
-        assertTrue(metrics.contains("llm_sidecar_tokens_total{model=\"gpt-4o-mini\",team=\"streamers\","
-                                    + "type=\"prompt\",usage_source=\"gateway\",} 17.0"), metrics);
-        assertTrue(metrics.contains("llm_sidecar_tokens_total{model=\"gpt-4o-mini\",team=\"streamers\","
-                                    + "type=\"completion\",usage_source=\"gateway\",} 20.0"), metrics);
+        sidecar.metricsContaining(
+                "llm_sidecar_tokens_total{model=\"gpt-4o-mini\",team=\"streamers\",type=\"prompt\","
+                + "usage_source=\"gateway\",} 17.0",
+                "llm_sidecar_tokens_total{model=\"gpt-4o-mini\",team=\"streamers\",type=\"completion\","
+                + "usage_source=\"gateway\",} 20.0");
     }
 
     @Test
@@ -96,9 +96,7 @@ class StreamingIT {
         upstream.on("/v1/chat/completions",
                     StubUpstream.sse(events(cassette("chat-completion-no-usage.sse")), Duration.ZERO));
         sidecar.chat(STREAM_BODY, "x-llm-team", "no-usage-stream");
-        String metrics = sidecar.metrics();
-        assertTrue(metrics.contains("team=\"no-usage-stream\",type=\"completion\",usage_source=\"estimated\","),
-                   metrics);
+        sidecar.metricsContaining("team=\"no-usage-stream\",type=\"completion\",usage_source=\"estimated\",");
     }
 
     @Test

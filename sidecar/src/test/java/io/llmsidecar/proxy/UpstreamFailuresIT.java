@@ -36,7 +36,7 @@ class UpstreamFailuresIT {
             assertEquals(429, response.statusCode());
             assertEquals("7", response.headers().firstValue("retry-after").orElseThrow());
             assertTrue(response.body().contains("rate_limit_exceeded"));
-            assertTrue(sidecar.metrics().contains("outcome=\"upstream_error\",status=\"429\""));
+            sidecar.metricsContaining("outcome=\"upstream_error\",status=\"429\"");
         }
     }
 
@@ -52,7 +52,7 @@ class UpstreamFailuresIT {
             HttpResponse<String> response = sidecar.chat(BODY);
             assertEquals(502, response.statusCode());
             assertErrorShape(response.body(), "upstream_unreachable", "server_error");
-            assertTrue(sidecar.metrics().contains("outcome=\"upstream_error\",status=\"502\""));
+            sidecar.metricsContaining("outcome=\"upstream_error\",status=\"502\"");
         }
     }
 

@@ -99,6 +99,32 @@ public final class TestSidecar implements AutoCloseable {
         return send(HttpRequest.newBuilder(adminUrl("/metrics")).GET().build()).body();
     }
 
+    /**
+     * The {@code /metrics} text once it contains every one of {@code expected}: a request is recorded just after its
+     * last byte reaches the app, so a scrape right after a response may not show it yet. Fails after 5 s.
+     */
+    public String metricsContaining(String... expected) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        String text;
+        do {
+            text = metrics();
+            boolean all = true;
+            for (String e : expected) {
+                all &= text.contains(e);
+            }
+            if (all) {
+                return text;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("metrics never showed " + java.util.Arrays.toString(expected) + "; got:\n" + text);
+    }
+
     @Override
     public void close() {
         sidecar.close();
