@@ -5,6 +5,7 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.llmsidecar.admin.AdminRouting;
+import io.llmsidecar.budget.BudgetService;
 import io.llmsidecar.identity.SubjectResolver;
 import io.llmsidecar.metrics.SidecarMetrics;
 import io.llmsidecar.pricing.Estimator;
@@ -33,14 +34,16 @@ public final class Sidecar implements AutoCloseable {
     private final ScheduledExecutorService background;
     private final PriceBook priceBook;
     private final UpstreamCredentials credentials;
+    private final BudgetService budgets;
 
     private Sidecar(WebServer server, PriceBookRefresher priceRefresher, ScheduledExecutorService background,
-                    PriceBook priceBook, UpstreamCredentials credentials) {
+                    PriceBook priceBook, UpstreamCredentials credentials, BudgetService budgets) {
         this.server = server;
         this.priceRefresher = priceRefresher;
         this.background = background;
         this.priceBook = priceBook;
         this.credentials = credentials;
+        this.budgets = budgets;
     }
 
     public static Sidecar start(SidecarConfig config, String version) {
@@ -53,6 +56,7 @@ public final class Sidecar implements AutoCloseable {
         SidecarMetrics metrics = new SidecarMetrics(version);
         Estimator estimator = new Estimator(tokens, prices, config.pricing().defaultMaxCompletionTokens());
         SubjectResolver subjects = new SubjectResolver(config.identity());
+        BudgetService budgets = BudgetService.create(config.budgets(), metrics, background, Clock.systemUTC());
 
         // Without TCP_NODELAY each streamed chunk waits on Nagle's algorithm and the peer's delayed ACK (~40 ms).
         SocketOptions sockets = SocketOptions.builder().tcpNoDelay(true).build();
@@ -61,12 +65,13 @@ public final class Sidecar implements AutoCloseable {
                 .host(config.server().host())
                 .port(config.server().port())
                 .connectionOptions(sockets)
-                .routing(ProxyRouting.create(config.server(), upstream, subjects, estimator, tokens, metrics))
+                .routing(ProxyRouting.create(config.server(), upstream, subjects, estimator, budgets, tokens,
+                                             metrics))
                 .putSocket(ADMIN_SOCKET, socket -> socket
                         .host(config.admin().host())
                         .port(config.admin().port())
                         .connectionOptions(sockets))
-                .routing(ADMIN_SOCKET, AdminRouting.create(config.admin(), metrics, List.of()))
+                .routing(ADMIN_SOCKET, AdminRouting.create(config.admin(), metrics, List.of(budgets.adminService())))
                 .addFeature(ObserveFeature.builder()
                                     .endpoint("/")
                                     .sockets(List.of(ADMIN_SOCKET))
@@ -84,7 +89,7 @@ public final class Sidecar implements AutoCloseable {
                                                               background);
         refresher.start();
         background.scheduleWithFixedDelay(credentials::reloadIfChanged, 30, 30, TimeUnit.SECONDS);
-        return new Sidecar(server, refresher, background, prices, credentials);
+        return new Sidecar(server, refresher, background, prices, credentials, budgets);
     }
 
     public int port() {
@@ -103,10 +108,17 @@ public final class Sidecar implements AutoCloseable {
         return credentials;
     }
 
+    /** Budgets and rate limits; {@link BudgetService#statuses} feeds the policy input. */
+    public BudgetService budgets() {
+        return budgets;
+    }
+
     @Override
     public void close() {
         priceRefresher.close();
-        background.shutdownNow();
         server.stop();
+        // After the server, so requests still settling reach the store; before the executor its tasks run on.
+        budgets.close();
+        background.shutdownNow();
     }
 }

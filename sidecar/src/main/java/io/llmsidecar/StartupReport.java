@@ -17,7 +17,8 @@ final class StartupReport {
                + "; prices: " + sidecar.priceBook().size() + " models in the static table, gateway refresh "
                + (config.pricing().refreshInterval().isZero() ? "off"
                                                                : "every " + human(config.pricing().refreshInterval()))
-               + " from " + config.upstream().modelsUrl();
+               + " from " + config.upstream().modelsUrl()
+               + "; budgets: " + sidecar.budgets().describe();
     }
 
     /** {@code PT5M} reads as {@code 5m}. */

@@ -94,6 +94,12 @@ public final class SidecarEnvironment {
         m.put("SIDECAR_POD_NAME", "identity.pod");
         m.put("SIDECAR_POD_SERVICE_ACCOUNT", "identity.service-account");
         m.put("SIDECAR_POD_APP", "identity.app");
+        m.put("SIDECAR_REDIS_URI", "budget-store.redis-uri");
+        m.put("SIDECAR_REDIS_CLUSTER", "budget-store.cluster");
+        m.put("SIDECAR_BUDGET_FAILURE_MODE", "budget-store.failure-mode");
+        m.put("SIDECAR_BUDGET_RESERVATION_TTL", "budget-store.reservation-ttl");
+        m.put("SIDECAR_REDIS_TIMEOUT", "budget-store.command-timeout");
+        m.put("SIDECAR_BUDGET_KEY_PREFIX", "budget-store.key-prefix");
         // Injector mode only (`llm-sidecar.jar inject`): the webhook and the sidecar it adds to pods.
         m.put("SIDECAR_INJECT_HOST", "inject.host");
         m.put("SIDECAR_INJECT_PORT", "inject.port");

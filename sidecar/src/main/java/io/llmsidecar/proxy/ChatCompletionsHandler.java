@@ -3,6 +3,8 @@ package io.llmsidecar.proxy;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.llmsidecar.budget.BudgetService;
+import io.llmsidecar.budget.Reservation;
 import io.llmsidecar.identity.SubjectResolver;
 import io.llmsidecar.openai.ChatRequest;
 import io.llmsidecar.openai.SidecarException;
@@ -16,14 +18,16 @@ final class ChatCompletionsHandler implements Handler {
     private final RequestBodies bodies;
     private final SubjectResolver subjects;
     private final Estimator estimator;
+    private final BudgetService budgets;
     private final ChatForwarder forwarder;
     private final ExchangeRecorder recorder;
 
-    ChatCompletionsHandler(RequestBodies bodies, SubjectResolver subjects, Estimator estimator,
+    ChatCompletionsHandler(RequestBodies bodies, SubjectResolver subjects, Estimator estimator, BudgetService budgets,
                            ChatForwarder forwarder, ExchangeRecorder recorder) {
         this.bodies = bodies;
         this.subjects = subjects;
         this.estimator = estimator;
+        this.budgets = budgets;
         this.forwarder = forwarder;
         this.recorder = recorder;
     }
@@ -37,7 +41,11 @@ final class ChatCompletionsHandler implements Handler {
             ex.model = request.model();
             ex.subject = subjects.resolve(req.headers(), request);
             ex.estimate = estimator.estimate(request);                          // tokens and the most it can cost
-            ex.completed(forwarder.forward(request, ex.estimate, req.headers(), ex.requestId, res));
+            try (Reservation reservation = budgets.reserve(ex.subject, request, ex.estimate)) { // 429, 503
+                ex.completed(forwarder.forward(reservation.request(), ex.estimate, reservation.completionLimit(),
+                                               req.headers(), ex.requestId, res));
+                reservation.settle(ex.usage());                                 // bill what it used, not the hold
+            }
         } catch (SidecarException e) {
             ex.rejected(e);
             throw e;
