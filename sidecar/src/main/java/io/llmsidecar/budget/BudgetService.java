@@ -94,6 +94,12 @@ public final class BudgetService implements AutoCloseable {
         return service;
     }
 
+    /** A service over a given store and limiter, without background tasks (tests drive {@link #replay}). */
+    static BudgetService of(BudgetsConfig config, BudgetStore store, RateLimiter limiter, SidecarMetrics metrics,
+                            ScheduledExecutorService background, Clock clock) {
+        return new BudgetService(config, store, limiter, () -> { }, metrics, background, clock);
+    }
+
     private void start() {
         if (budgets.isEmpty()) {
             return;
@@ -284,7 +290,7 @@ public final class BudgetService implements AutoCloseable {
     }
 
     /** Replays usage kept during an outage, oldest first, stopping at the first failure. */
-    private void replay() {
+    void replay() {
         if (ledger.isEmpty()) {
             return;
         }
