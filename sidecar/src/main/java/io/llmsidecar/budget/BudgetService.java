@@ -250,7 +250,10 @@ public final class BudgetService implements AutoCloseable {
         for (Charge c : r.held) {
             used.add(new Charge(c.counter(), usage.totalTokens(), cost));
         }
-        if (!r.inStore && usage.totalTokens() == 0 && cost == 0) {
+        if (!r.inStore && (usage.totalTokens() == 0 && cost == 0 || !storeReachable.get())) {
+            if (usage.totalTokens() > 0 || cost > 0) {
+                ledger.sum(used);
+            }
             return;
         }
         long started = System.nanoTime();
@@ -259,7 +262,7 @@ public final class BudgetService implements AutoCloseable {
             reachable("settle", started);
         } catch (BudgetStoreUnavailableException e) {
             unreachable("settle", e);
-            ledger.add(r.id, used, r.inStore);
+            ledger.keep(r.id, used, r.inStore);
         }
     }
 
@@ -306,6 +309,7 @@ public final class BudgetService implements AutoCloseable {
                 break;
             }
             ledger.done(p);
+            markReachable();
             requests += p.requests();
             tokens += p.used().getFirst().tokens();
         }
@@ -377,6 +381,10 @@ public final class BudgetService implements AutoCloseable {
 
     private void reachable(String operation, long startedNanos) {
         metrics.budgetStoreCall(operation, System.nanoTime() - startedNanos);
+        markReachable();
+    }
+
+    private void markReachable() {
         if (storeReachable.compareAndSet(false, true)) {
             LOG.log(Level.INFO, "Budget store " + store.describe() + " is reachable again"
                                 + (ledger.isEmpty() ? "" : "; replaying the usage kept meanwhile"));

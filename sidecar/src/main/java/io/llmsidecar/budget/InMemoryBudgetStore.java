@@ -106,6 +106,10 @@ final class InMemoryBudgetStore implements BudgetStore {
             if (held != null) {
                 release(held);
                 apply = true;
+                if (!reserved) {
+                    // The caller took its reservation for failed; remember, since it will not know.
+                    remembered.put(id, new Remembered(Fate.SETTLED, nowMillis + REMEMBER_SETTLED.toMillis()));
+                }
             } else if (known != null) {
                 apply = known.fate() == Fate.EXPIRED;
                 remembered.put(id, new Remembered(Fate.SETTLED, known.forgetAt()));

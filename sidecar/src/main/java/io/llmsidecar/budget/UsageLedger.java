@@ -10,9 +10,9 @@ import java.util.function.Supplier;
 
 /**
  * Usage the store has not taken yet because it was unreachable, kept until it can be replayed: nothing admitted is
- * ever left unbilled. Settlements of reservations keep their id (the store must release what they hold, and the id
- * makes a retry harmless); usage of requests admitted without a reservation is summed per counter, so a long outage
- * costs memory per counter, not per request.
+ * ever left unbilled, and nothing is billed twice. A settlement that was sent and failed may still have run (a
+ * timeout), so it is kept under its own id, which makes the store ignore a second copy. Usage that was never sent is
+ * summed per counter, so a long outage costs memory per counter, not per request.
  */
 final class UsageLedger {
     /**
@@ -33,11 +33,13 @@ final class UsageLedger {
         this.ids = ids;
     }
 
-    synchronized void add(String id, List<Charge> used, boolean reserved) {
-        if (reserved) {
-            queue.add(new Pending(id, used, true, 1));
-            return;
-        }
+    /** A settlement that was sent under {@code id} and failed. */
+    synchronized void keep(String id, List<Charge> used, boolean reserved) {
+        queue.add(new Pending(id, used, reserved, 1));
+    }
+
+    /** Usage of a request admitted without a reservation that was never sent to the store. */
+    synchronized void sum(List<Charge> used) {
         for (Charge c : used) {
             long[] sum = open.computeIfAbsent(c.counter().id(), k -> new long[2]);
             sum[0] += c.tokens();

@@ -8,8 +8,14 @@ local st = redis.call('HGET', KEYS[2], '~state')
 local apply = false
 if st == 'held' then
   release(KEYS[2])
-  redis.call('DEL', KEYS[2])
   redis.call('ZREM', KEYS[1], ARGV[1])
+  if ARGV[2] == '1' then
+    redis.call('DEL', KEYS[2])
+  else
+    -- The caller took its reservation for failed (a timeout that still ran): remember, since it will not know.
+    redis.call('HSET', KEYS[2], '~state', 'settled')
+    redis.call('PEXPIRE', KEYS[2], ARGV[3])
+  end
   apply = true
 elseif st == 'expired' then
   redis.call('HSET', KEYS[2], '~state', 'settled')
@@ -19,7 +25,8 @@ elseif not st and ARGV[2] == '0' then
   redis.call('PEXPIRE', KEYS[2], ARGV[3])
   apply = true
 end
--- Otherwise the id was settled before (a replay of a settlement whose answer was lost): nothing to add.
+-- Otherwise the id was settled before (a replay of a settlement whose answer was lost): nothing to add. A
+-- reserved id that is gone was settled: its hash is deleted then, so normal traffic leaves no markers behind.
 local out = {}
 for i = 1, n do
   local a = 3 + (i - 1) * 4

@@ -175,6 +175,16 @@ abstract class BudgetStoreContract {
     }
 
     @Test
+    void aReservationItsCallerTookForFailedIsSettledOnceByTheReplay() {
+        store.reserve("timed-out", List.of(charge(payments, 500, 0)), now + TTL, now);
+
+        store.settle("timed-out", List.of(charge(payments, 40, 4)), false, now);
+        List<CounterState> again = store.settle("timed-out", List.of(charge(payments, 40, 4)), false, now);
+
+        assertEquals(List.of(new CounterState(payments, 40, 0, 4, 0)), again);
+    }
+
+    @Test
     void keepsEachKeyAndEachWindowApart() {
         Counter yesterday = Counter.of(TOKENS, "team=payments", at.minus(Duration.ofDays(1)));
         store.reserve("r1", List.of(charge(payments, 1000, 0)), now + TTL, now);

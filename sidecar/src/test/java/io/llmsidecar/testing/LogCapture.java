@@ -16,6 +16,7 @@ public final class LogCapture extends Handler implements AutoCloseable {
     private final SimpleFormatter formatter = new SimpleFormatter();
     private final Logger root = Logger.getLogger("");
     private final Level previous;
+    private final java.util.Map<Handler, Level> quieted = new java.util.HashMap<>();
 
     private LogCapture() {
         // Helidon configures JUL (replacing the root handlers) the first time its logging class loads, which is the
@@ -23,6 +24,13 @@ public final class LogCapture extends Handler implements AutoCloseable {
         io.helidon.logging.common.LogConfig.initClass();
         setLevel(Level.ALL);
         previous = root.getLevel();
+        // Capture every level, but keep the console at INFO: a client library's debug output is not test output.
+        for (Handler h : root.getHandlers()) {
+            if (h.getLevel().intValue() < Level.INFO.intValue()) {
+                quieted.put(h, h.getLevel());
+                h.setLevel(Level.INFO);
+            }
+        }
         root.setLevel(Level.ALL);
         root.addHandler(this);
     }
@@ -58,5 +66,6 @@ public final class LogCapture extends Handler implements AutoCloseable {
     public void close() {
         root.removeHandler(this);
         root.setLevel(previous);
+        quieted.forEach(Handler::setLevel);
     }
 }

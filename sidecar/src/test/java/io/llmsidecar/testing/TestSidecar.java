@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -40,6 +41,25 @@ public final class TestSidecar implements AutoCloseable {
         config.put("upstream.api-key", KEY);
         config.putAll(overrides);
         return start(config, Optional.empty());
+    }
+
+    /**
+     * A sidecar in front of {@code upstream} configured by {@code yaml} (written to a temporary file, as
+     * {@code SIDECAR_CONFIG} would name it): lists such as {@code budgets} cannot be given as dotted overrides.
+     */
+    public static TestSidecar start(StubUpstream upstream, String yaml, Map<String, String> overrides) {
+        try {
+            Path file = Files.createTempFile("sidecar", ".yaml");
+            Files.writeString(file, yaml);
+            file.toFile().deleteOnExit();
+            Map<String, String> config = new HashMap<>();
+            config.put("upstream.url", upstream.baseUrl());
+            config.put("upstream.api-key", KEY);
+            config.putAll(overrides);
+            return start(config, Optional.of(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public static TestSidecar start(Map<String, String> overrides, Optional<Path> file) {
