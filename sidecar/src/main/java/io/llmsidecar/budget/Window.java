@@ -26,14 +26,18 @@ enum Window {
 
     /** The start of the window {@code at} falls in. */
     Instant start(Instant at) {
-        LocalDateTime t = LocalDateTime.ofInstant(at, ZoneOffset.UTC);
-        LocalDateTime start = switch (this) {
-            case MINUTE -> t.truncatedTo(ChronoUnit.MINUTES);
-            case HOUR -> t.truncatedTo(ChronoUnit.HOURS);
-            case DAY -> t.truncatedTo(ChronoUnit.DAYS);
-            case MONTH -> t.truncatedTo(ChronoUnit.DAYS).withDayOfMonth(1);
+        // UTC has no leap seconds in java.time, so minutes, hours and days are plain divisions (on every request).
+        return switch (this) {
+            case MINUTE -> floor(at, 60);
+            case HOUR -> floor(at, 3600);
+            case DAY -> floor(at, 86_400);
+            case MONTH -> LocalDateTime.ofInstant(at, ZoneOffset.UTC).truncatedTo(ChronoUnit.DAYS).withDayOfMonth(1)
+                    .toInstant(ZoneOffset.UTC);
         };
-        return start.toInstant(ZoneOffset.UTC);
+    }
+
+    private static Instant floor(Instant at, long seconds) {
+        return Instant.ofEpochSecond(Math.floorDiv(at.getEpochSecond(), seconds) * seconds);
     }
 
     /** The end (exclusive) of the window starting at {@code start}. */

@@ -23,6 +23,12 @@ final class BudgetGauges {
     private final Gauge windowEnd;
     private final Map<String, BoundedLabel> keys = new ConcurrentHashMap<>();
     private final Map<String, Overflow> overflow = new ConcurrentHashMap<>();
+    /** The series of each budget and key, looked up once: this runs twice per request. */
+    private final Map<String, Series> series = new ConcurrentHashMap<>();
+
+    private record Series(Gauge.Child usedTokens, Gauge.Child usedUsd, Gauge.Child limitTokens, Gauge.Child limitUsd,
+                          Gauge.Child remainingTokens, Gauge.Child remainingUsd, Gauge.Child windowEnd) {
+    }
 
     BudgetGauges(CollectorRegistry registry) {
         limit = Gauge.build(SidecarMetrics.PREFIX + "budget_limit", "A budget's limit per window.")
@@ -48,13 +54,24 @@ final class BudgetGauges {
             windowEnd.labels(budget, label).set(windowEndSeconds);
             return;
         }
-        used.labels(budget, label, "tokens").set(usedTokens);
-        used.labels(budget, label, "usd").set(usedNanos / 1e9);
-        limitTokens.ifPresent(v -> limit.labels(budget, label, "tokens").set(v));
-        remainingTokens.ifPresent(v -> remaining.labels(budget, label, "tokens").set(v));
-        limitNanos.ifPresent(v -> limit.labels(budget, label, "usd").set(v / 1e9));
-        remainingNanos.ifPresent(v -> remaining.labels(budget, label, "usd").set(v / 1e9));
-        windowEnd.labels(budget, label).set(windowEndSeconds);
+        Series s = series.computeIfAbsent(budget + '\n' + label, k -> new Series(
+                used.labels(budget, label, "tokens"), used.labels(budget, label, "usd"),
+                limitTokens.isPresent() ? limit.labels(budget, label, "tokens") : null,
+                limitNanos.isPresent() ? limit.labels(budget, label, "usd") : null,
+                remainingTokens.isPresent() ? remaining.labels(budget, label, "tokens") : null,
+                remainingNanos.isPresent() ? remaining.labels(budget, label, "usd") : null,
+                windowEnd.labels(budget, label)));
+        s.usedTokens().set(usedTokens);
+        s.usedUsd().set(usedNanos / 1e9);
+        if (s.limitTokens() != null) {
+            s.limitTokens().set(limitTokens.orElse(0));
+            s.remainingTokens().set(remainingTokens.orElse(0));
+        }
+        if (s.limitUsd() != null) {
+            s.limitUsd().set(limitNanos.orElse(0) / 1e9);
+            s.remainingUsd().set(remainingNanos.orElse(0) / 1e9);
+        }
+        s.windowEnd().set(windowEndSeconds);
     }
 
     /** The last usage of each overflow key in the current window, and their sum. */
