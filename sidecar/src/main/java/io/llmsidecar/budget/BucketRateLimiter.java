@@ -91,10 +91,6 @@ final class BucketRateLimiter implements RateLimiter {
         }
     }
 
-    boolean countsTokens() {
-        return limits.stream().anyMatch(l -> l.tokens() != null);
-    }
-
     @Override
     public void close() {
     }

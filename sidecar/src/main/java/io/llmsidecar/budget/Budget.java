@@ -6,6 +6,7 @@ import io.llmsidecar.config.ConfigValues;
 import io.llmsidecar.pricing.Usd;
 
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.regex.Pattern;
@@ -83,7 +84,7 @@ record Budget(String name, List<Scope> scope, Window window, OptionalLong limitT
             List<String> labels = node.isLeaf()
                     ? List.of(ConfigValues.string(node).orElse("").split(","))
                     : node.asList(String.class).get();
-            List<Scope> scopes = new java.util.ArrayList<>();
+            List<Scope> scopes = new ArrayList<>();
             for (String label : labels) {
                 if (label.isBlank()) {
                     continue;

@@ -21,9 +21,11 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * Token and cost budgets and rate limits: admits a request by reserving what it may cost against every budget at
@@ -55,7 +57,7 @@ public final class BudgetService implements AutoCloseable {
     private final UsageLedger ledger = new UsageLedger(BudgetService::newId);
     private final AtomicBoolean storeReachable = new AtomicBoolean(true);
     private final ScheduledExecutorService background;
-    private final List<java.util.concurrent.ScheduledFuture<?>> tasks = new ArrayList<>();
+    private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
     private final AutoCloseable connector;
 
     private BudgetService(BudgetsConfig config, BudgetStore store, RateLimiter limiter, AutoCloseable connector,
@@ -121,19 +123,10 @@ public final class BudgetService implements AutoCloseable {
         if (budgets.isEmpty()) {
             return new Reservation(this, "", subject, estimate, List.of(), false, request, OptionalLong.empty(), now);
         }
-        int choices = choices(request);
-        long completion = Math.multiplyExact(estimate.maxCompletionTokens(), choices);
-        long tokens = estimate.promptTokens() + completion;
-        long nanos = estimate.model().map(m -> m.price().maxCostNanos(estimate.promptTokens(), completion))
-                .orElse(0L);
+        long completion = Math.multiplyExact(estimate.maxCompletionTokens(), choices(request));
         Instant at = Instant.ofEpochMilli(now);
-        List<Charge> charges = new ArrayList<>(budgets.size());
-        for (Budget b : budgets) {
-            charges.add(new Charge(Counter.of(b, Scope.key(b.scope(), subject, request.model()), at), tokens, nanos));
-        }
-        ChatRequest forwarded = request.maxTokens().isPresent() ? request
-                : request.withPatch(new RequestPatch(Optional.empty(), OptionalInt.of(
-                        (int) Math.min(Integer.MAX_VALUE, estimate.maxCompletionTokens()))));
+        List<Charge> charges = charges(subject, request.model(), estimate, completion, at);
+        ChatRequest forwarded = withCompletionLimit(request, estimate);
         String id = newId();
         ReserveResult result;
         long started = System.nanoTime();
@@ -353,7 +346,7 @@ public final class BudgetService implements AutoCloseable {
         }
     }
 
-    private <T> T call(String operation, java.util.function.Supplier<T> call) {
+    private <T> T call(String operation, Supplier<T> call) {
         try {
             return call.get();
         } catch (BudgetStoreUnavailableException e) {
@@ -400,6 +393,30 @@ public final class BudgetService implements AutoCloseable {
                                         + "replay when it is back"
                                       : "failure-mode fail-closed: refusing requests with 503 until it is back"));
         }
+    }
+
+    /** The most the request can use, held against each budget's counter for this subject. */
+    private List<Charge> charges(Subject subject, String model, Estimate estimate, long completion, Instant at) {
+        long tokens = estimate.promptTokens() + completion;
+        long nanos = estimate.model().map(m -> m.price().maxCostNanos(estimate.promptTokens(), completion))
+                .orElse(0L);
+        List<Charge> charges = new ArrayList<>(budgets.size());
+        for (Budget b : budgets) {
+            charges.add(new Charge(Counter.of(b, Scope.key(b.scope(), subject, model), at), tokens, nanos));
+        }
+        return charges;
+    }
+
+    /**
+     * The request with the completion limit that was reserved, when the app set none: the gateway then cannot
+     * produce more than the reservation covers.
+     */
+    private static ChatRequest withCompletionLimit(ChatRequest request, Estimate estimate) {
+        if (request.maxTokens().isPresent()) {
+            return request;
+        }
+        int limit = (int) Math.min(Integer.MAX_VALUE, estimate.maxCompletionTokens());
+        return request.withPatch(new RequestPatch(Optional.empty(), OptionalInt.of(limit)));
     }
 
     /** {@code n} completions cost {@code n} times the completion tokens. */

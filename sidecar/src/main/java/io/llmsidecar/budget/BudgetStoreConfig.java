@@ -21,7 +21,7 @@ import java.util.Set;
  *                       renew theirs, so this only bounds what a crash can strand
  * @param commandTimeout longest wait for one Redis call before the failure mode applies
  * @param connectTimeout longest wait for a connection to Redis
- * @param keyPrefix      prefix of every Redis key; the {@code {...}} hash tag keeps a request's keys in one Cluster slot
+ * @param keyPrefix      prefix of every Redis key; its {@code {...}} hash tag keeps all keys in one Cluster slot
  */
 public record BudgetStoreConfig(Optional<String> redisUri, boolean cluster, FailureMode failureMode,
                                 Duration reservationTtl, Duration commandTimeout, Duration connectTimeout,

@@ -46,7 +46,7 @@ final class RedisConnector implements AutoCloseable {
     }
 
     static RedisConnector create(BudgetStoreConfig config) {
-        // Netty's sun.misc.Unsafe use makes JDK 24+ print a warning on stderr; a few small Redis buffers do not need it.
+        // Netty's sun.misc.Unsafe use makes JDK 24+ warn on stderr; a few small Redis buffers do not need it.
         if (System.getProperty("io.netty.noUnsafe") == null) {
             System.setProperty("io.netty.noUnsafe", "true");
         }

@@ -3,6 +3,7 @@ package io.llmsidecar.metrics;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.Gauge;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
@@ -76,7 +77,7 @@ final class BudgetGauges {
 
     /** The last usage of each overflow key in the current window, and their sum. */
     private static final class Overflow {
-        private final Map<String, long[]> byKey = new java.util.HashMap<>();
+        private final Map<String, long[]> byKey = new HashMap<>();
         private long window;
         private long tokens;
         private long nanos;

@@ -61,7 +61,7 @@ public final class SidecarMetrics {
                 .buckets(LATENCY_BUCKETS).labelNames("model").register(registry);
         budgets = new BudgetGauges(registry);
         budgetStoreSeconds = Histogram.build(PREFIX + "budget_store_seconds",
-                                             "Time of one budget-store call (reserve, settle) including the round trip.")
+                                             "Time of one budget-store call (reserve, settle), round trip included.")
                 .buckets(LATENCY_BUCKETS).labelNames("operation").register(registry);
         budgetStoreErrors = Counter.build(PREFIX + "budget_store_errors_total",
                                           "Budget-store calls that failed (store unreachable, timeout), by operation.")

@@ -21,6 +21,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -30,6 +31,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntFunction;
+import java.util.function.Predicate;
 
 import static io.llmsidecar.testing.StubUpstream.cassette;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -309,7 +312,7 @@ class BudgetIT {
 
     TestSidecar sidecar(String yaml, Map<String, String> overrides) {
         // A slow test machine must not look like a Redis outage: that would switch on fail-open.
-        Map<String, String> config = new java.util.HashMap<>(Map.of("budget-store.redis-uri", redis.uri(),
+        Map<String, String> config = new HashMap<>(Map.of("budget-store.redis-uri", redis.uri(),
                                                                     "budget-store.key-prefix", prefix,
                                                                     "budget-store.command-timeout", "5s",
                                                                     "server.access-log", "false"));
@@ -328,7 +331,8 @@ class BudgetIT {
             reported.addAndGet(5 + completion);
             sleep(Duration.ofMillis(10));
             StubUpstream.json(200, "{\"id\":\"c\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini\","
-                                   + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},"
+                                   + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                                   + "\"content\":\"ok\"},"
                                    + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,"
                                    + "\"completion_tokens\":" + completion + "}}").respond(exchange, request);
         });
@@ -336,7 +340,7 @@ class BudgetIT {
     }
 
     /** Sends {@code count} requests at once, request i to {@code target.apply(i)}. */
-    static List<HttpResponse<String>> concurrently(int count, java.util.function.IntFunction<TestSidecar> target)
+    static List<HttpResponse<String>> concurrently(int count, IntFunction<TestSidecar> target)
             throws Exception {
         CountDownLatch go = new CountDownLatch(1);
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -393,7 +397,7 @@ class BudgetIT {
     }
 
     /** Polls the team=payments counter until {@code condition} holds (settlement runs after the response ends). */
-    static JsonNode waitFor(TestSidecar sidecar, java.util.function.Predicate<JsonNode> condition) {
+    static JsonNode waitFor(TestSidecar sidecar, Predicate<JsonNode> condition) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         JsonNode row = null;
         while (System.nanoTime() < deadline) {
@@ -421,8 +425,8 @@ class BudgetIT {
     }
 
     static HttpResponse<String> admin(TestSidecar sidecar, String method, String path, String token) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(sidecar.adminUrl(path)).method(method,
-                                                                                      HttpRequest.BodyPublishers.noBody());
+        HttpRequest.Builder b = HttpRequest.newBuilder(sidecar.adminUrl(path))
+                .method(method, HttpRequest.BodyPublishers.noBody());
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }

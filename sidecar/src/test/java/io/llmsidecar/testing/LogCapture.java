@@ -2,7 +2,9 @@ package io.llmsidecar.testing;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -16,7 +18,7 @@ public final class LogCapture extends Handler implements AutoCloseable {
     private final SimpleFormatter formatter = new SimpleFormatter();
     private final Logger root = Logger.getLogger("");
     private final Level previous;
-    private final java.util.Map<Handler, Level> quieted = new java.util.HashMap<>();
+    private final Map<Handler, Level> quieted = new HashMap<>();
 
     private LogCapture() {
         // Helidon configures JUL (replacing the root handlers) the first time its logging class loads, which is the

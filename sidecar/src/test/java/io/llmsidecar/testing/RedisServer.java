@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +50,7 @@ public final class RedisServer implements AutoCloseable {
     public static RedisServer start() {
         String url = System.getenv("REDIS_URL");
         if (url != null && !url.isBlank()) {
-            java.net.URI uri = java.net.URI.create(url.strip());
+            URI uri = URI.create(url.strip());
             RedisServer external = new RedisServer(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort(), null,
                                                    null);
             external.externalUri = url.strip();
