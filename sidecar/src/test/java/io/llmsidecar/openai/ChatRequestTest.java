@@ -128,6 +128,17 @@ class ChatRequestTest {
     }
 
     @Test
+    void aLimitPatchForAReasoningModelUsesTheFieldItAccepts() throws Exception {
+        for (String model : new String[] {"o3-mini", "openai/o4-mini", "gpt-5"}) {
+            ChatRequest r = parse("{\"model\":\"" + model + "\"," + MESSAGES + "}")
+                    .withPatch(new RequestPatch(Optional.empty(), OptionalInt.of(256)));
+            JsonNode sent = JSON.readTree(r.upstreamBody());
+            assertEquals(256, sent.get("max_completion_tokens").intValue(), model);
+            assertFalse(sent.has("max_tokens"), model);
+        }
+    }
+
+    @Test
     void aLimitPatchOnARequestWithoutOneSetsMaxTokens() throws Exception {
         ChatRequest r = parse("{\"model\":\"m\"," + MESSAGES + "}")
                 .withPatch(new RequestPatch(Optional.empty(), OptionalInt.of(256)));
