@@ -66,6 +66,19 @@ if [[ ! -x "$tools/opa" ]] || ! "$tools/opa" version 2>/dev/null | grep -q "Vers
   go_install opa "github.com/open-policy-agent/opa@$OPA_VERSION"
 fi
 
+# The Portkey gateway, the peer in `make bench`, at the versions pinned in scripts/bench/portkey/package-lock.json.
+portkey_install() {
+  local src=scripts/bench/portkey dir=.tools/portkey
+  if [[ -d $dir/node_modules/@portkey-ai/gateway ]] && cmp -s "$src/package-lock.json" "$dir/package-lock.json"; then
+    return 0
+  fi
+  say "Installing the Portkey gateway into $dir (npm ci)"
+  rm -rf "$dir" && mkdir -p "$dir"
+  cp "$src/package.json" "$src/package-lock.json" "$dir/"
+  # --ignore-scripts: its postinstall (patch-package) has nothing to patch in the published build.
+  (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+}
+
 case "$purpose" in
   run) ;;
   test)
@@ -75,6 +88,9 @@ case "$purpose" in
     ;;
   bench)
     apt_install redis-server nginx-light wrk
+    command -v go >/dev/null || { say "make bench builds scripts/bench/benchtool with Go; install Go (https://go.dev/dl/)."; exit 1; }
+    command -v npm >/dev/null || apt_install nodejs npm
+    portkey_install
     ;;
   *) say "usage: scripts/setup.sh run|test|bench"; exit 2 ;;
 esac
