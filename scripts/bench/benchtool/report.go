@@ -245,7 +245,7 @@ func markdown(rep *Report, jsonPath string) string {
 		"per target until its throughput is steady (at most %s), and every figure is the median over the rounds. _Added_ is the difference to `direct` (the "+
 		"stub itself). CPU is the target's whole process tree (utime+stime from `/proc/<pid>/stat`) per request; "+
 		"RSS is the largest `VmRSS` sampled during the run.\n\n",
-		rep.Config.RequestSize, "the stub's 23-event cassette: 20 content chunks, a finish chunk, a usage chunk and "+
+		rep.Config.RequestSize, "the stub's 24-event cassette: a role chunk, 20 content chunks, a finish chunk, a usage chunk and "+
 			"`[DONE]`, each written and flushed on its own", rep.Config.Duration, targetNames(rep.Targets),
 		rep.Config.Rounds, rep.Config.Warmup)
 
