@@ -55,7 +55,7 @@ common_headers="x-llm-team: bench"
 add_target() { # name url pid helper-pids ready-ms headers description
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$targets_file"
 }
-meta() { printf '%s\t%s\n' "$1" "$2" >>"$meta_file"; }
+meta() { printf '%s\t%s\n' "$1" "${2//$PWD\//}" >>"$meta_file"; }   # paths relative to the repository
 
 for target in $targets; do
   case $target in
@@ -80,8 +80,10 @@ for target in $targets; do
         helpers=$REDIS_PID
       fi
       bench_start_sidecar "$target" "$env_file"
+      jvm_options=$(set -a; . scripts/bench/sidecar-common.env; . "$env_file"; echo "${JDK_JAVA_OPTIONS:-}")
       add_target "$target" "http://127.0.0.1:$SIDECAR_PORT/v1/chat/completions" "$SIDECAR_PID" "$helpers" \
-        "$READY_MS" "$common_headers" "the sidecar jar with \`$env_file\`"
+        "$READY_MS" "$common_headers" \
+        "the sidecar jar with \`$env_file\`; JVM ${jvm_options:-defaults (no JDK_JAVA_OPTIONS)}"
       meta "command.$target" "$SIDECAR_COMMAND"
       ;;
     portkey)

@@ -299,6 +299,12 @@ func (m *measurer) run(t *Target, shape, kind string) (Run, error) {
 			run.TTFB = &ttfb
 		}
 		run.Command = fmt.Sprintf("benchtool seq -url %s -body %s -d %s", t.URL, m.bodyFiles[kind], m.duration)
+		for _, h := range t.headers {
+			run.Command += fmt.Sprintf(" -H '%s'", h)
+		}
+		if kind == "sse" {
+			run.Command += " -expect '[DONE]'"
+		}
 	} else {
 		conns, err := strconv.Atoi(strings.TrimPrefix(shape, "c"))
 		if err != nil {
@@ -374,7 +380,8 @@ func (m *measurer) wrkRun(t *Target, kind string, conns int, d time.Duration) (w
 	cmd.Env = append(os.Environ(), "BENCH_BODY="+m.bodyFiles[kind], "BENCH_HEADERS="+strings.Join(t.headers, "|"))
 	cmd.Stderr = os.Stderr
 	outBytes, err := cmd.Output()
-	command := fmt.Sprintf("BENCH_BODY=%s wrk %s", m.bodyFiles[kind], strings.Join(args, " "))
+	command := fmt.Sprintf("BENCH_BODY=%s BENCH_HEADERS='%s' wrk %s", m.bodyFiles[kind], strings.Join(t.headers, "|"),
+		strings.Join(args, " "))
 	if err != nil {
 		return wrkResult{}, fmt.Errorf("%s: %v\n%s", command, err, outBytes)
 	}

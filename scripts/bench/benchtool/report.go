@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -94,7 +95,11 @@ func reportMain(args []string) error {
 	if err := os.WriteFile(*jsonOut, append(out, '\n'), 0o644); err != nil {
 		return err
 	}
-	section := markdown(rep, *jsonOut)
+	link, err := filepath.Rel(filepath.Dir(*md), *jsonOut)
+	if err != nil {
+		link = *jsonOut
+	}
+	section := markdown(rep, *jsonOut, filepath.ToSlash(link))
 	if err := replaceSection(*md, section); err != nil {
 		return err
 	}
@@ -220,14 +225,13 @@ func summarize(raw *Raw) *Report {
 	return rep
 }
 
-func markdown(rep *Report, jsonPath string) string {
+func markdown(rep *Report, jsonPath, jsonLink string) string {
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	m := rep.Meta
 	w("%s\n## End-to-end: `make bench`\n\n", beginMarker)
 	w("_Written by `make bench` (scripts/bench/run.sh) on %s; the section between the `bench` markers is replaced "+
-		"on every run, and every run is also in [`%s`](%s)._\n\n", rep.Generated, strings.TrimPrefix(jsonPath, "docs/"),
-		strings.TrimPrefix(jsonPath, "docs/"))
+		"on every run, and every run is also in [`%s`](%s)._\n\n", rep.Generated, filepath.Base(jsonPath), jsonLink)
 	if rep.Note != "" {
 		w("> **%s**\n\n", rep.Note)
 	}
