@@ -72,11 +72,12 @@ type Probe struct {
 
 // Raw is everything measure writes and report reads.
 type Raw struct {
-	Meta    map[string]string `json:"meta"`
-	Config  Config            `json:"config"`
-	Targets []*Target         `json:"targets"`
-	Runs    []Run             `json:"runs"`
-	Probes  []Probe           `json:"probes"`
+	Measured string            `json:"measured"` // when the last run ended (UTC, RFC 3339)
+	Meta     map[string]string `json:"meta"`
+	Config   Config            `json:"config"`
+	Targets  []*Target         `json:"targets"`
+	Runs     []Run             `json:"runs"`
+	Probes   []Probe           `json:"probes"`
 }
 
 // Config is how the runs were made.
@@ -208,6 +209,7 @@ func measureMain(args []string) error {
 			}
 		}
 	}
+	m.raw.Measured = time.Now().UTC().Format(time.RFC3339)
 	b, _ := json.MarshalIndent(m.raw, "", "  ")
 	return os.WriteFile(*out, append(b, '\n'), 0o644)
 }

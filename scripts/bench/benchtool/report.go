@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 )
 
 const (
@@ -53,7 +52,7 @@ type StreamCheck struct {
 
 // Report is docs/benchmarks.json: the summary first, then every run it was computed from.
 type Report struct {
-	Generated string            `json:"generated"`
+	Measured  string            `json:"measured"`
 	Note      string            `json:"note,omitempty"`
 	Noise     Noise             `json:"background_cpu"`
 	Meta      map[string]string `json:"meta"`
@@ -120,7 +119,7 @@ func median(xs []float64) float64 {
 }
 
 func summarize(raw *Raw) *Report {
-	rep := &Report{Generated: time.Now().UTC().Format(time.RFC3339), Meta: raw.Meta, Config: raw.Config,
+	rep := &Report{Measured: raw.Measured, Meta: raw.Meta, Config: raw.Config,
 		Targets: raw.Targets, Runs: raw.Runs, Probes: raw.Probes}
 	type key struct{ target, shape, kind string }
 	groups := map[key][]Run{}
@@ -229,9 +228,9 @@ func markdown(rep *Report, jsonPath, jsonLink string) string {
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	m := rep.Meta
-	w("%s\n## End-to-end: `make bench`\n\n", beginMarker)
-	w("_Written by `make bench` (scripts/bench/run.sh) on %s; the section between the `bench` markers is replaced "+
-		"on every run, and every run is also in [`%s`](%s)._\n\n", rep.Generated, filepath.Base(jsonPath), jsonLink)
+	w("%s\n## End-to-end results (`make bench`)\n\n", beginMarker)
+	w("_Measured by `make bench` (scripts/bench/run.sh) on %s; the section between the `bench` markers is replaced "+
+		"on every run, and every run is also in [`%s`](%s)._\n\n", rep.Measured, filepath.Base(jsonPath), jsonLink)
 	if rep.Note != "" {
 		w("> **%s**\n\n", rep.Note)
 	}
@@ -277,6 +276,9 @@ func markdown(rep *Report, jsonPath, jsonLink string) string {
 			w("|---|---|---|---|---|---|---|---|---|\n")
 		} else {
 			w("### %s connections (wrk)\n\n", strings.TrimPrefix(shape, "c"))
+			w("_Upstream CPU_ is the stub's share of a core during the run. The stub, wrk and the target share the " +
+				"machine's cores, so `direct` is bounded by the cores rather than by the stub; nginx can beat it on SSE " +
+				"because it passes several events to wrk in one write where the stub flushes each on its own.\n\n")
 			w("| Target | Kind | req/s | × nginx | p50 | p99 | CPU / req | RSS under load | Upstream CPU |\n")
 			w("|---|---|---|---|---|---|---|---|---|\n")
 		}
