@@ -120,8 +120,22 @@ meta portkey "$(node -p 'require("./.tools/portkey/node_modules/@portkey-ai/gate
   -duration "$duration" -warmup "$warmup" -rounds "$rounds" -shapes "$shapes" -kinds "$kinds" \
   -wrk-threads "${BENCH_WRK_THREADS:-1}" -probe-count "$probe_count" -out "$BENCH_WORK/raw.json"
 
+# Warnings a target logged (a budget store timing out and failing open, say) change what its numbers mean.
+warnings_file=$BENCH_WORK/warnings.tsv
+: >"$warnings_file"
+for target in $targets; do
+  log=$BENCH_WORK/$target.log
+  [[ -f $log ]] || continue
+  count=$(grep -c -E ' (WARNING|SEVERE) ' "$log" || true)
+  if (( count > 0 )); then
+    first=$(grep -m1 -E ' (WARNING|SEVERE) ' "$log" | cut -c1-240)
+    printf '%s\t%s\n' "$target" "$count, the first: $first" >>"$warnings_file"
+    bench_say "$target logged $count warning(s); see $log"
+  fi
+done
+
 mkdir -p "$out"
 [[ -f $out/BENCHMARKS.md ]] || printf '# Benchmarks\n' >"$out/BENCHMARKS.md"
 "$BENCH_TOOL" report -in "$BENCH_WORK/raw.json" -json "$out/benchmarks.json" -md "$out/BENCHMARKS.md" \
-  -note "${BENCH_NOTE:-}" >/dev/null
+  -warnings "$warnings_file" -note "${BENCH_NOTE:-}" >/dev/null
 bench_say "wrote $out/BENCHMARKS.md (section between the bench markers) and $out/benchmarks.json"

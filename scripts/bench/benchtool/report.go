@@ -54,6 +54,7 @@ type StreamCheck struct {
 type Report struct {
 	Measured  string            `json:"measured"`
 	Note      string            `json:"note,omitempty"`
+	Warnings  map[string]string `json:"log_warnings,omitempty"` // per target: how many warnings it logged, the first
 	Noise     Noise             `json:"background_cpu"`
 	Meta      map[string]string `json:"meta"`
 	Config    Config            `json:"config"`
@@ -76,6 +77,7 @@ func reportMain(args []string) error {
 	jsonOut := fs.String("json", "docs/benchmarks.json", "machine-readable report")
 	md := fs.String("md", "docs/BENCHMARKS.md", "document whose section between the bench markers is replaced")
 	note := fs.String("note", "", "a sentence put above the tables (e.g. that the machine was busy)")
+	warnings := fs.String("warnings", "", "target<TAB>what it logged: warnings the targets logged during the run")
 	fs.Parse(args)
 	if *in == "" {
 		return errors.New("-in is required")
@@ -90,6 +92,12 @@ func reportMain(args []string) error {
 	}
 	rep := summarize(&raw)
 	rep.Note = *note
+	if *warnings != "" {
+		rep.Warnings = map[string]string{}
+		if err := readMeta(*warnings, rep.Warnings); err != nil {
+			return err
+		}
+	}
 	out, _ := json.MarshalIndent(rep, "", "  ")
 	if err := os.WriteFile(*jsonOut, append(out, '\n'), 0o644); err != nil {
 		return err
@@ -243,6 +251,15 @@ func markdown(rep *Report, jsonPath, jsonLink string) string {
 		w(": **the machine was not quiet, so these numbers are noisy**")
 	}
 	w(".\n\n")
+	if len(rep.Warnings) > 0 {
+		w("Warnings the targets logged (they may change what the numbers mean):\n\n")
+		for _, t := range rep.Targets {
+			if v, ok := rep.Warnings[t.Name]; ok {
+				w("- `%s`: %s\n", t.Name, strings.ReplaceAll(v, "|", "\\|"))
+			}
+		}
+		w("\n")
+	}
 	w("Each run sends the same %d-byte chat request (`scripts/bench/request.json`; `request-stream.json` for SSE, "+
 		"answered with %s) for %s; the whole sequence of targets (%s) repeats %d times interleaved, after a warm-up "+
 		"per target until its throughput is steady (at most %s), and every figure is the median over the rounds. _Added_ is the difference to `direct` (the "+

@@ -1,6 +1,7 @@
 package io.llmsidecar.proxy;
 
 import io.llmsidecar.testing.StubUpstream;
+import io.llmsidecar.tokens.TokenCounter;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -39,6 +40,7 @@ public class SseRelayBenchmark {
     private final EventReads perEvent = new EventReads(events);
     private final EventReads whole = new EventReads(List.of(String.join("", events)));
     private final OutputStream sink = OutputStream.nullOutputStream();
+    private final TokenCounter tokens = TokenCounter.create();
     private final byte[][] eventBytes = events.stream().map(e -> e.getBytes(StandardCharsets.UTF_8))
             .toArray(byte[][]::new);
 
@@ -53,6 +55,17 @@ public class SseRelayBenchmark {
     @OperationsPerInvocation(EVENTS)
     public SseRelay.End relayEventPerRead() {
         return SseRelay.relay(perEvent.rewind(), sink, new StreamInspector(), false);
+    }
+
+    /**
+     * As {@link #relayEventPerRead} for a request whose budget reservation caps the completion: every delta is also
+     * counted with the tokenizer (repeated deltas come from its cache, as common tokens do in real streams).
+     */
+    @Benchmark
+    @OperationsPerInvocation(EVENTS)
+    public SseRelay.End relayEventPerReadCountingTokens() {
+        StreamInspector inspector = new StreamInspector(1_000_000, text -> tokens.textTokens("gpt-4o-mini", text));
+        return SseRelay.relay(perEvent.rewind(), sink, inspector, false);
     }
 
     /** The whole stream in one read: the fewest writes and flushes, so this is mostly the inspection. */
