@@ -49,9 +49,11 @@ go_install() { # go_install <binary> <module@version>
 # go_install, but replaces a binary that another pinned version built (go records the module version in it).
 go_install_pinned() { # go_install_pinned <binary> <module@version>
   local bin=$1 version=${2##*@}
-  if [[ -x "$tools/$bin" ]] && command -v go >/dev/null \
-     && ! go version -m "$tools/$bin" 2>/dev/null | grep -qE "^\s+mod\s+\S+\s+$version(\s|$)"; then
-    rm -f "$tools/$bin"
+  if [[ -x "$tools/$bin" ]] && command -v go >/dev/null; then
+    # Into a variable first: piping into `grep -q` fails under pipefail when grep stops reading early.
+    local built
+    built=$(go version -m "$tools/$bin" 2>/dev/null || true)
+    grep -qE "^\s+mod\s+\S+\s+$version(\s|$)" <<<"$built" || rm -f "$tools/$bin"
   fi
   go_install "$bin" "$2"
 }
@@ -61,7 +63,8 @@ scripts/java-home.sh >/dev/null
 command -v mvn >/dev/null || apt_install maven
 
 # The real opa CLI: the build compiles the bundled policies to Wasm with it, and the policy tests use it.
-if [[ ! -x "$tools/opa" ]] || ! "$tools/opa" version 2>/dev/null | grep -q "Version: ${OPA_VERSION#v}$"; then
+opa_version=$("$tools/opa" version 2>/dev/null || true)
+if ! grep -qx "Version: ${OPA_VERSION#v}" <<<"$opa_version"; then
   rm -f "$tools/opa"
   go_install opa "github.com/open-policy-agent/opa@$OPA_VERSION"
 fi
