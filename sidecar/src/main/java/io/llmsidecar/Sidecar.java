@@ -47,6 +47,7 @@ public final class Sidecar implements AutoCloseable {
     }
 
     public static Sidecar start(SidecarConfig config, String version) {
+        HelidonGlobals.install();
         ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("sidecar-background").daemon(true).factory());
         TokenCounter tokens = TokenCounter.create();
