@@ -8,7 +8,7 @@ export MAVEN_OPTS ?= $(shell [ "$$($(JAVA_HOME)/bin/java -version 2>&1 | sed -n 
 MVN := mvn -B -q
 JAR := sidecar/target/llm-sidecar.jar
 
-.PHONY: run test build setup-run setup-test clean
+.PHONY: run test build bench setup-run setup-test setup-bench clean
 
 run: setup-run build
 	java -jar $(JAR)
@@ -21,11 +21,18 @@ $(JAR): pom.xml sidecar/pom.xml $(shell find sidecar/src/main policies -type f 2
 test: setup-test
 	$(MVN) verify
 
+# End-to-end benchmark (docs/BENCHMARKS.md); BENCH_DURATION=2s BENCH_ROUNDS=1 ... for a smoke run, see scripts/bench/run.sh.
+bench: setup-bench build
+	scripts/bench/run.sh
+
 setup-run:
 	@scripts/setup.sh run
 
 setup-test:
 	@scripts/setup.sh test
+
+setup-bench:
+	@scripts/setup.sh bench
 
 clean:
 	$(MVN) clean

@@ -8,4 +8,4 @@ out=$(realpath -m "${1:?usage: scripts/build-policies.sh <output bundle.tar.gz>}
 mkdir -p "$(dirname "$out")"
 # Built from inside policies/ so the bundle records relative paths, not this machine's.
 cd "$root/policies"
-"$root/scripts/opa.sh" build -t wasm -e sidecar/decision --ignore '*_test.rego' -o "$out" .
+"$root/scripts/opa.sh" build -t wasm -e sidecar/decision --ignore '*_test.rego' --ignore kustomization.yaml -o "$out" .

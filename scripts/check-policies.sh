@@ -10,5 +10,6 @@ if ! "$opa" fmt --fail -l . >/dev/null; then
   "$opa" fmt -l . >&2
   exit 1
 fi
-"$opa" check --strict .
-"$opa" test .
+# kustomization.yaml (the ConfigMap generator for k8s/) is not policy data.
+"$opa" check --strict --ignore kustomization.yaml .
+"$opa" test --ignore kustomization.yaml .

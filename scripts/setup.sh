@@ -10,6 +10,9 @@ mkdir -p "$tools"
 
 # Pinned tool versions. OPA 1.10.x emits Wasm ABI 1.3, the newest the OPA Java SDK (opa-java-wasm 1.0.x) reads.
 OPA_VERSION=v1.10.1
+# The Kubernetes bundle's offline validation: render with kustomize, check against k8s/schemas with kubeconform.
+KUSTOMIZE_VERSION=v5.8.1
+KUBECONFORM_VERSION=v0.7.0
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -43,23 +46,54 @@ go_install() { # go_install <binary> <module@version>
   GOBIN="$tools" GOFLAGS=-mod=mod go install "$module"
 }
 
+# go_install, but replaces a binary that another pinned version built (go records the module version in it).
+go_install_pinned() { # go_install_pinned <binary> <module@version>
+  local bin=$1 version=${2##*@}
+  if [[ -x "$tools/$bin" ]] && command -v go >/dev/null; then
+    # Into a variable first: piping into `grep -q` fails under pipefail when grep stops reading early.
+    local built
+    built=$(go version -m "$tools/$bin" 2>/dev/null || true)
+    grep -qE "^\s+mod\s+\S+\s+$version(\s|$)" <<<"$built" || rm -f "$tools/$bin"
+  fi
+  go_install "$bin" "$2"
+}
+
 # A JDK 21+ and Maven, for everything.
 scripts/java-home.sh >/dev/null
 command -v mvn >/dev/null || apt_install maven
 
 # The real opa CLI: the build compiles the bundled policies to Wasm with it, and the policy tests use it.
-if [[ ! -x "$tools/opa" ]] || ! "$tools/opa" version 2>/dev/null | grep -q "Version: ${OPA_VERSION#v}$"; then
+opa_version=$("$tools/opa" version 2>/dev/null || true)
+if ! grep -qx "Version: ${OPA_VERSION#v}" <<<"$opa_version"; then
   rm -f "$tools/opa"
   go_install opa "github.com/open-policy-agent/opa@$OPA_VERSION"
 fi
 
+# The Portkey gateway, the peer in `make bench`, at the versions pinned in scripts/bench/portkey/package-lock.json.
+portkey_install() {
+  local src=scripts/bench/portkey dir=.tools/portkey
+  if [[ -d $dir/node_modules/@portkey-ai/gateway ]] && cmp -s "$src/package-lock.json" "$dir/package-lock.json"; then
+    return 0
+  fi
+  say "Installing the Portkey gateway into $dir (npm ci)"
+  rm -rf "$dir" && mkdir -p "$dir"
+  cp "$src/package.json" "$src/package-lock.json" "$dir/"
+  # --ignore-scripts: its postinstall (patch-package) has nothing to patch in the published build.
+  (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+}
+
 case "$purpose" in
   run) ;;
   test)
-    apt_install redis-server
+    apt_install redis-server prometheus
+    go_install_pinned kustomize "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
+    go_install_pinned kubeconform "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
     ;;
   bench)
     apt_install redis-server nginx-light wrk
+    command -v go >/dev/null || { say "make bench builds scripts/bench/benchtool with Go; install Go (https://go.dev/dl/)."; exit 1; }
+    command -v npm >/dev/null || apt_install nodejs npm
+    portkey_install
     ;;
   *) say "usage: scripts/setup.sh run|test|bench"; exit 2 ;;
 esac

@@ -4,6 +4,8 @@ import io.helidon.logging.common.LogConfig;
 import io.llmsidecar.config.ConfigException;
 import io.llmsidecar.config.ConfigLoader;
 import io.llmsidecar.config.SidecarEnvironment;
+import io.llmsidecar.inject.InjectConfig;
+import io.llmsidecar.inject.InjectorServer;
 
 import java.lang.System.Logger.Level;
 import java.util.Set;
@@ -17,8 +19,9 @@ public final class Main {
 
     public static void main(String[] args) {
         LogConfig.configureRuntime();
-        if (args.length > 0 && !args[0].equals("serve")) {
-            System.err.println("Unknown command '" + args[0] + "'. Usage: java -jar llm-sidecar.jar [serve]");
+        String command = args.length > 0 ? args[0] : "serve";
+        if (!command.equals("serve") && !command.equals("inject")) {
+            System.err.println("Unknown command '" + command + "'. Usage: java -jar llm-sidecar.jar [serve|inject]");
             System.exit(2);
         }
         SidecarEnvironment env = SidecarEnvironment.system();
@@ -26,6 +29,10 @@ public final class Main {
         if (!unknown.isEmpty()) {
             LOG.log(Level.WARNING, "Ignoring unknown environment variables " + unknown
                                    + "; see README.md for the supported SIDECAR_* variables");
+        }
+        if (command.equals("inject")) {
+            inject(env);
+            return;
         }
         SidecarConfig config;
         try {
@@ -42,6 +49,16 @@ public final class Main {
         if (config.upstream().apiKey().isEmpty() && config.upstream().apiKeyFile().isEmpty()) {
             LOG.log(Level.WARNING, "No gateway key configured: requests reach the gateway without credentials. "
                                    + "Set SIDECAR_UPSTREAM_API_KEY or SIDECAR_UPSTREAM_API_KEY_FILE.");
+        }
+    }
+
+    /** Injector mode: the admission webhook that adds the sidecar to pods; reads only the {@code inject} node. */
+    private static void inject(SidecarEnvironment env) {
+        try {
+            InjectorServer.start(InjectConfig.create(ConfigLoader.load(env).get("inject")), version());
+        } catch (ConfigException e) {
+            System.err.println("llm-sidecar inject: " + e.getMessage());
+            System.exit(2);
         }
     }
 

@@ -5,6 +5,7 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.llmsidecar.admin.AdminRouting;
+import io.llmsidecar.budget.BudgetService;
 import io.llmsidecar.identity.SubjectResolver;
 import io.llmsidecar.metrics.SidecarMetrics;
 import io.llmsidecar.policy.PolicyEngine;
@@ -34,19 +35,22 @@ public final class Sidecar implements AutoCloseable {
     private final ScheduledExecutorService background;
     private final PriceBook priceBook;
     private final UpstreamCredentials credentials;
+    private final BudgetService budgets;
     private final PolicyEngine policy;
 
     private Sidecar(WebServer server, PriceBookRefresher priceRefresher, ScheduledExecutorService background,
-                    PriceBook priceBook, UpstreamCredentials credentials, PolicyEngine policy) {
+                    PriceBook priceBook, UpstreamCredentials credentials, BudgetService budgets, PolicyEngine policy) {
         this.server = server;
         this.priceRefresher = priceRefresher;
         this.background = background;
         this.priceBook = priceBook;
         this.credentials = credentials;
+        this.budgets = budgets;
         this.policy = policy;
     }
 
     public static Sidecar start(SidecarConfig config, String version) {
+        HelidonGlobals.install();
         ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("sidecar-background").daemon(true).factory());
         TokenCounter tokens = TokenCounter.create();
@@ -56,6 +60,7 @@ public final class Sidecar implements AutoCloseable {
         SidecarMetrics metrics = new SidecarMetrics(version);
         Estimator estimator = new Estimator(tokens, prices, config.pricing().defaultMaxCompletionTokens());
         SubjectResolver subjects = new SubjectResolver(config.identity());
+        BudgetService budgets = BudgetService.create(config.budgets(), metrics, background, Clock.systemUTC());
         PolicyEngine policy = PolicyEngine.start(config.policy(), metrics);      // compiles and loads the policy
 
         // Without TCP_NODELAY each streamed chunk waits on Nagle's algorithm and the peer's delayed ACK (~40 ms).
@@ -65,13 +70,14 @@ public final class Sidecar implements AutoCloseable {
                 .host(config.server().host())
                 .port(config.server().port())
                 .connectionOptions(sockets)
-                .routing(ProxyRouting.create(config.server(), upstream, subjects, estimator, tokens, metrics,
-                                             policy))
+                .routing(ProxyRouting.create(config.server(), upstream, subjects, estimator, policy, budgets, tokens,
+                                             metrics))
                 .putSocket(ADMIN_SOCKET, socket -> socket
                         .host(config.admin().host())
                         .port(config.admin().port())
                         .connectionOptions(sockets))
-                .routing(ADMIN_SOCKET, AdminRouting.create(config.admin(), metrics, List.of(policy.adminService())))
+                .routing(ADMIN_SOCKET, AdminRouting.create(config.admin(), metrics,
+                                                           List.of(budgets.adminService(), policy.adminService())))
                 .addFeature(ObserveFeature.builder()
                                     .endpoint("/")
                                     .sockets(List.of(ADMIN_SOCKET))
@@ -90,7 +96,7 @@ public final class Sidecar implements AutoCloseable {
                                                               background);
         refresher.start();
         background.scheduleWithFixedDelay(credentials::reloadIfChanged, 30, 30, TimeUnit.SECONDS);
-        return new Sidecar(server, refresher, background, prices, credentials, policy);
+        return new Sidecar(server, refresher, background, prices, credentials, budgets, policy);
     }
 
     public int port() {
@@ -109,6 +115,11 @@ public final class Sidecar implements AutoCloseable {
         return credentials;
     }
 
+    /** Budgets and rate limits; {@link BudgetService#statuses} feeds the policy input. */
+    public BudgetService budgets() {
+        return budgets;
+    }
+
     public PolicyEngine policy() {
         return policy;
     }
@@ -116,8 +127,10 @@ public final class Sidecar implements AutoCloseable {
     @Override
     public void close() {
         priceRefresher.close();
-        background.shutdownNow();
         server.stop();
+        // After the server, so requests still settling reach the store; before the executor its tasks run on.
+        budgets.close();
+        background.shutdownNow();
         policy.close();
     }
 }

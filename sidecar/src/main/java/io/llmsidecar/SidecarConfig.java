@@ -2,6 +2,7 @@ package io.llmsidecar;
 
 import io.helidon.config.Config;
 import io.llmsidecar.admin.AdminConfig;
+import io.llmsidecar.budget.BudgetsConfig;
 import io.llmsidecar.identity.PodIdentity;
 import io.llmsidecar.policy.PolicyConfig;
 import io.llmsidecar.pricing.PricingConfig;
@@ -13,13 +14,14 @@ import io.llmsidecar.proxy.UpstreamConfig;
  * key and a valid value.
  */
 public record SidecarConfig(ProxyConfig server, AdminConfig admin, UpstreamConfig upstream, PricingConfig pricing,
-                            PodIdentity identity, PolicyConfig policy) {
+                            PodIdentity identity, BudgetsConfig budgets, PolicyConfig policy) {
     public static SidecarConfig create(Config root) {
         return new SidecarConfig(ProxyConfig.create(root.get("server")),
                                  AdminConfig.create(root.get("admin")),
                                  UpstreamConfig.create(root.get("upstream")),
                                  PricingConfig.create(root.get("pricing")),
                                  PodIdentity.create(root.get("identity")),
+                                 BudgetsConfig.create(root),
                                  PolicyConfig.create(root.get("policy")));
     }
 }

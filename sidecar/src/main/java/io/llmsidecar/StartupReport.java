@@ -15,8 +15,15 @@ final class StartupReport {
                + "; upstream " + config.upstream().url()
                + " (key: " + sidecar.credentials().describeSource() + ")"
                + "; prices: " + sidecar.priceBook().size() + " models in the static table, gateway refresh "
-               + (config.pricing().refreshInterval().isZero() ? "off" : "every " + config.pricing().refreshInterval())
+               + (config.pricing().refreshInterval().isZero() ? "off"
+                                                               : "every " + human(config.pricing().refreshInterval()))
                + " from " + config.upstream().modelsUrl()
+               + "; budgets: " + sidecar.budgets().describe()
                + "; policy: " + sidecar.policy().describe();
+    }
+
+    /** {@code PT5M} reads as {@code 5m}. */
+    static String human(java.time.Duration d) {
+        return d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
     }
 }

@@ -94,6 +94,12 @@ public final class SidecarEnvironment {
         m.put("SIDECAR_POD_NAME", "identity.pod");
         m.put("SIDECAR_POD_SERVICE_ACCOUNT", "identity.service-account");
         m.put("SIDECAR_POD_APP", "identity.app");
+        m.put("SIDECAR_REDIS_URI", "budget-store.redis-uri");
+        m.put("SIDECAR_REDIS_CLUSTER", "budget-store.cluster");
+        m.put("SIDECAR_BUDGET_FAILURE_MODE", "budget-store.failure-mode");
+        m.put("SIDECAR_BUDGET_RESERVATION_TTL", "budget-store.reservation-ttl");
+        m.put("SIDECAR_REDIS_TIMEOUT", "budget-store.command-timeout");
+        m.put("SIDECAR_BUDGET_KEY_PREFIX", "budget-store.key-prefix");
         m.put("SIDECAR_POLICY_DIR", "policy.dir");
         m.put("SIDECAR_POLICY_BUNDLE", "policy.bundle");
         m.put("SIDECAR_POLICY_BUNDLE_URL", "policy.bundle-url");
@@ -105,6 +111,26 @@ public final class SidecarEnvironment {
         m.put("SIDECAR_POLICY_POOL_SIZE", "policy.pool-size");
         m.put("SIDECAR_DECISION_LOG", "policy.decision-log");
         m.put("SIDECAR_DECISION_LOG_MESSAGES", "policy.log-message-contents");
+        // Injector mode only (`llm-sidecar.jar inject`): the webhook and the sidecar it adds to pods.
+        m.put("SIDECAR_INJECT_HOST", "inject.host");
+        m.put("SIDECAR_INJECT_PORT", "inject.port");
+        m.put("SIDECAR_INJECT_TLS_CERT", "inject.tls-cert");
+        m.put("SIDECAR_INJECT_TLS_KEY", "inject.tls-key");
+        m.put("SIDECAR_INJECT_TLS_RELOAD_INTERVAL", "inject.tls-reload-interval");
+        m.put("SIDECAR_INJECT_IMAGE", "inject.sidecar.image");
+        m.put("SIDECAR_INJECT_IMAGE_PULL_POLICY", "inject.sidecar.image-pull-policy");
+        m.put("SIDECAR_INJECT_NATIVE_SIDECAR", "inject.sidecar.native");
+        m.put("SIDECAR_INJECT_PROXY_PORT", "inject.sidecar.proxy-port");
+        m.put("SIDECAR_INJECT_ADMIN_PORT", "inject.sidecar.admin-port");
+        m.put("SIDECAR_INJECT_SECRET_NAME", "inject.sidecar.secret-name");
+        m.put("SIDECAR_INJECT_SECRET_KEY", "inject.sidecar.secret-key");
+        m.put("SIDECAR_INJECT_POLICY_CONFIG_MAP", "inject.sidecar.policy-config-map");
+        m.put("SIDECAR_INJECT_CONFIG_CONFIG_MAP", "inject.sidecar.config-config-map");
+        m.put("SIDECAR_INJECT_CPU_REQUEST", "inject.sidecar.cpu-request");
+        m.put("SIDECAR_INJECT_MEMORY_REQUEST", "inject.sidecar.memory-request");
+        m.put("SIDECAR_INJECT_CPU_LIMIT", "inject.sidecar.cpu-limit");
+        m.put("SIDECAR_INJECT_MEMORY_LIMIT", "inject.sidecar.memory-limit");
+        m.put("SIDECAR_INJECT_RUN_AS_USER", "inject.sidecar.run-as-user");
         return Collections.unmodifiableMap(m);
     }
 }

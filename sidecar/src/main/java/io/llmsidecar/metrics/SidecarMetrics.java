@@ -12,6 +12,7 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.OptionalLong;
 
 /**
  * The sidecar's Prometheus metrics, in a registry of its own (no global state, so tests and several sidecars in one
@@ -40,6 +41,12 @@ public final class SidecarMetrics {
     private final Histogram upstreamSeconds;
     private final Histogram overheadSeconds;
     private final Histogram firstTokenSeconds;
+    private final BudgetGauges budgets;
+    private final Histogram budgetStoreSeconds;
+    private final Counter budgetStoreErrors;
+    private final Counter failOpenAdmissions;
+    private final Counter budgetReplayed;
+    private final Gauge budgetStoreUp;
     private final Histogram policySeconds;
     private final Counter policyDenials;
     private final Counter policyShadowDenials;
@@ -66,6 +73,23 @@ public final class SidecarMetrics {
         firstTokenSeconds = Histogram.build(PREFIX + "time_to_first_token_seconds",
                                             "For streams: time from receiving the request to the first token.")
                 .buckets(LATENCY_BUCKETS).labelNames("model").register(registry);
+        budgets = new BudgetGauges(registry);
+        budgetStoreSeconds = Histogram.build(PREFIX + "budget_store_seconds",
+                                             "Time of one budget-store call (reserve, settle), round trip included.")
+                .buckets(LATENCY_BUCKETS).labelNames("operation").register(registry);
+        budgetStoreErrors = Counter.build(PREFIX + "budget_store_errors_total",
+                                          "Budget-store calls that failed (store unreachable, timeout), by operation.")
+                .labelNames("operation").register(registry);
+        failOpenAdmissions = Counter.build(PREFIX + "fail_open_admissions_total",
+                                           "Requests admitted without a budget check because the store was "
+                                           + "unreachable (failure-mode fail-open).").register(registry);
+        budgetReplayed = Counter.build(PREFIX + "budget_replayed_total",
+                                       "Requests whose usage was accounted locally during a store outage and "
+                                       + "replayed into the store afterwards.").register(registry);
+        budgetStoreUp = Gauge.build(PREFIX + "budget_store_up",
+                                    "1 while the last budget-store call succeeded, 0 while the store is unreachable.")
+                .register(registry);
+        budgetStoreUp.set(1);
         policySeconds = Histogram.build(PREFIX + "policy_evaluation_seconds",
                                         "Time to evaluate the enforced policy for one request.")
                 .buckets(POLICY_BUCKETS).register(registry);
@@ -120,6 +144,37 @@ public final class SidecarMetrics {
 
     public void timeToFirstToken(String model, long nanos) {
         firstTokenSeconds.labels(model).observe(nanos / 1e9);
+    }
+
+    /**
+     * The state of one budget counter. Keys are capped per budget; usage of keys past the cap is summed under
+     * {@code key="other"} (without limit or remaining, which only mean something per key). Empty limits are not
+     * exported.
+     */
+    public void budget(String budget, String key, long windowEndEpochSeconds, OptionalLong limitTokens,
+                       long usedTokens, OptionalLong remainingTokens, OptionalLong limitNanos, long usedNanos,
+                       OptionalLong remainingNanos) {
+        budgets.set(budget, key, windowEndEpochSeconds, limitTokens, usedTokens, remainingTokens, limitNanos,
+                    usedNanos, remainingNanos);
+    }
+
+    /** One budget-store call that answered, for {@code operation} reserve or settle. */
+    public void budgetStoreCall(String operation, long nanos) {
+        budgetStoreSeconds.labels(operation).observe(nanos / 1e9);
+        budgetStoreUp.set(1);
+    }
+
+    public void budgetStoreError(String operation) {
+        budgetStoreErrors.labels(operation).inc();
+        budgetStoreUp.set(0);
+    }
+
+    public void failOpenAdmission() {
+        failOpenAdmissions.inc();
+    }
+
+    public void budgetReplayed(long requests) {
+        budgetReplayed.inc(requests);
     }
 
     public void policyEvaluation(long nanos) {

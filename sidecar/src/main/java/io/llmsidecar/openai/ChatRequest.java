@@ -54,8 +54,7 @@ public final class ChatRequest {
         OptionalInt max = positiveInt(json, "max_tokens");
         // max_completion_tokens supersedes the deprecated max_tokens when both are sent, as OpenAI does.
         this.maxTokens = maxCompletion.isPresent() ? maxCompletion : max;
-        this.maxTokensField = maxCompletion.isPresent() || json.has("max_completion_tokens")
-                ? "max_completion_tokens" : "max_tokens";
+        this.maxTokensField = limitField(json, model);
         this.temperature = temperature(json);
         this.stream = bool(json, "stream");
         this.clientRequestedUsage = streamOptionsIncludeUsage(json);
@@ -166,8 +165,8 @@ public final class ChatRequest {
 
     /**
      * The request as the upstream will see it after {@code patch}: the model and limit that budgets must price and
-     * that {@link #upstreamBody()} will send. A limit is written to the field the caller used, else to
-     * {@code max_tokens}, the field the gateway documents.
+     * that {@link #upstreamBody()} will send. A limit is written to the field the caller used, else to the field
+     * the model accepts (see {@link #limitField}).
      */
     public ChatRequest withPatch(RequestPatch patch) {
         if (patch.isEmpty()) {
@@ -192,6 +191,24 @@ public final class ChatRequest {
         }
         g.writeBooleanField("include_usage", true);
         g.writeEndObject();
+    }
+
+    /**
+     * The field a limit patch writes: the one the caller used; else {@code max_completion_tokens} for OpenAI's
+     * reasoning and GPT-5 models, which reject {@code max_tokens}; else {@code max_tokens}, the field the gateway
+     * documents and every provider accepts.
+     */
+    private static String limitField(ObjectNode json, String model) {
+        if (json.has("max_completion_tokens")) {
+            return "max_completion_tokens";
+        }
+        if (json.has("max_tokens")) {
+            return "max_tokens";
+        }
+        String name = model.substring(model.lastIndexOf('/') + 1).toLowerCase(java.util.Locale.ROOT);
+        boolean reasoning = name.startsWith("o1") || name.startsWith("o3") || name.startsWith("o4")
+                            || name.startsWith("gpt-5");
+        return reasoning ? "max_completion_tokens" : "max_tokens";
     }
 
     private static String requiredModel(ObjectNode json) {

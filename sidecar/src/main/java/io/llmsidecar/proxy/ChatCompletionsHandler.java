@@ -5,7 +5,8 @@ import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.llmsidecar.budget.BudgetStatus;
+import io.llmsidecar.budget.BudgetService;
+import io.llmsidecar.budget.Reservation;
 import io.llmsidecar.identity.SubjectResolver;
 import io.llmsidecar.openai.ChatRequest;
 import io.llmsidecar.openai.SidecarException;
@@ -13,8 +14,6 @@ import io.llmsidecar.policy.Decision;
 import io.llmsidecar.policy.PolicyEngine;
 import io.llmsidecar.policy.PolicyInput;
 import io.llmsidecar.pricing.Estimator;
-
-import java.util.List;
 
 /**
  * {@code POST /v1/chat/completions}: the sidecar's request pipeline, one step per line. Anything refused is refused
@@ -28,15 +27,17 @@ final class ChatCompletionsHandler implements Handler {
     private final SubjectResolver subjects;
     private final Estimator estimator;
     private final PolicyEngine policy;
+    private final BudgetService budgets;
     private final ChatForwarder forwarder;
     private final ExchangeRecorder recorder;
 
     ChatCompletionsHandler(RequestBodies bodies, SubjectResolver subjects, Estimator estimator, PolicyEngine policy,
-                           ChatForwarder forwarder, ExchangeRecorder recorder) {
+                           BudgetService budgets, ChatForwarder forwarder, ExchangeRecorder recorder) {
         this.bodies = bodies;
         this.subjects = subjects;
         this.estimator = estimator;
         this.policy = policy;
+        this.budgets = budgets;
         this.forwarder = forwarder;
         this.recorder = recorder;
     }
@@ -50,12 +51,15 @@ final class ChatCompletionsHandler implements Handler {
             ex.model = request.model();
             ex.subject = subjects.resolve(req.headers(), request);
             ex.estimate = estimator.estimate(request);                          // tokens and the most it can cost
-            List<BudgetStatus> budgets = List.of();                             // input.budgets, once budgets exist
             Decision decision = policy.evaluate(PolicyInput.of(ex.requestId, request, ex.subject, ex.estimate,
-                                                               budgets));
+                                                               budgets.statuses(ex.subject, request.model())));
             ex.policyRevision = decision.revision();
             request = applied(decision, request, ex, res);                      // 403 / 503, nothing forwarded
-            ex.completed(forwarder.forward(request, ex.estimate, req.headers(), ex.requestId, res));
+            try (Reservation reservation = budgets.reserve(ex.subject, request, ex.estimate)) { // 429, 503
+                ex.completed(forwarder.forward(reservation.request(), ex.estimate, reservation.completionLimit(),
+                                               req.headers(), ex.requestId, res));
+                reservation.settle(ex.usage());                                 // bill what it used, not the hold
+            }
         } catch (SidecarException e) {
             ex.rejected(e);
             throw e;

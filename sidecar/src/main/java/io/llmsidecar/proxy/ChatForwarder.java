@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.OptionalLong;
 
 /**
  * Sends an allowed chat completion to the gateway and relays the answer: a stream event by event, anything else
@@ -33,12 +34,21 @@ final class ChatForwarder {
 
     Completion forward(ChatRequest request, Estimate estimate, Headers inbound, String requestId,
                        ServerResponse res) {
+        return forward(request, estimate, OptionalLong.empty(), inbound, requestId, res);
+    }
+
+    /**
+     * Forwards as above; a stream whose generated text exceeds {@code completionLimit} tokens (what its budget
+     * reservation covers) is cut off cleanly, in case the gateway does not honour {@code max_tokens}.
+     */
+    Completion forward(ChatRequest request, Estimate estimate, OptionalLong completionLimit, Headers inbound,
+                       String requestId, ServerResponse res) {
         byte[] body = request.upstreamBody();
         long sent = System.nanoTime();
         try (HttpClientResponse response = upstream.chatCompletion(inbound, requestId, body)) {
             int status = response.status().code();
             if (request.stream() && status == 200 && isEventStream(response)) {
-                return stream(request, estimate, response, res, sent);
+                return stream(request, estimate, completionLimit, response, res, sent);
             }
             return whole(request, estimate, response, res, sent, status);
         }
@@ -69,11 +79,13 @@ final class ChatForwarder {
         return new Completion(status, usage, upstreamNanos, 0, end, false);
     }
 
-    private Completion stream(ChatRequest request, Estimate estimate, HttpClientResponse response, ServerResponse res,
-                              long sent) {
+    private Completion stream(ChatRequest request, Estimate estimate, OptionalLong completionLimit,
+                              HttpClientResponse response, ServerResponse res, long sent) {
         res.status(response.status());
         ForwardedHeaders.copyResponse(response.headers(), res.headers());
-        StreamInspector inspector = new StreamInspector();
+        StreamInspector inspector = completionLimit.isPresent()
+                ? new StreamInspector(completionLimit.getAsLong(), text -> tokens.textTokens(request.model(), text))
+                : new StreamInspector();
         OutputStream app = res.outputStream();
         InputStream events = response.inputStream();
         SseRelay.End end = SseRelay.relay(events, app, inspector, request.clientRequestedUsage());

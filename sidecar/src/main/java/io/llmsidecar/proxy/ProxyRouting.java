@@ -3,6 +3,7 @@ package io.llmsidecar.proxy;
 import io.helidon.http.HttpException;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
+import io.llmsidecar.budget.BudgetService;
 import io.llmsidecar.identity.SubjectResolver;
 import io.llmsidecar.metrics.SidecarMetrics;
 import io.llmsidecar.openai.SidecarException;
@@ -20,11 +21,11 @@ public final class ProxyRouting {
 
     /** Assembles the pipeline's parts into the app-facing routes. */
     public static HttpRouting.Builder create(ProxyConfig config, UpstreamClient upstream, SubjectResolver subjects,
-                                             Estimator estimator, TokenCounter tokens, SidecarMetrics metrics,
-                                             PolicyEngine policy) {
+                                             Estimator estimator, PolicyEngine policy, BudgetService budgets,
+                                             TokenCounter tokens, SidecarMetrics metrics) {
         ExchangeRecorder recorder = new ExchangeRecorder(metrics, config.accessLog());
         Handler chat = new ChatCompletionsHandler(new RequestBodies(config.maxBodySize()), subjects, estimator,
-                                                  policy, new ChatForwarder(upstream, tokens), recorder);
+                                                  policy, budgets, new ChatForwarder(upstream, tokens), recorder);
         Handler v1Passthrough = PassthroughHandler.v1(upstream, recorder);
         Handler gatewayModels = PassthroughHandler.gatewayModels(upstream, recorder);
         HttpRouting.Builder routing = HttpRouting.builder()

@@ -24,7 +24,12 @@ final class SseRelay {
         /** The app went away; the upstream call was cancelled. */
         CLIENT_GONE,
         /** Reading from the gateway failed or timed out mid-stream. */
-        UPSTREAM_FAILED
+        UPSTREAM_FAILED,
+        /**
+         * The stream reached what its budget reservation covers: the sidecar ended it for the app (finish_reason
+         * "length") and the upstream call was cancelled.
+         */
+        LIMIT_REACHED
     }
 
     private SseRelay() {
@@ -73,6 +78,15 @@ final class SseRelay {
             int boundary;
             while ((boundary = eventEnd(buf, Math.max(scan, start), end)) >= 0) {
                 StreamInspector.Verdict verdict = inspector.inspect(buf, start, boundary);
+                if (verdict == StreamInspector.Verdict.OVER_LIMIT) {
+                    // The event that crosses the limit is not relayed; the app gets a clean ending instead.
+                    byte[] ending = inspector.cutOffEnding();
+                    if (start > pendingFrom && !write(app, buf, pendingFrom, start - pendingFrom)
+                        || !write(app, ending, 0, ending.length) || !flush(app)) {
+                        return End.CLIENT_GONE;
+                    }
+                    return End.LIMIT_REACHED;
+                }
                 if (verdict == StreamInspector.Verdict.USAGE_ONLY && !forwardUsageChunk) {
                     if (start > pendingFrom && !write(app, buf, pendingFrom, start - pendingFrom)) {
                         return End.CLIENT_GONE;

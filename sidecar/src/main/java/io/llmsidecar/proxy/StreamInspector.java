@@ -1,11 +1,16 @@
 package io.llmsidecar.proxy;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.llmsidecar.openai.Usage;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.function.ToLongFunction;
 
 /**
  * Reads each server-sent event of a chat-completion stream as it passes: the final usage chunk, the generated text
@@ -15,15 +20,38 @@ import java.io.IOException;
 final class StreamInspector {
     private static final JsonFactory JSON = new JsonFactory();
 
-    /** What the relay should do with an event. */
-    enum Verdict { FORWARD, USAGE_ONLY }
+    /**
+     * What the relay should do with an event. {@code OVER_LIMIT}: the event takes the generated text past the
+     * completion limit (what the budget reservation covers); end the stream instead of relaying it.
+     */
+    enum Verdict { FORWARD, USAGE_ONLY, OVER_LIMIT }
 
     private final StringBuilder generated = new StringBuilder();
+    private final long completionLimit;
+    private final ToLongFunction<String> tokenCounter;
+    private long generatedTokens;
+    private String id;
+    private String model;
+    private long created;
+    private int choiceCount = 1;
     private Usage usage;
     private boolean done;
     private boolean upstreamError;
     private long firstTokenNanos;
     private int events;
+
+    StreamInspector() {
+        this(Long.MAX_VALUE, null);
+    }
+
+    /**
+     * An inspector that also counts generated tokens, delta by delta with {@code tokenCounter} (a sum of parts,
+     * which errs high rather than low), and reports {@link Verdict#OVER_LIMIT} past {@code completionLimit}.
+     */
+    StreamInspector(long completionLimit, ToLongFunction<String> tokenCounter) {
+        this.completionLimit = completionLimit;
+        this.tokenCounter = tokenCounter;
+    }
 
     /**
      * Inspects one complete event ({@code buf[from..to)}, delimiter included). Returns {@link Verdict#USAGE_ONLY}
@@ -77,6 +105,44 @@ final class StreamInspector {
         return events;
     }
 
+    /**
+     * The end of a stream cut off at its completion limit, as a gateway would have ended it: a final chunk per
+     * choice with {@code finish_reason: "length"}, then {@code [DONE]}.
+     */
+    byte[] cutOffEnding() {
+        var out = new ByteArrayOutputStream(256);
+        for (int i = 0; i < choiceCount; i++) {
+            out.writeBytes("data: ".getBytes(StandardCharsets.US_ASCII));
+            try (JsonGenerator g = JSON.createGenerator(out)) {
+                g.writeStartObject();
+                if (id != null) {
+                    g.writeStringField("id", id);
+                }
+                g.writeStringField("object", "chat.completion.chunk");
+                if (created > 0) {
+                    g.writeNumberField("created", created);
+                }
+                if (model != null) {
+                    g.writeStringField("model", model);
+                }
+                g.writeArrayFieldStart("choices");
+                g.writeStartObject();
+                g.writeNumberField("index", i);
+                g.writeObjectFieldStart("delta");
+                g.writeEndObject();
+                g.writeStringField("finish_reason", "length");
+                g.writeEndObject();
+                g.writeEndArray();
+                g.writeEndObject();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            out.writeBytes("\n\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        out.writeBytes("data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII));
+        return out.toByteArray();
+    }
+
     private Verdict chunk(byte[] buf, int offset, int length) throws IOException {
         boolean sawUsage = false;
         int choices = -1;
@@ -101,9 +167,17 @@ final class StreamInspector {
                         upstreamError = true;
                         p.skipChildren();
                     }
+                    case "id" -> id = id == null && value == JsonToken.VALUE_STRING ? p.getText() : id;
+                    case "model" -> model = model == null && value == JsonToken.VALUE_STRING ? p.getText() : model;
+                    case "created" -> created = created == 0 && value == JsonToken.VALUE_NUMBER_INT
+                            ? p.getLongValue() : created;
                     default -> p.skipChildren();
                 }
             }
+        }
+        choiceCount = Math.max(choiceCount, choices);
+        if (generatedTokens > completionLimit) {
+            return Verdict.OVER_LIMIT;
         }
         return sawUsage && choices == 0 ? Verdict.USAGE_ONLY : Verdict.FORWARD;
     }
@@ -170,6 +244,9 @@ final class StreamInspector {
     private void text(JsonParser p) throws IOException {
         int before = generated.length();
         generated.append(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+        if (tokenCounter != null && generated.length() > before) {
+            generatedTokens += tokenCounter.applyAsLong(generated.substring(before));
+        }
         if (firstTokenNanos == 0 && generated.length() > before) {
             firstTokenNanos = System.nanoTime();
         }

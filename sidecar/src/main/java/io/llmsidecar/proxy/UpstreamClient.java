@@ -152,8 +152,9 @@ public final class UpstreamClient {
             if (t instanceof ConnectException) {
                 return SidecarException.upstreamUnreachable("connection refused or timed out");
             }
-            if (t instanceof UnknownHostException || t.getClass().getSimpleName().contains("UnknownHost")) {
-                return SidecarException.upstreamUnreachable("unknown host");
+            if (t instanceof UnknownHostException || t.getClass().getSimpleName().contains("UnknownHost")
+                || String.valueOf(t.getMessage()).startsWith("Failed to get address for host")) {
+                return SidecarException.upstreamUnreachable("cannot resolve the host of upstream.url");
             }
         }
         return SidecarException.upstreamUnreachable(e.getClass().getSimpleName()

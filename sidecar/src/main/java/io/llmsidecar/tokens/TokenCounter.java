@@ -24,12 +24,15 @@ public final class TokenCounter {
     private static final int TOKENS_PER_NAME = 1;
     private static final int REPLY_PRIMING = 3;
 
-    private final Encoding o200k;
-    private final Encoding cl100k;
+    /** Characters of text whose counts are remembered, per encoding (about 16 MiB of heap each at most). */
+    private static final long CACHE_CHARS = 8L * 1024 * 1024;
+
+    private final TokenCache o200k;
+    private final TokenCache cl100k;
 
     private TokenCounter(Encoding o200k, Encoding cl100k) {
-        this.o200k = o200k;
-        this.cl100k = cl100k;
+        this.o200k = new TokenCache(o200k, CACHE_CHARS);
+        this.cl100k = new TokenCache(cl100k, CACHE_CHARS);
     }
 
     /** Loads both encodings now (a few hundred milliseconds) so no request ever pays for it. */
@@ -41,7 +44,7 @@ public final class TokenCounter {
 
     /** Tokens the prompt of {@code request} will cost: messages with their framing, plus tool definitions. */
     public long promptTokens(ChatRequest request) {
-        Encoding encoding = encodingFor(request.model());
+        TokenCache encoding = encodingFor(request.model());
         long tokens = REPLY_PRIMING;
         for (JsonNode message : request.messages()) {
             tokens += TOKENS_PER_MESSAGE;
@@ -49,26 +52,27 @@ public final class TokenCounter {
             tokens += content(encoding, message.get("content"));
             JsonNode name = message.get("name");
             if (name != null && name.isTextual()) {
-                tokens += TOKENS_PER_NAME + encoding.countTokensOrdinary(name.asText());
+                tokens += TOKENS_PER_NAME + encoding.count(name.asText());
             }
             JsonNode toolCalls = message.get("tool_calls");
             if (toolCalls != null && toolCalls.isArray()) {
-                tokens += encoding.countTokensOrdinary(toolCalls.toString());
+                tokens += encoding.count(toolCalls.toString());
             }
         }
         JsonNode tools = request.json().get("tools");
         if (tools != null && tools.isArray() && !tools.isEmpty()) {
-            tokens += encoding.countTokensOrdinary(tools.toString());
+            tokens += encoding.count(tools.toString());
         }
         return tokens;
     }
 
     /** Tokens of plain generated text, for completions the gateway did not count. */
     public long textTokens(String model, String text) {
-        return text.isEmpty() ? 0 : encodingFor(model).countTokensOrdinary(text);
+        // Generated text is new by definition: count it directly rather than fill the cache with it.
+        return text.isEmpty() ? 0 : encodingFor(model).encoding().countTokensOrdinary(text);
     }
 
-    Encoding encodingFor(String model) {
+    TokenCache encodingFor(String model) {
         String m = model.toLowerCase(Locale.ROOT);
         int slash = m.lastIndexOf('/');
         if (slash >= 0) {
@@ -80,16 +84,16 @@ public final class TokenCounter {
         return o200 ? o200k : cl100k;
     }
 
-    private static long text(Encoding encoding, JsonNode node) {
-        return node != null && node.isTextual() ? encoding.countTokensOrdinary(node.asText()) : 0;
+    private static long text(TokenCache encoding, JsonNode node) {
+        return node != null && node.isTextual() ? encoding.count(node.asText()) : 0;
     }
 
-    private static long content(Encoding encoding, JsonNode content) {
+    private static long content(TokenCache encoding, JsonNode content) {
         if (content == null || content.isNull()) {
             return 0;
         }
         if (content.isTextual()) {
-            return encoding.countTokensOrdinary(content.asText());
+            return encoding.count(content.asText());
         }
         if (!content.isArray()) {
             return 0;

@@ -2,7 +2,9 @@ package io.llmsidecar.testing;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -16,10 +18,21 @@ public final class LogCapture extends Handler implements AutoCloseable {
     private final SimpleFormatter formatter = new SimpleFormatter();
     private final Logger root = Logger.getLogger("");
     private final Level previous;
+    private final Map<Handler, Level> quieted = new HashMap<>();
 
     private LogCapture() {
+        // Helidon configures JUL (replacing the root handlers) the first time its logging class loads, which is the
+        // first server start. Load it now, or a capture attached before that start would silently see nothing.
+        io.helidon.logging.common.LogConfig.initClass();
         setLevel(Level.ALL);
         previous = root.getLevel();
+        // Capture every level, but keep the console at INFO: a client library's debug output is not test output.
+        for (Handler h : root.getHandlers()) {
+            if (h.getLevel().intValue() < Level.INFO.intValue()) {
+                quieted.put(h, h.getLevel());
+                h.setLevel(Level.INFO);
+            }
+        }
         root.setLevel(Level.ALL);
         root.addHandler(this);
     }
@@ -55,5 +68,6 @@ public final class LogCapture extends Handler implements AutoCloseable {
     public void close() {
         root.removeHandler(this);
         root.setLevel(previous);
+        quieted.forEach(Handler::setLevel);
     }
 }

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -40,6 +41,25 @@ public final class TestSidecar implements AutoCloseable {
         config.put("upstream.api-key", KEY);
         config.putAll(overrides);
         return start(config, Optional.empty());
+    }
+
+    /**
+     * A sidecar in front of {@code upstream} configured by {@code yaml} (written to a temporary file, as
+     * {@code SIDECAR_CONFIG} would name it): lists such as {@code budgets} cannot be given as dotted overrides.
+     */
+    public static TestSidecar start(StubUpstream upstream, String yaml, Map<String, String> overrides) {
+        try {
+            Path file = Files.createTempFile("sidecar", ".yaml");
+            Files.writeString(file, yaml);
+            file.toFile().deleteOnExit();
+            Map<String, String> config = new HashMap<>();
+            config.put("upstream.url", upstream.baseUrl());
+            config.put("upstream.api-key", KEY);
+            config.putAll(overrides);
+            return start(config, Optional.of(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public static TestSidecar start(Map<String, String> overrides, Optional<Path> file) {
@@ -97,6 +117,32 @@ public final class TestSidecar implements AutoCloseable {
     /** The admin socket's {@code /metrics} text. */
     public String metrics() {
         return send(HttpRequest.newBuilder(adminUrl("/metrics")).GET().build()).body();
+    }
+
+    /**
+     * The {@code /metrics} text once it contains every one of {@code expected}: a request is recorded just after its
+     * last byte reaches the app, so a scrape right after a response may not show it yet. Fails after 5 s.
+     */
+    public String metricsContaining(String... expected) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        String text;
+        do {
+            text = metrics();
+            boolean all = true;
+            for (String e : expected) {
+                all &= text.contains(e);
+            }
+            if (all) {
+                return text;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("metrics never showed " + java.util.Arrays.toString(expected) + "; got:\n" + text);
     }
 
     @Override

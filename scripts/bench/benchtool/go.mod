@@ -1,0 +1,3 @@
+module llmsidecar.bench/benchtool
+
+go 1.22

@@ -1,0 +1,485 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Target is one server under test, as run.sh started it (one line of the targets file).
+type Target struct {
+	Name        string   `json:"name"`
+	URL         string   `json:"url"`
+	Description string   `json:"description"`
+	ReadyMs     *float64 `json:"ready_ms,omitempty"`
+	RSSIdleMiB  float64  `json:"rss_idle_mib"`
+	pid         int
+	helpers     []int // processes the target needs and that work for it (Redis): CPU reported apart
+	headers     []string
+}
+
+// Run is one measured run: one target, one load shape, one kind of request, one round.
+type Run struct {
+	Round   int     `json:"round"`
+	Target  string  `json:"target"`
+	Shape   string  `json:"shape"` // "seq" (one request at a time) or "c16", "c64" (wrk connections)
+	Kind    string  `json:"kind"`  // "json" or "sse"
+	Command string  `json:"command,omitempty"`
+	Reqs    int     `json:"requests"`
+	Seconds float64 `json:"seconds"`
+	RPS     float64 `json:"rps"`
+	Errors  int     `json:"errors"`
+	Error   string  `json:"first_error,omitempty"`
+	Latency Pcts    `json:"latency_ms"`
+	TTFB    *Pcts   `json:"ttfb_ms,omitempty"`
+	// CPU time per request of the target's process tree, of its helpers (Redis) and of the stub upstream, in µs.
+	CPUus         float64 `json:"cpu_us_per_req"`
+	HelperCPUus   float64 `json:"helper_cpu_us_per_req,omitempty"`
+	UpstreamCPUus float64 `json:"upstream_cpu_us_per_req"`
+	// Shares of one core: the target's, the stub upstream's and the load generator's CPU over the run's wall time.
+	CPUCores         float64 `json:"cpu_cores"`
+	UpstreamCPUCores float64 `json:"upstream_cpu_cores"`
+	LoadgenCPUCores  float64 `json:"loadgen_cpu_cores"`
+	// Busy CPU of the machine not accounted for by any benchmark process, as cores: the noise from others.
+	ForeignCPUCores float64 `json:"foreign_cpu_cores"`
+	RSSMaxMiB       float64 `json:"rss_max_mib"`
+	RSSMeanMiB      float64 `json:"rss_mean_mib"`
+}
+
+// Probe checks that a target relays a stream as it comes: the stub pauses between events, so a proxy that buffers
+// delivers its first byte only at the end.
+type Probe struct {
+	Round    int     `json:"round"`
+	Target   string  `json:"target"`
+	Requests int     `json:"requests"`
+	Errors   int     `json:"errors"`
+	Error    string  `json:"first_error,omitempty"`
+	TTFBp50  float64 `json:"ttfb_p50_ms"`
+	TotalP50 float64 `json:"total_p50_ms"`
+}
+
+// Raw is everything measure writes and report reads.
+type Raw struct {
+	Measured string            `json:"measured"` // when the last run ended (UTC, RFC 3339)
+	Meta     map[string]string `json:"meta"`
+	Config   Config            `json:"config"`
+	Targets  []*Target         `json:"targets"`
+	Runs     []Run             `json:"runs"`
+	Probes   []Probe           `json:"probes"`
+}
+
+// Config is how the runs were made.
+type Config struct {
+	Duration    string   `json:"duration"`
+	Warmup      string   `json:"warmup"` // the longest; each target warms up until its throughput is steady
+	Rounds      int      `json:"rounds"`
+	Shapes      []string `json:"shapes"`
+	Kinds       []string `json:"kinds"`
+	WrkThreads  int      `json:"wrk_threads"`
+	ProbeGapMs  float64  `json:"probe_gap_ms"`
+	ProbeCount  int      `json:"probe_count"`
+	Cores       int      `json:"cores"`
+	RequestSize int      `json:"request_bytes"`
+}
+
+type measurer struct {
+	raw         *Raw
+	upstreamPid int
+	bodies      map[string][]byte
+	bodyFiles   map[string]string
+	wrk, lua    string
+	threads     int
+	duration    time.Duration
+	settle      time.Duration
+	rssEvery    time.Duration
+	allPids     []int
+}
+
+func measureMain(args []string) error {
+	fs := flag.NewFlagSet("measure", flag.ExitOnError)
+	targetsFile := fs.String("targets", "", "targets file written by run.sh")
+	metaFile := fs.String("meta", "", "key<TAB>value lines describing the machine and versions")
+	upstreamPid := fs.Int("upstream-pid", 0, "pid of the stub upstream")
+	body := fs.String("body", "scripts/bench/request.json", "JSON request body")
+	streamBody := fs.String("stream-body", "scripts/bench/request-stream.json", "streaming request body")
+	dur := fs.Duration("duration", 5*time.Second, "length of each measured run")
+	warm := fs.Duration("warmup", 20*time.Second, "longest warm-up per target and kind (16 connections, until steady)")
+	rounds := fs.Int("rounds", 2, "how often the whole interleaved sequence repeats")
+	shapes := fs.String("shapes", "seq,c16,c64", "load shapes: seq (one at a time) and cN (wrk with N connections)")
+	kinds := fs.String("kinds", "json,sse", "request kinds")
+	threads := fs.Int("wrk-threads", 1, "wrk threads")
+	wrk := fs.String("wrk", "wrk", "wrk binary")
+	lua := fs.String("wrk-lua", "scripts/bench/wrk.lua", "wrk script")
+	gap := fs.Duration("probe-gap", 2*time.Millisecond, "pause between SSE events in the buffering probe")
+	probeCount := fs.Int("probe-count", 10, "streams per target and round in the buffering probe")
+	settle := fs.Duration("settle", 300*time.Millisecond, "pause before each run")
+	rssEvery := fs.Duration("rss-interval", 200*time.Millisecond, "RSS sampling interval")
+	out := fs.String("out", "", "raw results (JSON)")
+	fs.Parse(args)
+	if *targetsFile == "" || *out == "" {
+		return errors.New("-targets and -out are required")
+	}
+
+	m := &measurer{upstreamPid: *upstreamPid, wrk: *wrk, lua: *lua, threads: *threads, duration: *dur,
+		settle: *settle, rssEvery: *rssEvery, bodies: map[string][]byte{}, bodyFiles: map[string]string{}}
+	m.raw = &Raw{Meta: map[string]string{}, Config: Config{
+		Duration: dur.String(), Warmup: warm.String(), Rounds: *rounds, Shapes: split(*shapes), Kinds: split(*kinds),
+		WrkThreads: *threads, ProbeGapMs: ms(*gap), ProbeCount: *probeCount, Cores: runtime.NumCPU()}}
+	for kind, file := range map[string]string{"json": *body, "sse": *streamBody} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		m.bodies[kind], m.bodyFiles[kind] = b, file
+	}
+	m.raw.Config.RequestSize = len(m.bodies["json"])
+	if *metaFile != "" {
+		if err := readMeta(*metaFile, m.raw.Meta); err != nil {
+			return err
+		}
+	}
+	targets, err := readTargets(*targetsFile)
+	if err != nil {
+		return err
+	}
+	m.raw.Targets = targets
+	m.allPids = []int{m.upstreamPid}
+	for _, t := range targets {
+		m.allPids = append(m.allPids, tree(t.pid)...)
+		m.allPids = append(m.allPids, t.helpers...)
+	}
+
+	ctx := context.Background()
+	for _, t := range targets {
+		t.RSSIdleMiB = float64(rssKiB(tree(t.pid))) / 1024
+		for _, kind := range []string{"json", "sse"} {
+			r := RunSeq(ctx, m.seqOptions(t, kind, 0, 1))
+			if r.Requests != 1 {
+				return fmt.Errorf("target %s does not answer a %s chat completion correctly at %s: %s (its log is in "+
+					"target/bench/%s.log)", t.Name, kind, t.URL, r.FirstError, t.Name)
+			}
+		}
+	}
+	for _, t := range targets {
+		for _, kind := range m.raw.Config.Kinds {
+			if err := m.warmUp(t, kind, *warm); err != nil {
+				return err
+			}
+		}
+	}
+	for round := 1; round <= *rounds; round++ {
+		for _, shape := range m.raw.Config.Shapes {
+			for _, kind := range m.raw.Config.Kinds {
+				for _, t := range targets {
+					run, err := m.run(t, shape, kind)
+					if err != nil {
+						return err
+					}
+					run.Round = round
+					m.raw.Runs = append(m.raw.Runs, run)
+					logf("round %d/%d %-4s %-4s %-20s %8.0f req/s  p50 %7.3f ms  p99 %7.3f ms  cpu %6.1f µs/req  "+
+						"rss %5.0f MiB  others %.2f cores%s", round, *rounds, shape, kind, t.Name, run.RPS,
+						run.Latency.P50, run.Latency.P99, run.CPUus, run.RSSMaxMiB, run.ForeignCPUCores,
+						errorNote(run.Errors, run.Error))
+				}
+			}
+		}
+		if contains(m.raw.Config.Kinds, "sse") && *probeCount > 0 {
+			for _, t := range targets {
+				time.Sleep(m.settle)
+				o := m.seqOptions(t, "sse", *gap, *probeCount)
+				r := RunSeq(ctx, o)
+				p := Probe{Round: round, Target: t.Name, Requests: r.Requests, Errors: r.Errors, Error: r.FirstError,
+					TTFBp50: r.TTFB.P50, TotalP50: r.Total.P50}
+				m.raw.Probes = append(m.raw.Probes, p)
+				logf("round %d/%d probe     %-20s first event %7.3f ms of %7.3f ms (events %s apart)%s", round,
+					*rounds, t.Name, p.TTFBp50, p.TotalP50, gap, errorNote(r.Errors, r.FirstError))
+			}
+		}
+	}
+	m.raw.Measured = time.Now().UTC().Format(time.RFC3339)
+	b, _ := json.MarshalIndent(m.raw, "", "  ")
+	return os.WriteFile(*out, append(b, '\n'), 0o644)
+}
+
+// warmUp loads a target with 16 connections in short steps until its throughput is steady (two steps within 10%)
+// or limit has passed: a JVM's JIT needs tens of seconds on a busy machine, nginx none.
+func (m *measurer) warmUp(t *Target, kind string, limit time.Duration) error {
+	const step, tolerance = 2 * time.Second, 0.10
+	start := time.Now()
+	prev := 0.0
+	for {
+		w, err := m.wrkRun(t, kind, 16, step)
+		if err != nil {
+			return err
+		}
+		rps := float64(w.Requests) / w.Seconds
+		steady := prev > 0 && rps < prev*(1+tolerance) && rps > prev*(1-tolerance)
+		if steady || time.Since(start)+step > limit {
+			note := "steady"
+			if !steady {
+				note = "NOT steady yet: raise BENCH_WARMUP"
+			}
+			logf("warm-up %-20s %-4s %5.1fs, last %8.0f req/s (%s)", t.Name, kind, time.Since(start).Seconds(), rps, note)
+			return nil
+		}
+		prev = rps
+	}
+}
+
+func errorNote(n int, first string) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("  ERRORS %d (%s)", n, first)
+}
+
+func (m *measurer) seqOptions(t *Target, kind string, gap time.Duration, count int) SeqOptions {
+	headers := append([]string(nil), t.headers...)
+	if gap > 0 {
+		headers = append(headers, fmt.Sprintf("%s: %g", GapHeader, ms(gap)))
+	}
+	expect := []byte(`"usage"`)
+	if kind == "sse" {
+		expect = []byte("data: [DONE]")
+	}
+	d := m.duration
+	if count > 0 {
+		d = time.Minute
+	}
+	return SeqOptions{URL: t.URL, Body: m.bodies[kind], Headers: headers, Duration: d, MaxCount: count, Expect: expect}
+}
+
+// run measures one target under one shape, with CPU and RSS of its process tree sampled around the load.
+func (m *measurer) run(t *Target, shape, kind string) (Run, error) {
+	time.Sleep(m.settle)
+	pids := tree(t.pid)
+	run := Run{Target: t.Name, Shape: shape, Kind: kind}
+
+	var rssMax, rssSum, rssN int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(m.rssEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				v := rssKiB(pids)
+				rssMax, rssSum, rssN = max(rssMax, v), rssSum+v, rssN+1
+			}
+		}
+	}()
+
+	cpu0, helper0, up0, all0 := cpuTicks(pids), cpuTicks(t.helpers), cpuTicks([]int{m.upstreamPid}), cpuTicks(m.allPids)
+	self0 := cpuTicks([]int{os.Getpid()})
+	busy0, _ := machineTicks()
+	t0 := time.Now()
+	var loadgenTicks int64
+	if shape == "seq" {
+		r := RunSeq(context.Background(), m.seqOptions(t, kind, 0, 0))
+		run.Reqs, run.Seconds, run.Errors, run.Error = r.Requests, r.Seconds, r.Errors, r.FirstError
+		run.Latency = r.Total
+		if kind == "sse" {
+			ttfb := r.TTFB
+			run.TTFB = &ttfb
+		}
+		run.Command = fmt.Sprintf("benchtool seq -url %s -body %s -d %s", t.URL, m.bodyFiles[kind], m.duration)
+		for _, h := range t.headers {
+			run.Command += fmt.Sprintf(" -H '%s'", h)
+		}
+		if kind == "sse" {
+			run.Command += " -expect '[DONE]'"
+		}
+	} else {
+		conns, err := strconv.Atoi(strings.TrimPrefix(shape, "c"))
+		if err != nil {
+			return run, fmt.Errorf("unknown shape %q: use seq or cN (N connections)", shape)
+		}
+		w, err := m.wrkRun(t, kind, conns, m.duration)
+		if err != nil {
+			return run, err
+		}
+		run.Reqs, run.Seconds, run.Errors, run.Error = w.Requests, w.Seconds, w.Errors, w.firstError()
+		run.Latency, run.Command = w.Latency, w.command
+		loadgenTicks = w.cpuTicks
+	}
+	wall := time.Since(t0).Seconds()
+	close(stop)
+	wg.Wait()
+	cpu, helper, up := cpuTicks(pids)-cpu0, cpuTicks(t.helpers)-helper0, cpuTicks([]int{m.upstreamPid})-up0
+	all := cpuTicks(m.allPids) - all0
+	loadgenTicks += cpuTicks([]int{os.Getpid()}) - self0
+	busy1, _ := machineTicks()
+
+	if run.Seconds > 0 {
+		run.RPS = float64(run.Reqs) / run.Seconds
+	}
+	perReq := func(ticks int64) float64 {
+		if run.Reqs == 0 {
+			return 0
+		}
+		return float64(ticks) / clockTicks * 1e6 / float64(run.Reqs)
+	}
+	cores := func(ticks int64) float64 { return float64(ticks) / clockTicks / wall }
+	run.CPUus, run.HelperCPUus, run.UpstreamCPUus = perReq(cpu), perReq(helper), perReq(up)
+	run.CPUCores, run.UpstreamCPUCores, run.LoadgenCPUCores = cores(cpu), cores(up), cores(loadgenTicks)
+	run.ForeignCPUCores = max(0, cores(busy1-busy0-all-loadgenTicks))
+	if rssN == 0 {
+		rssMax, rssSum, rssN = rssKiB(pids), rssKiB(pids), 1
+	}
+	run.RSSMaxMiB, run.RSSMeanMiB = float64(rssMax)/1024, float64(rssSum)/float64(rssN)/1024
+	return run, nil
+}
+
+type wrkResult struct {
+	Requests int            `json:"requests"`
+	Seconds  float64        `json:"seconds"`
+	Errors   int            `json:"errors"`
+	ErrKinds map[string]int `json:"error_kinds"`
+	Latency  Pcts           `json:"latency_ms"`
+	command  string
+	cpuTicks int64
+}
+
+func (w wrkResult) firstError() string {
+	var parts []string
+	for k, v := range w.ErrKinds {
+		if v > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", k, v))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+var wrkLine = regexp.MustCompile(`(?m)^BENCH_RESULT (.*)$`)
+
+// wrkRun runs wrk against a target; wrk.lua prints its summary as one JSON line.
+func (m *measurer) wrkRun(t *Target, kind string, conns int, d time.Duration) (wrkResult, error) {
+	secs := max(1, int((d+time.Second-1)/time.Second))
+	threads := min(m.threads, conns)
+	args := []string{"-t" + strconv.Itoa(threads), "-c" + strconv.Itoa(conns), "-d" + strconv.Itoa(secs) + "s",
+		"--timeout", "10s", "--latency", "-s", m.lua, t.URL}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(secs+30)*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, m.wrk, args...)
+	cmd.Env = append(os.Environ(), "BENCH_BODY="+m.bodyFiles[kind], "BENCH_HEADERS="+strings.Join(t.headers, "|"))
+	cmd.Stderr = os.Stderr
+	outBytes, err := cmd.Output()
+	command := fmt.Sprintf("BENCH_BODY=%s BENCH_HEADERS='%s' wrk %s", m.bodyFiles[kind], strings.Join(t.headers, "|"),
+		strings.Join(args, " "))
+	if err != nil {
+		return wrkResult{}, fmt.Errorf("%s: %v\n%s", command, err, outBytes)
+	}
+	match := wrkLine.FindSubmatch(outBytes)
+	if match == nil {
+		return wrkResult{}, fmt.Errorf("%s printed no BENCH_RESULT line:\n%s", command, outBytes)
+	}
+	var w wrkResult
+	if err := json.Unmarshal(match[1], &w); err != nil {
+		return w, fmt.Errorf("wrk.lua's result %s: %v", match[1], err)
+	}
+	w.command = command
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		w.cpuTicks = int64(cpu.Seconds() * clockTicks)
+	}
+	return w, nil
+}
+
+// readTargets reads run.sh's targets file: name, url, pid, helper pids (comma-separated or -), ready ms (or -),
+// extra headers ('|'-separated or -) and a description, tab-separated.
+func readTargets(file string) ([]*Target, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var targets []*Target
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		c := strings.Split(line, "\t")
+		if len(c) != 7 {
+			return nil, fmt.Errorf("%s: want 7 tab-separated columns, got %d in %q", file, len(c), line)
+		}
+		t := &Target{Name: c[0], URL: c[1], Description: c[6]}
+		if t.pid, err = strconv.Atoi(c[2]); err != nil {
+			return nil, fmt.Errorf("%s: pid %q", file, c[2])
+		}
+		if c[3] != "-" {
+			for _, p := range strings.Split(c[3], ",") {
+				pid, err := strconv.Atoi(p)
+				if err != nil {
+					return nil, fmt.Errorf("%s: helper pid %q", file, p)
+				}
+				t.helpers = append(t.helpers, pid)
+			}
+		}
+		if c[4] != "-" {
+			v, err := strconv.ParseFloat(c[4], 64)
+			if err != nil {
+				return nil, fmt.Errorf("%s: ready ms %q", file, c[4])
+			}
+			t.ReadyMs = &v
+		}
+		if c[5] != "-" {
+			t.headers = strings.Split(c[5], "|")
+		}
+		targets = append(targets, t)
+	}
+	return targets, sc.Err()
+}
+
+func readMeta(file string, into map[string]string) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, "\t"); ok {
+			into[k] = v
+		}
+	}
+	return nil
+}
+
+func split(s string) []string {
+	var out []string
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		out = append(out, p)
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func logf(format string, a ...any) {
+	fmt.Fprintf(os.Stderr, "[bench] "+format+"\n", a...)
+}

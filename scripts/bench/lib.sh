@@ -1,0 +1,139 @@
+# Shared by run.sh and profile.sh: builds the measuring tool and starts the benchmark's servers on 127.0.0.1, each in
+# a process group of its own, and stops every one of them when the script exits, fails or is interrupted.
+# Source it from the repository root.
+
+BENCH_WORK=${BENCH_WORK:-$PWD/target/bench}
+BENCH_TOOL=$PWD/.tools/bin/benchtool
+BENCH_PIDS=()
+
+bench_say() { printf '[bench] %s\n' "$*" >&2; }
+bench_die() { bench_say "$*"; exit 1; }
+
+bench_cleanup() {
+  local pid alive=()
+  for pid in "${BENCH_PIDS[@]}"; do
+    kill -TERM -- "-$pid" 2>/dev/null && alive+=("$pid")
+  done
+  for _ in $(seq 50); do
+    local left=()
+    for pid in "${alive[@]}"; do kill -0 "$pid" 2>/dev/null && left+=("$pid"); done
+    (( ${#left[@]} )) || return 0
+    alive=("${left[@]}")
+    sleep 0.1
+  done
+  for pid in "${alive[@]}"; do kill -KILL -- "-$pid" 2>/dev/null; done
+  return 0
+}
+
+bench_init() {
+  rm -rf "$BENCH_WORK"
+  mkdir -p "$BENCH_WORK"
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+# Builds scripts/bench/benchtool (stub upstream, sequential client, measure, report) into .tools/bin.
+bench_build_tool() {
+  command -v go >/dev/null || bench_die "Go is needed to build scripts/bench/benchtool; run scripts/setup.sh bench."
+  (cd scripts/bench/benchtool && GOFLAGS=-mod=mod go build -o "$BENCH_TOOL" .)
+}
+
+# bench_spawn NAME CMD...: starts CMD in a new process group with its output in $BENCH_WORK/NAME.log; sets
+# SPAWNED_PID and SPAWNED_AT (Unix nanoseconds just before the start, for the time to ready).
+bench_spawn() {
+  local name=$1; shift
+  SPAWNED_AT=$(date +%s%N)
+  setsid "$@" >"$BENCH_WORK/$name.log" 2>&1 </dev/null &
+  SPAWNED_PID=$!
+  BENCH_PIDS+=("$SPAWNED_PID")
+}
+
+# bench_wait NAME PID ARGS...: waits for a started server (benchtool wait ARGS) and prints its time to ready in ms;
+# on failure shows the end of its log.
+bench_wait() {
+  local name=$1 pid=$2; shift 2
+  if ! "$BENCH_TOOL" wait -pid "$pid" -timeout 60s "$@"; then
+    bench_say "$name did not become ready; the end of $BENCH_WORK/$name.log:"
+    tail -n 30 "$BENCH_WORK/$name.log" >&2
+    exit 1
+  fi
+}
+
+bench_ports() { "$BENCH_TOOL" freeport -n "$1"; }
+
+# The stub upstream: sets UPSTREAM_PID, UPSTREAM_PORT and UPSTREAM_URL (the OpenAI base URL, ending in /v1).
+bench_start_upstream() {
+  bench_spawn upstream "$BENCH_TOOL" upstream -addr 127.0.0.1:0 -port-file "$BENCH_WORK/upstream.port" \
+    -cassettes sidecar/src/test/resources/cassettes
+  UPSTREAM_PID=$SPAWNED_PID
+  for _ in $(seq 500); do [[ -s "$BENCH_WORK/upstream.port" ]] && break; sleep 0.01; done
+  [[ -s "$BENCH_WORK/upstream.port" ]] || { cat "$BENCH_WORK/upstream.log" >&2; bench_die "the stub upstream did not start"; }
+  UPSTREAM_PORT=$(<"$BENCH_WORK/upstream.port")
+  UPSTREAM_URL=http://127.0.0.1:$UPSTREAM_PORT/v1
+  bench_wait upstream "$UPSTREAM_PID" -url "http://127.0.0.1:$UPSTREAM_PORT/health" >/dev/null
+}
+
+# bench_start_sidecar NAME ENV_FILE [JVM_ARG...]: the sidecar jar with scripts/bench/sidecar-common.env and ENV_FILE
+# (shell syntax, sourced with UPSTREAM_URL, REDIS_PORT and REDIS_URI set); SIDECAR_* variables of the calling shell
+# are dropped so that a run depends on the files only. Sets SIDECAR_PID, SIDECAR_PORT, SIDECAR_ADMIN_PORT, READY_MS,
+# SIDECAR_COMMAND.
+bench_start_sidecar() {
+  local name=$1 env_file=$2; shift 2
+  read -r SIDECAR_PORT SIDECAR_ADMIN_PORT <<<"$(bench_ports 2)"
+  local jar=sidecar/target/llm-sidecar.jar
+  [[ -f $jar ]] || bench_die "$jar is missing; run make build (make bench does)."
+  SIDECAR_COMMAND="(set -a; . scripts/bench/sidecar-common.env; . $env_file; SIDECAR_PORT=$SIDECAR_PORT"
+  SIDECAR_COMMAND+=" SIDECAR_ADMIN_PORT=$SIDECAR_ADMIN_PORT; exec java${*:+ $*} -jar $jar)"
+  bench_spawn "$name" bash -c '
+    for v in $(compgen -e | grep "^SIDECAR_" || true); do unset "$v"; done
+    set -a
+    . scripts/bench/sidecar-common.env
+    . "$1"
+    SIDECAR_HOST=127.0.0.1 SIDECAR_PORT=$2 SIDECAR_ADMIN_HOST=127.0.0.1 SIDECAR_ADMIN_PORT=$3
+    set +a
+    shift 3
+    exec "$JAVA_HOME/bin/java" "$@" -jar sidecar/target/llm-sidecar.jar' \
+    sidecar "$env_file" "$SIDECAR_PORT" "$SIDECAR_ADMIN_PORT" "$@"
+  SIDECAR_PID=$SPAWNED_PID
+  READY_MS=$(bench_wait "$name" "$SIDECAR_PID" -since "$SPAWNED_AT" \
+    -url "http://127.0.0.1:$SIDECAR_ADMIN_PORT/health/ready")
+}
+
+# Redis for the budgets of sidecar-redis: sets REDIS_PID, REDIS_PORT, REDIS_URI.
+bench_start_redis() {
+  command -v redis-server >/dev/null || bench_die "redis-server is missing; run scripts/setup.sh bench."
+  REDIS_PORT=$(bench_ports 1)
+  bench_spawn redis redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
+    --protected-mode yes --dir "$BENCH_WORK"
+  REDIS_PID=$SPAWNED_PID
+  REDIS_URI=redis://127.0.0.1:$REDIS_PORT
+  bench_wait redis "$REDIS_PID" -tcp "127.0.0.1:$REDIS_PORT" >/dev/null
+}
+
+# nginx as a thin reverse proxy in front of the stub: the floor any proxy pays. Sets NGINX_PID, NGINX_PORT,
+# READY_MS, NGINX_COMMAND.
+bench_start_nginx() {
+  command -v nginx >/dev/null || bench_die "nginx is missing; run scripts/setup.sh bench."
+  NGINX_PORT=$(bench_ports 1)
+  local dir=$BENCH_WORK/nginx
+  mkdir -p "$dir"
+  sed -e "s|@WORKERS@|${BENCH_NGINX_WORKERS:-auto}|" -e "s|@DIR@|$dir|g" -e "s|@PORT@|$NGINX_PORT|" \
+      -e "s|@UPSTREAM_PORT@|$UPSTREAM_PORT|" scripts/bench/nginx.conf >"$dir/nginx.conf"
+  NGINX_COMMAND="nginx -p $dir -e $dir/error.log -c $dir/nginx.conf   # from scripts/bench/nginx.conf"
+  bench_spawn nginx nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf"
+  NGINX_PID=$SPAWNED_PID
+  READY_MS=$(bench_wait nginx "$NGINX_PID" -since "$SPAWNED_AT" -tcp "127.0.0.1:$NGINX_PORT")
+}
+
+# The Portkey AI gateway from npm (installed into .tools/portkey by scripts/setup.sh bench), headless, bound to
+# 127.0.0.1 by scripts/bench/portkey/loopback.cjs. Sets PORTKEY_PID, PORTKEY_PORT, READY_MS, PORTKEY_COMMAND.
+bench_start_portkey() {
+  local main=.tools/portkey/node_modules/@portkey-ai/gateway/build/start-server.js
+  [[ -f $main ]] || bench_die "$main is missing; run scripts/setup.sh bench."
+  PORTKEY_PORT=$(bench_ports 1)
+  PORTKEY_COMMAND="node --require ./scripts/bench/portkey/loopback.cjs $main --headless --port=$PORTKEY_PORT"
+  bench_spawn portkey node --require ./scripts/bench/portkey/loopback.cjs "$main" --headless "--port=$PORTKEY_PORT"
+  PORTKEY_PID=$SPAWNED_PID
+  READY_MS=$(bench_wait portkey "$PORTKEY_PID" -since "$SPAWNED_AT" -tcp "127.0.0.1:$PORTKEY_PORT")
+}

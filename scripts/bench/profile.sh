@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Profiles the sidecar under load with JDK Flight Recorder and prints where its CPU goes. The JVM starts with
+# -XX:StartFlightRecording (settings=profile; whole.jfr, written when it exits, covers startup and warm-up too);
+# after the warm-up a second recording covers the measured load window alone (load.jfr), which is summarised: hot
+# methods, the sidecar's own frames on those stacks, allocation sites.
+#
+#   scripts/bench/profile.sh [MODE]     MODE: full (default), passthrough, redis: scripts/bench/sidecar-MODE.env
+# Settings (environment): PROFILE_DURATION=20s  PROFILE_WARMUP=20s  PROFILE_CONNECTIONS=16  PROFILE_KIND=json|sse
+#                         PROFILE_TOP=25 (rows per table)
+# The recordings stay in target/bench-profile/ for `jfr view <view> FILE` or JDK Mission Control.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export JAVA_HOME=${JAVA_HOME:-$(scripts/java-home.sh)}
+BENCH_WORK=$PWD/target/bench-profile
+source scripts/bench/lib.sh
+
+mode=${1:-full}
+env_file=scripts/bench/sidecar-$mode.env
+[[ -f $env_file ]] || bench_die "no $env_file; modes are the scripts/bench/sidecar-*.env files"
+duration=${PROFILE_DURATION:-20s}
+warmup=${PROFILE_WARMUP:-20s}
+connections=${PROFILE_CONNECTIONS:-16}
+kind=${PROFILE_KIND:-json}
+top=${PROFILE_TOP:-25}
+case $kind in json) body=scripts/bench/request.json ;; sse) body=scripts/bench/request-stream.json ;;
+  *) bench_die "PROFILE_KIND is json or sse, not '$kind'" ;; esac
+command -v wrk >/dev/null || bench_die "wrk is missing; run scripts/setup.sh bench."
+
+bench_init
+bench_build_tool
+bench_start_upstream
+export UPSTREAM_URL REDIS_URI="" REDIS_PORT=""
+if grep -q '^SIDECAR_REDIS_URI=' "$env_file"; then bench_start_redis; fi
+bench_start_sidecar sidecar "$env_file" \
+  "-XX:StartFlightRecording=name=whole,settings=profile,dumponexit=true,filename=$BENCH_WORK/whole.jfr"
+bench_say "sidecar ($mode) ready in $READY_MS ms; warming up for $warmup"
+url=http://127.0.0.1:$SIDECAR_PORT/v1/chat/completions
+load() { BENCH_BODY=$body BENCH_HEADERS="x-llm-team: bench" wrk -t1 "-c$connections" "-d$1" --latency \
+           -s scripts/bench/wrk.lua "$url"; }
+load "$warmup" >/dev/null
+
+bench_say "recording $duration of $kind requests on $connections connections"
+"$JAVA_HOME/bin/jcmd" "$SIDECAR_PID" JFR.start name=load settings=profile >/dev/null
+load "$duration" | grep -E 'Requests/sec|Latency  |Non-2xx|errors' >&2 || true
+"$JAVA_HOME/bin/jcmd" "$SIDECAR_PID" JFR.stop name=load "filename=$BENCH_WORK/load.jfr" >/dev/null
+jfr=$JAVA_HOME/bin/jfr
+
+echo "== Hot methods (jdk.ExecutionSample, top frame), $kind, $connections connections, $duration"
+"$jfr" view --width 160 hot-methods "$BENCH_WORK/load.jfr" | head -n $(( top + 6 ))
+
+echo
+echo "== The sidecar's own code on the sampled stacks: the innermost io.llmsidecar frame of each sample"
+"$jfr" print --stack-depth 64 --events jdk.ExecutionSample "$BENCH_WORK/load.jfr" | awk -v top="$top" '
+  /stackTrace = \[/ { inside = 1; found = 0; next }
+  inside && /^[[:space:]]*\]/ { if (!found) frames["(no io.llmsidecar frame: server, client or JVM threads)"]++;
+                                total++; inside = 0; next }
+  inside && !found && /io\.llmsidecar\./ { sub(/^[[:space:]]+/, ""); sub(/[[:space:]]+line:.*/, ""); frames[$0]++;
+                                           found = 1 }
+  END { for (f in frames) printf "%6.1f%%  %s\n", 100 * frames[f] / total, f }' | sort -rn | head -n "$top"
+
+echo
+echo "== Allocation by site"
+"$jfr" view --width 160 allocation-by-site "$BENCH_WORK/load.jfr" | head -n $(( top + 6 ))
+bench_say "recordings: $BENCH_WORK/load.jfr (load window), $BENCH_WORK/whole.jfr (from start, written on exit);" \
+  "e.g. jfr view gc $BENCH_WORK/load.jfr"

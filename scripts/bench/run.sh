@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# `make bench`: the end-to-end benchmark of issue 7, on 127.0.0.1 only. Starts a stub gateway (Go, golden cassettes),
+# nginx as a thin reverse proxy, the sidecar in each mode (scripts/bench/sidecar-<mode>.env), Redis for the Redis
+# mode and the Portkey gateway; measures every target interleaved (benchtool measure); writes the medians into
+# docs/BENCHMARKS.md (between the bench markers) and docs/benchmarks.json. Every server it starts is stopped on exit.
+#
+# Settings (environment):
+#   BENCH_DURATION=4s     length of each measured run        BENCH_ROUNDS=2   interleaved repetitions (medians over them)
+#   BENCH_WARMUP=20s      longest warm-up per target and kind (it stops once throughput is steady)
+#   BENCH_SHAPES="seq c16 c64"   BENCH_KINDS="json sse"
+#   BENCH_TARGETS="direct nginx sidecar-passthrough sidecar-full sidecar-redis portkey"
+#   BENCH_WRK_THREADS=1   BENCH_NGINX_WORKERS=auto   BENCH_PROBE_COUNT=10 (0: no buffering probe)
+#   BENCH_NOTE="..."      a sentence put above the tables, e.g. that the machine was busy
+#   BENCH_OUT=docs        where benchmarks.json and BENCHMARKS.md are written (e.g. target/bench for a smoke run)
+# A quick smoke run:  BENCH_DURATION=2s BENCH_WARMUP=10s BENCH_ROUNDS=1 BENCH_OUT=target/bench-out make bench
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export JAVA_HOME=${JAVA_HOME:-$(scripts/java-home.sh)}
+source scripts/bench/lib.sh
+
+duration=${BENCH_DURATION:-4s}
+warmup=${BENCH_WARMUP:-20s}
+rounds=${BENCH_ROUNDS:-2}
+shapes=${BENCH_SHAPES:-seq c16 c64}
+kinds=${BENCH_KINDS:-json sse}
+targets=${BENCH_TARGETS:-direct nginx sidecar-passthrough sidecar-full sidecar-redis portkey}
+probe_count=${BENCH_PROBE_COUNT:-10}
+out=${BENCH_OUT:-docs}
+
+seconds() { # 5s, 500ms, 1m -> seconds (for the time estimate)
+  case $1 in *ms) echo $(( ${1%ms} / 1000 ));; *s) echo "${1%s}";; *m) echo $(( ${1%m} * 60 ));; *) echo "$1";; esac
+}
+n() { wc -w <<<"$1"; }
+# At most: every run, a full warm-up for each JVM (others are steady after two 2 s steps), probes, starting up.
+jvms=$(grep -o 'sidecar-[a-z]*' <<<"$targets" | wc -l)
+estimate=$(( rounds * $(n "$shapes") * $(n "$kinds") * $(n "$targets") * ($(seconds "$duration") + 1)
+             + $(n "$kinds") * (jvms * $(seconds "$warmup") + ($(n "$targets") - jvms) * 4)
+             + rounds * $(n "$targets") + 40 ))
+bench_say "targets: $targets; shapes: $shapes; kinds: $kinds; $rounds round(s) of $duration runs;" \
+  "at most about $(( estimate / 60 ))m$(( estimate % 60 ))s"
+
+bench_init
+bench_build_tool
+[[ -f sidecar/target/llm-sidecar.jar ]] || bench_die "sidecar/target/llm-sidecar.jar is missing: run make build (make bench does)."
+
+bench_start_upstream
+export UPSTREAM_URL REDIS_URI="" REDIS_PORT=""
+targets_file=$BENCH_WORK/targets.tsv
+meta_file=$BENCH_WORK/meta.tsv
+: >"$targets_file"
+: >"$meta_file"
+# Every target gets the same request headers; Portkey adds the ones that route it to the stub.
+common_headers="x-llm-team: bench"
+
+add_target() { # name url pid helper-pids ready-ms headers description
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$targets_file"
+}
+meta() { printf '%s\t%s\n' "$1" "${2//$PWD\//}" >>"$meta_file"; }   # paths relative to the repository
+
+for target in $targets; do
+  case $target in
+    direct)
+      add_target direct "$UPSTREAM_URL/chat/completions" "$UPSTREAM_PID" - - "$common_headers" \
+        "the stub upstream itself (Go net/http), no proxy"
+      meta command.direct "benchtool upstream -addr 127.0.0.1:0 -cassettes sidecar/src/test/resources/cassettes"
+      ;;
+    nginx)
+      bench_start_nginx
+      add_target nginx "http://127.0.0.1:$NGINX_PORT/v1/chat/completions" "$NGINX_PID" - "$READY_MS" \
+        "$common_headers" "nginx $(nginx -v 2>&1 | sed 's|.*/||'), thin reverse proxy: keep-alive upstream pool, proxy_buffering off"
+      meta command.nginx "$NGINX_COMMAND"
+      ;;
+    sidecar-*)
+      mode=${target#sidecar-}
+      env_file=scripts/bench/sidecar-$mode.env
+      [[ -f $env_file ]] || bench_die "no $env_file for target $target"
+      helpers=-
+      if grep -q '^SIDECAR_REDIS_URI=' "$env_file"; then
+        [[ -n $REDIS_URI ]] || bench_start_redis
+        helpers=$REDIS_PID
+      fi
+      bench_start_sidecar "$target" "$env_file"
+      jvm_options=$(set -a; . scripts/bench/sidecar-common.env; . "$env_file"; echo "${JDK_JAVA_OPTIONS:-}")
+      add_target "$target" "http://127.0.0.1:$SIDECAR_PORT/v1/chat/completions" "$SIDECAR_PID" "$helpers" \
+        "$READY_MS" "$common_headers" \
+        "the sidecar jar with \`$env_file\`; JVM ${jvm_options:-defaults (no JDK_JAVA_OPTIONS)}"
+      meta "command.$target" "$SIDECAR_COMMAND"
+      ;;
+    portkey)
+      bench_start_portkey
+      add_target portkey "http://127.0.0.1:$PORTKEY_PORT/v1/chat/completions" "$PORTKEY_PID" - "$READY_MS" \
+        "$common_headers|x-portkey-provider: openai|x-portkey-custom-host: $UPSTREAM_URL|authorization: Bearer bench-gateway-key|x-portkey-forward-headers: x-bench-sse-gap-ms" \
+        "Portkey AI gateway $(node -p 'require("./.tools/portkey/node_modules/@portkey-ai/gateway/package.json").version'), headless, provider openai with custom host"
+      meta command.portkey "$PORTKEY_COMMAND"
+      ;;
+    *) bench_die "unknown target '$target' (direct, nginx, sidecar-<mode> with scripts/bench/sidecar-<mode>.env, portkey)" ;;
+  esac
+  bench_say "started $target"
+done
+
+invocation="make bench"
+for v in BENCH_DURATION BENCH_WARMUP BENCH_ROUNDS BENCH_SHAPES BENCH_KINDS BENCH_TARGETS BENCH_WRK_THREADS \
+         BENCH_NGINX_WORKERS BENCH_PROBE_COUNT; do
+  if [[ -n ${!v:-} ]]; then invocation="$v=\"${!v}\" $invocation"; fi
+done
+meta invocation "$invocation"
+meta cpu "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+meta kernel "Linux $(uname -r)"
+meta commit "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- sidecar pom.xml 2>/dev/null || echo '+changes')"
+meta java "$("$JAVA_HOME/bin/java" -version 2>&1 | sed -n 2p)"
+meta nginx "$(nginx -v 2>&1 | sed 's|.*: ||')"
+meta redis "Redis $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')"
+meta wrk "$(wrk -v 2>&1 | sed -n '1s/^wrk \([^ ]*\).*/\1/p')"
+meta go "$(go version | cut -d' ' -f3)"
+meta node "$(node --version)"
+meta portkey "$(node -p 'require("./.tools/portkey/node_modules/@portkey-ai/gateway/package.json").version' 2>/dev/null || echo -)"
+
+"$BENCH_TOOL" measure -targets "$targets_file" -meta "$meta_file" -upstream-pid "$UPSTREAM_PID" \
+  -body scripts/bench/request.json -stream-body scripts/bench/request-stream.json \
+  -duration "$duration" -warmup "$warmup" -rounds "$rounds" -shapes "$shapes" -kinds "$kinds" \
+  -wrk-threads "${BENCH_WRK_THREADS:-1}" -probe-count "$probe_count" -out "$BENCH_WORK/raw.json"
+
+# Warnings a target logged (a budget store timing out and failing open, say) change what its numbers mean.
+warnings_file=$BENCH_WORK/warnings.tsv
+: >"$warnings_file"
+for target in $targets; do
+  log=$BENCH_WORK/$target.log
+  [[ -f $log ]] || continue
+  count=$(grep -c -E ' (WARNING|SEVERE) ' "$log" || true)
+  if (( count > 0 )); then
+    first=$(grep -m1 -E ' (WARNING|SEVERE) ' "$log" | cut -c1-240)
+    printf '%s\t%s\n' "$target" "$count, the first: $first" >>"$warnings_file"
+    bench_say "$target logged $count warning(s); see $log"
+  fi
+done
+
+mkdir -p "$out"
+[[ -f $out/BENCHMARKS.md ]] || printf '# Benchmarks\n' >"$out/BENCHMARKS.md"
+"$BENCH_TOOL" report -in "$BENCH_WORK/raw.json" -json "$out/benchmarks.json" -md "$out/BENCHMARKS.md" \
+  -warnings "$warnings_file" -note "${BENCH_NOTE:-}" >/dev/null
+bench_say "wrote $out/BENCHMARKS.md (section between the bench markers) and $out/benchmarks.json"

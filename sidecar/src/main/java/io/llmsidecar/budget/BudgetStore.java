@@ -1,0 +1,48 @@
+package io.llmsidecar.budget;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Where budget counters live: in this process or in Redis. Every method is one atomic step of the store (one Lua
+ * script in Redis), so replicas sharing a store can never admit more than a budget holds. Business outcomes are
+ * values; only an unreachable store throws ({@link BudgetStoreUnavailableException}).
+ *
+ * <p>A reservation is a set of charges under an id. It holds budget until it is settled, or until it expires: a
+ * reservation whose sidecar died is released by the next call that finds it past its expiry.
+ */
+interface BudgetStore extends AutoCloseable {
+    /**
+     * Reserves every charge or none: each counter's usage plus reservations plus the charge must stay within its
+     * limits. Expired reservations are released first.
+     */
+    ReserveResult reserve(String id, List<Charge> charges, long expiresAtMillis, long nowMillis);
+
+    /**
+     * Replaces reservation {@code id} with the usage that happened: its held amounts are released and
+     * {@code used} is added. Idempotent per id, so a settlement retried after an outage cannot count twice.
+     *
+     * @param reserved whether {@code id} was reserved in this store; false for requests admitted while it was
+     *                 unreachable, whose usage is added once
+     */
+    List<CounterState> settle(String id, List<Charge> used, boolean reserved, long nowMillis);
+
+    /** Moves the expiry of live reservations, so a long stream keeps what it reserved. */
+    void renew(Collection<String> ids, long expiresAtMillis);
+
+    /** The current state of these counters (zero for counters the store has never seen). */
+    List<CounterState> read(List<Counter> counters);
+
+    /** Every counter of these budgets in the windows {@code now} falls in, across all replicas. */
+    List<CounterState> list(List<Budget> budgets, Instant now);
+
+    /** Sets a counter's usage back to zero, keeping what in-flight requests hold; false if it does not exist. */
+    boolean reset(Counter counter);
+
+    /** For the startup log: which store, never a password. */
+    String describe();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,252 @@
+package io.llmsidecar.budget;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The embedded store: the same semantics as {@link RedisBudgetStore} for a single process, under one lock (every
+ * operation is a few map updates, far below a microsecond of work, so contention is not worth finer locks).
+ */
+final class InMemoryBudgetStore implements BudgetStore {
+    /** Counters outlive their window by this much, so late settlements still find them (as in Redis). */
+    static final Duration KEEP_AFTER_WINDOW = Duration.ofDays(1);
+    /** How long a settled or expired reservation id is remembered, which is what makes settling idempotent. */
+    static final Duration REMEMBER_SETTLED = Duration.ofDays(1);
+    private static final long SWEEP_EVERY_MILLIS = 60_000;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<String, Entry> counters = new HashMap<>();
+    private final Map<String, Held> reservations = new HashMap<>();
+    private final PriorityQueue<Expiry> expiries = new PriorityQueue<>();
+    /** Reservations that expired unsettled, or were settled without a reservation, until they are forgotten. */
+    private final Map<String, Remembered> remembered = new HashMap<>();
+    private long nextSweep;
+
+    private static final class Entry {
+        final Counter counter;
+        long usedTokens;
+        long reservedTokens;
+        long usedNanos;
+        long reservedNanos;
+
+        Entry(Counter counter) {
+            this.counter = counter;
+        }
+
+        CounterState state() {
+            return new CounterState(counter, usedTokens, reservedTokens, usedNanos, reservedNanos);
+        }
+    }
+
+    private static final class Held {
+        final List<Charge> charges;
+        long expiresAt;
+
+        Held(List<Charge> charges, long expiresAt) {
+            this.charges = charges;
+            this.expiresAt = expiresAt;
+        }
+    }
+
+    private enum Fate { EXPIRED, SETTLED }
+
+    private record Remembered(Fate fate, long forgetAt) {
+    }
+
+    private record Expiry(long at, String id) implements Comparable<Expiry> {
+        @Override
+        public int compareTo(Expiry o) {
+            return Long.compare(at, o.at);
+        }
+    }
+
+    @Override
+    public ReserveResult reserve(String id, List<Charge> charges, long expiresAtMillis, long nowMillis) {
+        lock.lock();
+        try {
+            expire(nowMillis);
+            List<Entry> entries = new ArrayList<>(charges.size());
+            for (Charge c : charges) {
+                entries.add(counters.computeIfAbsent(c.counter().id(), k -> new Entry(c.counter())));
+            }
+            for (int i = 0; i < charges.size(); i++) {
+                Charge c = charges.get(i);
+                Entry e = entries.get(i);
+                if (!CounterState.fits(c.counter().limitTokens(), e.usedTokens, e.reservedTokens, c.tokens())
+                    || !CounterState.fits(c.counter().limitNanos(), e.usedNanos, e.reservedNanos, c.nanos())) {
+                    return new ReserveResult.Exceeded(i, states(entries));
+                }
+            }
+            for (int i = 0; i < charges.size(); i++) {
+                entries.get(i).reservedTokens += charges.get(i).tokens();
+                entries.get(i).reservedNanos += charges.get(i).nanos();
+            }
+            reservations.put(id, new Held(List.copyOf(charges), expiresAtMillis));
+            expiries.add(new Expiry(expiresAtMillis, id));
+            return new ReserveResult.Reserved(states(entries));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public List<CounterState> settle(String id, List<Charge> used, boolean reserved, long nowMillis) {
+        lock.lock();
+        try {
+            boolean apply;
+            Held held = reservations.remove(id);
+            Remembered known = remembered.get(id);
+            if (held != null) {
+                release(held);
+                apply = true;
+                if (!reserved) {
+                    // The caller took its reservation for failed; remember, since it will not know.
+                    remembered.put(id, new Remembered(Fate.SETTLED, nowMillis + REMEMBER_SETTLED.toMillis()));
+                }
+            } else if (known != null) {
+                apply = known.fate() == Fate.EXPIRED;
+                remembered.put(id, new Remembered(Fate.SETTLED, known.forgetAt()));
+            } else {
+                // A reserved id that is neither held nor remembered was settled already.
+                apply = !reserved;
+                if (apply) {
+                    remembered.put(id, new Remembered(Fate.SETTLED, nowMillis + REMEMBER_SETTLED.toMillis()));
+                }
+            }
+            List<Entry> entries = new ArrayList<>(used.size());
+            for (Charge c : used) {
+                Entry e = counters.computeIfAbsent(c.counter().id(), k -> new Entry(c.counter()));
+                if (apply) {
+                    e.usedTokens += c.tokens();
+                    e.usedNanos += c.nanos();
+                }
+                entries.add(e);
+            }
+            return states(entries);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void renew(Collection<String> ids, long expiresAtMillis) {
+        lock.lock();
+        try {
+            for (String id : ids) {
+                Held held = reservations.get(id);
+                if (held != null) {
+                    held.expiresAt = expiresAtMillis;
+                    expiries.add(new Expiry(expiresAtMillis, id));
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public List<CounterState> read(List<Counter> wanted) {
+        lock.lock();
+        try {
+            List<CounterState> states = new ArrayList<>(wanted.size());
+            for (Counter c : wanted) {
+                Entry e = counters.get(c.id());
+                states.add(e == null ? CounterState.empty(c) : e.state());
+            }
+            return states;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public List<CounterState> list(List<Budget> budgets, Instant now) {
+        lock.lock();
+        try {
+            expire(now.toEpochMilli());
+            List<CounterState> states = new ArrayList<>();
+            for (Budget b : budgets) {
+                Instant start = b.window().start(now);
+                for (Entry e : counters.values()) {
+                    if (e.counter.budget().name().equals(b.name()) && e.counter.windowStart().equals(start)) {
+                        states.add(e.state());
+                    }
+                }
+            }
+            return states;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean reset(Counter counter) {
+        lock.lock();
+        try {
+            Entry e = counters.get(counter.id());
+            if (e == null) {
+                return false;
+            }
+            e.usedTokens = 0;
+            e.usedNanos = 0;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "in-memory (this process only)";
+    }
+
+    @Override
+    public void close() {
+    }
+
+    /** Releases reservations past their expiry; remembers them so a late settlement adds usage but frees nothing. */
+    private void expire(long now) {
+        Expiry next;
+        while ((next = expiries.peek()) != null && next.at() <= now) {
+            expiries.poll();
+            Held held = reservations.get(next.id());
+            if (held != null && held.expiresAt == next.at()) {
+                reservations.remove(next.id());
+                release(held);
+                remembered.put(next.id(), new Remembered(Fate.EXPIRED, now + REMEMBER_SETTLED.toMillis()));
+            }
+        }
+        if (now >= nextSweep) {
+            nextSweep = now + SWEEP_EVERY_MILLIS;
+            remembered.values().removeIf(r -> r.forgetAt() < now);
+            counters.values().removeIf(
+                    e -> e.counter.windowEnd().toEpochMilli() + KEEP_AFTER_WINDOW.toMillis() < now
+                         && e.reservedTokens == 0 && e.reservedNanos == 0);
+        }
+    }
+
+    private void release(Held held) {
+        for (Charge c : held.charges) {
+            Entry e = counters.get(c.counter().id());
+            if (e != null) {
+                e.reservedTokens -= c.tokens();
+                e.reservedNanos -= c.nanos();
+            }
+        }
+    }
+
+    private static List<CounterState> states(List<Entry> entries) {
+        List<CounterState> states = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            states.add(e.state());
+        }
+        return states;
+    }
+}

@@ -1,0 +1,237 @@
+package io.llmsidecar.budget;
+
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScoredValue;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.ZAddArgs;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.codec.StringCodec;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Budget counters in Redis, shared by every replica. Each operation is one Lua script run with {@code EVALSHA}: one
+ * round trip, atomic, so no interleaving of replicas can admit more than a budget holds. The data model is described
+ * in {@code common.lua}.
+ */
+final class RedisBudgetStore implements BudgetStore {
+    /** Counters outlive their window by this much, so late settlements still find them. */
+    static final Duration KEEP_AFTER_WINDOW = InMemoryBudgetStore.KEEP_AFTER_WINDOW;
+    private static final String KEEP_SETTLED_MILLIS = Long.toString(InMemoryBudgetStore.REMEMBER_SETTLED.toMillis());
+
+    private final RedisConnector connector;
+    private final RedisConnector.Lazy<String> redis;
+    private final String prefix;
+    private final Script reserve = Script.load("reserve.lua");
+    private final Script settle = Script.load("settle.lua");
+    private final Script read = Script.load("read.lua");
+    private final Script list = Script.load("list.lua");
+    private final Script reset = Script.load("reset.lua");
+
+    RedisBudgetStore(RedisConnector connector, String prefix) {
+        this.connector = connector;
+        this.redis = connector.connection(StringCodec.UTF8);
+        this.prefix = prefix;
+    }
+
+    @Override
+    public ReserveResult reserve(String id, List<Charge> charges, long expiresAtMillis, long nowMillis) {
+        String[] keys = keys(id, charges);
+        String[] args = new String[5 + charges.size() * 6];
+        args[0] = prefix;
+        args[1] = Long.toString(nowMillis);
+        args[2] = Long.toString(expiresAtMillis);
+        args[3] = id;
+        args[4] = KEEP_SETTLED_MILLIS;
+        int a = 5;
+        for (Charge c : charges) {
+            args[a++] = Long.toString(c.counter().limitTokens());
+            args[a++] = Long.toString(c.counter().limitNanos());
+            args[a++] = Long.toString(c.tokens());
+            args[a++] = Long.toString(c.nanos());
+            args[a++] = expireAt(c.counter());
+            args[a++] = c.counter().key();
+        }
+        List<Object> reply = run(reserve, keys, args);
+        List<CounterState> states = states(charges.stream().map(Charge::counter).toList(), reply, 1);
+        long verdict = (Long) reply.getFirst();
+        return verdict > 0 ? new ReserveResult.Reserved(states)
+                : new ReserveResult.Exceeded((int) -verdict - 1, states);
+    }
+
+    @Override
+    public List<CounterState> settle(String id, List<Charge> used, boolean reserved, long nowMillis) {
+        String[] args = new String[3 + used.size() * 4];
+        args[0] = id;
+        args[1] = reserved ? "1" : "0";
+        args[2] = KEEP_SETTLED_MILLIS;
+        int a = 3;
+        for (Charge c : used) {
+            args[a++] = Long.toString(c.tokens());
+            args[a++] = Long.toString(c.nanos());
+            args[a++] = expireAt(c.counter());
+            args[a++] = c.counter().key();
+        }
+        return states(used.stream().map(Charge::counter).toList(), run(settle, keys(id, used), args), 0);
+    }
+
+    @Override
+    public void renew(Collection<String> ids, long expiresAtMillis) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        ScoredValue<String>[] values = ids.stream().map(id -> ScoredValue.just(expiresAtMillis, id))
+                .toArray(ScoredValue[]::new);
+        try {
+            // XX: a reservation that expired meanwhile stays expired; its settlement still adds the usage.
+            redis.commands().zadd(prefix + "exp", ZAddArgs.Builder.xx(), values);
+        } catch (RedisException e) {
+            throw unavailable(e);
+        }
+    }
+
+    @Override
+    public List<CounterState> read(List<Counter> counters) {
+        if (counters.isEmpty()) {
+            return List.of();
+        }
+        String[] keys = counters.stream().map(this::counterKey).toArray(String[]::new);
+        return states(counters, run(read, keys), 0);
+    }
+
+    @Override
+    public List<CounterState> list(List<Budget> budgets, Instant now) {
+        String[] keys = new String[1 + budgets.size()];
+        String[] args = new String[3 + budgets.size()];
+        keys[0] = prefix + "exp";
+        args[0] = prefix;
+        args[1] = Long.toString(now.toEpochMilli());
+        args[2] = KEEP_SETTLED_MILLIS;
+        for (int i = 0; i < budgets.size(); i++) {
+            Budget b = budgets.get(i);
+            long start = b.window().start(now).getEpochSecond();
+            keys[1 + i] = prefix + "i:" + b.name() + ":" + start;
+            args[3 + i] = prefix + "c:" + b.name() + ":" + start + ":";
+        }
+        List<Object> reply = run(list, keys, args);
+        List<CounterState> states = new ArrayList<>(reply.size() / 6);
+        for (int i = 0; i < reply.size(); i += 6) {
+            Budget b = budgets.get((int) (long) (Long) reply.get(i) - 1);
+            Counter counter = Counter.of(b, (String) reply.get(i + 1), now);
+            states.add(state(counter, reply, i + 2));
+        }
+        return states;
+    }
+
+    @Override
+    public boolean reset(Counter counter) {
+        try {
+            return (Long) evalsha(reset, ScriptOutputType.INTEGER, new String[] {counterKey(counter)}) == 1L;
+        } catch (RedisException e) {
+            throw unavailable(e);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return connector.describe();
+    }
+
+    @Override
+    public void close() {
+        redis.close();
+    }
+
+    private String[] keys(String id, List<Charge> charges) {
+        int n = charges.size();
+        String[] keys = new String[2 + 2 * n];
+        keys[0] = prefix + "exp";
+        keys[1] = prefix + "r:" + id;
+        for (int i = 0; i < n; i++) {
+            Counter c = charges.get(i).counter();
+            keys[2 + i] = counterKey(c);
+            keys[2 + n + i] = prefix + "i:" + c.budget().name() + ":" + c.windowStart().getEpochSecond();
+        }
+        return keys;
+    }
+
+    private String counterKey(Counter counter) {
+        return prefix + "c:" + counter.id();
+    }
+
+    private static String expireAt(Counter counter) {
+        return Long.toString(counter.windowEnd().plus(KEEP_AFTER_WINDOW).getEpochSecond());
+    }
+
+    private List<Object> run(Script script, String[] keys, String... args) {
+        try {
+            return evalsha(script, ScriptOutputType.MULTI, keys, args);
+        } catch (RedisException e) {
+            throw unavailable(e);
+        }
+    }
+
+    /** Runs a script by its digest; after a Redis restart (or on a new Cluster node) sends it once in full. */
+    private <T> T evalsha(Script script, ScriptOutputType type, String[] keys, String... args) {
+        RedisClusterCommands<String, String> commands = redis.commands();
+        try {
+            return commands.evalsha(script.sha(), type, keys, args);
+        } catch (RedisNoScriptException e) {
+            return commands.eval(script.source(), type, keys, args);
+        }
+    }
+
+    private BudgetStoreUnavailableException unavailable(RedisException e) {
+        return new BudgetStoreUnavailableException(connector.describe() + ": " + e.getMessage(), e);
+    }
+
+    private static List<CounterState> states(List<Counter> counters, List<Object> reply, int from) {
+        List<CounterState> states = new ArrayList<>(counters.size());
+        for (int i = 0; i < counters.size(); i++) {
+            states.add(state(counters.get(i), reply, from + i * 4));
+        }
+        return states;
+    }
+
+    private static CounterState state(Counter counter, List<Object> reply, int at) {
+        return new CounterState(counter, (Long) reply.get(at), (Long) reply.get(at + 1), (Long) reply.get(at + 2),
+                                (Long) reply.get(at + 3));
+    }
+
+    /** A script from this package's resources, prefixed with the shared {@code common.lua}. */
+    private record Script(String source, String sha) {
+        static Script load(String name) {
+            String source = resource("common.lua") + "\n" + resource(name);
+            try {
+                byte[] digest = MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8));
+                return new Script(source, HexFormat.of().formatHex(digest));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private static String resource(String name) {
+            try (InputStream in = RedisBudgetStore.class.getResourceAsStream(name)) {
+                if (in == null) {
+                    throw new IllegalStateException("missing script " + name);
+                }
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package io.llmsidecar.budget;
+
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The Lettuce client behind the Redis budget store and rate limiter: standalone, Sentinel (from the URI) or Cluster
+ * (from configuration). Connections are made lazily and retried in the background, so a sidecar starts while Redis
+ * is down; once connected Lettuce reconnects by itself.
+ */
+final class RedisConnector implements AutoCloseable {
+    /** Reconnection backs off to this at most, so usage is replayed within seconds of Redis coming back. */
+    private static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(2);
+    private static final long RETRY_CONNECT_MILLIS = 1000;
+
+    private final BudgetStoreConfig config;
+    private final ClientResources resources;
+    private final AbstractRedisClient client;
+    private final RedisURI uri;
+
+    private RedisConnector(BudgetStoreConfig config, ClientResources resources, AbstractRedisClient client,
+                           RedisURI uri) {
+        this.config = config;
+        this.resources = resources;
+        this.client = client;
+        this.uri = uri;
+    }
+
+    static RedisConnector create(BudgetStoreConfig config) {
+        // Netty's sun.misc.Unsafe use makes JDK 24+ warn on stderr; a few small Redis buffers do not need it.
+        if (System.getProperty("io.netty.noUnsafe") == null) {
+            System.setProperty("io.netty.noUnsafe", "true");
+        }
+        RedisURI uri = RedisURI.create(config.redisUri().orElseThrow());
+        uri.setTimeout(config.commandTimeout());
+        ClientResources resources = DefaultClientResources.builder()
+                .ioThreadPoolSize(2)
+                .computationThreadPoolSize(2)
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), MAX_RECONNECT_DELAY, 2,
+                                                  TimeUnit.MILLISECONDS))
+                .build();
+        SocketOptions socket = SocketOptions.builder().connectTimeout(config.connectTimeout()).build();
+        // While disconnected, fail at once instead of queueing: the failure mode must decide now, not after a timeout.
+        ClientOptions.DisconnectedBehavior reject = ClientOptions.DisconnectedBehavior.REJECT_COMMANDS;
+        TimeoutOptions timeouts = TimeoutOptions.enabled(config.commandTimeout());
+        AbstractRedisClient client;
+        if (config.cluster()) {
+            RedisClusterClient cluster = RedisClusterClient.create(resources, uri);
+            cluster.setOptions(ClusterClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts)
+                                       .disconnectedBehavior(reject).build());
+            client = cluster;
+        } else {
+            RedisClient standalone = RedisClient.create(resources, uri);
+            standalone.setOptions(ClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts)
+                                          .disconnectedBehavior(reject).build());
+            client = standalone;
+        }
+        return new RedisConnector(config, resources, client, uri);
+    }
+
+    /** A connection with {@code codec} that connects in the background and waits for its first attempt now. */
+    <V> Lazy<V> connection(RedisCodec<String, V> codec) {
+        Lazy<V> lazy = new Lazy<>(codec);
+        lazy.connectOrWait(config.connectTimeout().plusMillis(200));
+        return lazy;
+    }
+
+    String describe() {
+        return (config.cluster() ? "Redis Cluster " : "Redis ") + config.redactedUri().orElse("");
+    }
+
+    @Override
+    public void close() {
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+
+    /** A connection that may not exist yet; {@link #commands()} fails fast while it does not. */
+    final class Lazy<V> {
+        private final RedisCodec<String, V> codec;
+        private final AtomicReference<CompletableFuture<? extends StatefulConnection<String, V>>> attempt =
+                new AtomicReference<>();
+        private volatile StatefulConnection<String, V> connection;
+        private volatile long nextAttemptAt;
+
+        private Lazy(RedisCodec<String, V> codec) {
+            this.codec = codec;
+        }
+
+        /** The connected connection, or empty while there is none (a new attempt starts in the background). */
+        StatefulConnection<String, V> connection() {
+            StatefulConnection<String, V> c = connection;
+            if (c != null) {
+                return c;
+            }
+            CompletableFuture<? extends StatefulConnection<String, V>> current = attempt.get();
+            if (current != null && current.isDone() && !current.isCompletedExceptionally()) {
+                connection = current.join();
+                return connection;
+            }
+            if ((current == null || current.isDone()) && System.currentTimeMillis() >= nextAttemptAt) {
+                start(current);
+            }
+            throw new BudgetStoreUnavailableException("not connected to " + describe(), null);
+        }
+
+        @SuppressWarnings("unchecked")
+        RedisClusterCommands<String, V> commands() {
+            StatefulConnection<String, V> c = connection();
+            return c instanceof StatefulRedisClusterConnection<?, ?> cluster
+                    ? ((StatefulRedisClusterConnection<String, V>) cluster).sync()
+                    : ((StatefulRedisConnection<String, V>) c).sync();
+        }
+
+        private void connectOrWait(Duration wait) {
+            start(null);
+            try {
+                connection = attempt.get().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                // Redis is down or slow at startup: the first call after the retry delay tries again.
+            }
+        }
+
+        private void start(CompletableFuture<? extends StatefulConnection<String, V>> previous) {
+            nextAttemptAt = System.currentTimeMillis() + RETRY_CONNECT_MILLIS;
+            CompletableFuture<? extends StatefulConnection<String, V>> next = client instanceof RedisClusterClient c
+                    ? c.connectAsync(codec)
+                    : ((RedisClient) client).connectAsync(codec, uri).toCompletableFuture();
+            if (!attempt.compareAndSet(previous, next)) {
+                next.thenAccept(StatefulConnection::closeAsync);
+            }
+        }
+
+        void close() {
+            StatefulConnection<String, V> c = connection;
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+}

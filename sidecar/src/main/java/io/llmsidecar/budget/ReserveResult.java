@@ -1,0 +1,20 @@
+package io.llmsidecar.budget;
+
+import java.util.List;
+
+/** The answer of {@link BudgetStore#reserve}: a value, as Bucket4j's {@code ConsumptionProbe}, not an exception. */
+sealed interface ReserveResult {
+    /** The state of every counter of the request after the call, in the order of the charges. */
+    List<CounterState> states();
+
+    /** Every charge was reserved. */
+    record Reserved(List<CounterState> states) implements ReserveResult {
+    }
+
+    /** Nothing was reserved because the charge at {@code index} did not fit its counter. */
+    record Exceeded(int index, List<CounterState> states) implements ReserveResult {
+        CounterState exceeded() {
+            return states.get(index);
+        }
+    }
+}

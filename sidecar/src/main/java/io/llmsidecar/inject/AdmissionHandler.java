@@ -1,0 +1,69 @@
+package io.llmsidecar.inject;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+
+/** One admission review in, one answer out, one log line; nothing is thrown past here. */
+record AdmissionHandler(PodMutator mutator, ObjectMapper json) {
+    private static final System.Logger LOG = System.getLogger(AdmissionHandler.class.getName());
+
+    void answer(ServerRequest req, ServerResponse res, boolean requireOptIn) {
+        byte[] answer = review(req.content().as(byte[].class), requireOptIn);
+        res.headers().set(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(answer);
+    }
+
+    /**
+     * @param requireOptIn true on the endpoint for namespaces that are not enabled: only pods annotated
+     *                     {@code llm-sidecar.io/inject: "true"} are injected there
+     */
+    byte[] review(byte[] body, boolean requireOptIn) {
+        return switch (AdmissionReview.parse(json, body)) {
+            case AdmissionReview.Ignored ignored -> {
+                LOG.log(Level.WARNING, "Admission review uid=" + ignored.uid() + " left unchanged: "
+                                       + ignored.reason());
+                yield AdmissionReview.response(json, ignored.uid(), Optional.empty(), List.of());
+            }
+            case AdmissionReview.Request request -> mutate(request, requireOptIn);
+        };
+    }
+
+    private byte[] mutate(AdmissionReview.Request request, boolean requireOptIn) {
+        String who = "uid=" + request.uid() + " pod " + request.namespace() + "/";
+        PodMutator.Result result;
+        try {
+            PodView pod = PodView.of(request.pod());
+            who += pod.name();
+            result = mutator.mutate(pod, requireOptIn);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Admission review " + who + " left unchanged: " + e.getMessage());
+            return AdmissionReview.response(json, request.uid(), Optional.empty(), List.of());
+        }
+        return switch (result) {
+            case PodMutator.Skipped skipped -> {
+                // The opt-in endpoint sees most pods of the cluster; skipping them is routine.
+                Level level = requireOptIn && skipped.warnings().isEmpty() ? Level.DEBUG : Level.INFO;
+                LOG.log(level, "Admission review " + who + ": not injected, " + skipped.reason()
+                               + warnings(skipped.warnings()));
+                yield AdmissionReview.response(json, request.uid(), Optional.empty(), skipped.warnings());
+            }
+            case PodMutator.Patched patched -> {
+                LOG.log(Level.INFO, "Admission review " + who + ": " + patched.summary()
+                                    + (request.dryRun() ? " (dry run)" : "") + warnings(patched.warnings()));
+                byte[] patch = patched.operations().toString().getBytes(StandardCharsets.UTF_8);
+                yield AdmissionReview.response(json, request.uid(), Optional.of(patch), patched.warnings());
+            }
+        };
+    }
+
+    private static String warnings(List<String> warnings) {
+        return warnings.isEmpty() ? "" : "; warnings: " + String.join("; ", warnings);
+    }
+}

@@ -1,0 +1,290 @@
+package io.llmsidecar.budget;
+
+import io.llmsidecar.identity.PodIdentity;
+import io.llmsidecar.identity.Subject;
+import io.llmsidecar.metrics.SidecarMetrics;
+import io.llmsidecar.openai.ChatRequest;
+import io.llmsidecar.openai.SidecarException;
+import io.llmsidecar.openai.Usage;
+import io.llmsidecar.pricing.Estimate;
+import io.llmsidecar.pricing.ModelPrice;
+import io.llmsidecar.pricing.PricedModel;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The service around a store: what it reserves, how it refuses, and how it survives an unreachable store. */
+class BudgetServiceTest {
+    private static final Budget DAILY = new Budget("team-daily", List.of(Scope.TEAM), Window.DAY,
+                                                   OptionalLong.of(1000), OptionalLong.of(1_000_000));
+    /** 1 USD per million tokens in, 2 out: 1000 and 2000 pico-USD per token. */
+    private static final PricedModel MINI = new PricedModel("gpt-4o-mini", new ModelPrice(1000, 2000, -1, 0, 0));
+    private final Instant now = Instant.parse("2026-03-10T22:30:00Z");
+    private final Clock clock = Clock.fixed(now, ZoneOffset.UTC);
+    private final Subject payments = new Subject("payments", "alice", new PodIdentity("", "", "", "", "", true));
+    private final SidecarMetrics metrics = new SidecarMetrics("test");
+    private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor();
+    private final FlakyStore store = new FlakyStore();
+
+    @AfterEach
+    void stop() {
+        background.shutdownNow();
+    }
+
+    @Test
+    void rejectsWhenBudgetExhaustedNamingTheBudgetAndWhenItResets() {
+        BudgetService budgets = service(FailureMode.FAIL_OPEN);
+        budgets.reserve(payments, request(""), estimate(100, 800)).settle(usage(100, 800));
+
+        SidecarException e = assertThrows(SidecarException.class,
+                                          () -> budgets.reserve(payments, request(""), estimate(100, 50)));
+
+        assertEquals(429, e.status());
+        assertEquals("budget_exceeded", e.code());
+        assertEquals("Budget 'team-daily' for team=payments cannot cover this request: 900 tokens of 1,000 tokens "
+                     + "used; this request may need up to 150 tokens. The budget resets at 2026-03-11T00:00:00Z.",
+                     e.getMessage());
+        assertEquals("5401", e.headers().get("Retry-After"), "seconds until midnight UTC, rounded up");
+    }
+
+    @Test
+    void tellsToRetryShortlyWhenRequestsInFlightHoldTheRest() {
+        BudgetService budgets = service(FailureMode.FAIL_OPEN);
+        budgets.reserve(payments, request(""), estimate(100, 800));
+
+        SidecarException e = assertThrows(SidecarException.class,
+                                          () -> budgets.reserve(payments, request(""), estimate(100, 50)));
+
+        assertTrue(e.getMessage().contains("900 tokens held by requests in flight"), e.getMessage());
+        assertEquals("1", e.headers().get("Retry-After"));
+    }
+
+    @Test
+    void capsTheForwardedCompletionAtWhatWasReservedWhenTheCallerSetNoLimit() {
+        BudgetService budgets = service(FailureMode.FAIL_OPEN);
+
+        Reservation open = budgets.reserve(payments, request(""), estimate(10, 300));
+        Reservation capped = budgets.reserve(payments, request(",\"max_tokens\":20"), estimate(10, 20));
+
+        assertEquals(OptionalInt.of(300), open.request().maxTokens());
+        assertTrue(new String(open.request().upstreamBody(), StandardCharsets.UTF_8).contains("\"max_tokens\":300"));
+        assertEquals(OptionalLong.of(300), open.completionLimit());
+        assertEquals(OptionalInt.of(20), capped.request().maxTokens(), "the caller's own limit is kept");
+    }
+
+    @Test
+    void reservesEveryChoiceOfAMultiChoiceRequest() {
+        BudgetService budgets = service(FailureMode.FAIL_OPEN);
+
+        Reservation r = budgets.reserve(payments, request(",\"n\":3"), estimate(10, 100));
+
+        assertEquals(OptionalLong.of(300), r.completionLimit());
+        assertEquals(310, budgets.statuses(payments, "gpt-4o-mini").getFirst().reservedTokens());
+    }
+
+    @Test
+    void settlesTheGatewaysUsagePricedFromThePriceBook() {
+        BudgetService budgets = service(FailureMode.FAIL_OPEN);
+
+        try (Reservation r = budgets.reserve(payments, request(""), estimate(100, 800))) {
+            r.settle(usage(120, 30));
+        }
+
+        BudgetStatus status = budgets.statuses(payments, "gpt-4o-mini").getFirst();
+        assertEquals(150, status.usedTokens());
+        assertEquals(120 + 60, status.usedNanos(), "120 x 1000 + 30 x 2000 pico-USD");
+        assertEquals(0, status.reservedTokens());
+    }
+
+    @Test
+    void releasesWhatARequestHeldWhenItFailsBeforeSettling() {
+        BudgetService budgets = service(FailureMode.FAIL_OPEN);
+
+        try (Reservation ignored = budgets.reserve(payments, request(""), estimate(100, 800))) {
+            // the upstream call failed: nothing settled
+        }
+
+        assertEquals(List.of(0L, 0L), List.of(budgets.statuses(payments, "m").getFirst().usedTokens(),
+                                              budgets.statuses(payments, "m").getFirst().reservedTokens()));
+    }
+
+    @Test
+    void answersPoliciesFromTheLastStatesWithoutAskingTheStore() {
+        BudgetService budgets = service(FailureMode.FAIL_OPEN);
+        budgets.reserve(payments, request(""), estimate(100, 800)).settle(usage(100, 500));
+        int calls = store.calls.get();
+
+        BudgetStatus status = budgets.statuses(payments, "gpt-4o-mini").getFirst();
+
+        assertEquals(calls, store.calls.get());
+        assertEquals(new BudgetStatus("team-daily", "team=payments", Instant.parse("2026-03-10T00:00:00Z"),
+                                      Instant.parse("2026-03-11T00:00:00Z"), OptionalLong.of(1000), 600, 0,
+                                      OptionalLong.of(1_000_000), 1100, 0), status,
+                     "600 tokens; 100 x 1000 + 500 x 2000 pico-USD = 1100 nano-USD");
+    }
+
+    @Test
+    void failOpenAdmitsDuringAnOutageAndReplaysTheUsageWhenTheStoreIsBack() throws IOException {
+        BudgetService budgets = service(FailureMode.FAIL_OPEN);
+        Reservation before = budgets.reserve(payments, request(""), estimate(100, 100));
+        store.down = true;
+
+        budgets.reserve(payments, request(""), estimate(100, 100)).settle(usage(100, 10));
+        budgets.reserve(payments, request(""), estimate(100, 100)).settle(usage(100, 20));
+        before.settle(usage(50, 5));
+        budgets.replay();
+        store.down = false;
+        budgets.replay();
+        budgets.replay();
+
+        Counter counter = Counter.of(DAILY, "team=payments", now);
+        assertEquals(new CounterState(counter, 110 + 120 + 55, 0, 120 + 140 + 60, 0),
+                     store.read(List.of(counter)).getFirst(), "nothing admitted during the outage is lost");
+        String scrape = scrape();
+        assertTrue(scrape.contains("llm_sidecar_fail_open_admissions_total 2.0"), scrape);
+        assertTrue(scrape.contains("llm_sidecar_budget_replayed_total 3.0"), scrape);
+        assertTrue(scrape.contains("llm_sidecar_budget_store_errors_total{operation=\"reserve\",} 2.0"), scrape);
+    }
+
+    @Test
+    void failClosedRefusesWith503WhileTheStoreIsDown() {
+        BudgetService budgets = service(FailureMode.FAIL_CLOSED);
+        store.down = true;
+
+        SidecarException e = assertThrows(SidecarException.class,
+                                          () -> budgets.reserve(payments, request(""), estimate(10, 10)));
+
+        assertEquals(503, e.status());
+        assertEquals("budget_backend_unavailable", e.code());
+    }
+
+    @Test
+    void rateLimitsRequestsAndTokensPerMinute() {
+        BudgetsConfig config = new BudgetsConfig(List.of(), List.of(
+                new RateLimit("app-rpm", List.of(Scope.TEAM), 2, OptionalLong.of(1000))),
+                                                 BudgetStoreConfig.embedded());
+        BudgetService budgets = BudgetService.of(config, store, BucketRateLimiter.local(config.rateLimits()),
+                                                 metrics, background, clock);
+
+        Subject search = new Subject("search", "", payments.pod());
+        budgets.reserve(payments, request(""), estimate(10, 100)).settle(usage(10, 995));
+        SidecarException tokens = assertThrows(SidecarException.class,
+                                               () -> budgets.reserve(payments, request(""), estimate(10, 100)));
+        budgets.reserve(search, request(""), estimate(10, 100)).close();
+        budgets.reserve(search, request(""), estimate(10, 100)).close();
+        SidecarException requests = assertThrows(SidecarException.class,
+                                                 () -> budgets.reserve(search, request(""), estimate(10, 100)));
+
+        assertEquals("rate_limited", tokens.code());
+        assertEquals(429, tokens.status());
+        assertTrue(tokens.getMessage().startsWith("Rate limit 'app-rpm' for team=payments (1000 tokens per minute)"),
+                   tokens.getMessage());
+        assertTrue(Long.parseLong(tokens.headers().get("Retry-After")) >= 1);
+        assertTrue(requests.getMessage().startsWith("Rate limit 'app-rpm' for team=search (2 requests per minute)"),
+                   requests.getMessage());
+    }
+
+    private BudgetService service(FailureMode mode) {
+        BudgetStoreConfig storeConfig = new BudgetStoreConfig(Optional.empty(), false, mode, Duration.ofMinutes(2),
+                                                              Duration.ofMillis(500), Duration.ofSeconds(2), "p:");
+        BudgetsConfig config = new BudgetsConfig(List.of(DAILY), List.of(), storeConfig);
+        return BudgetService.of(config, store, BucketRateLimiter.local(List.of()), metrics, background, clock);
+    }
+
+    private static ChatRequest request(String extra) {
+        return ChatRequest.parse(("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]"
+                                  + extra + "}").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Estimate estimate(long prompt, long completion) {
+        return new Estimate(prompt, completion, MINI.price().maxCostNanos(prompt, completion), Optional.of(MINI));
+    }
+
+    private static Usage usage(long prompt, long completion) {
+        return new Usage(prompt, completion, 0, Usage.Source.GATEWAY);
+    }
+
+    private String scrape() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        metrics.scrape(metrics.contentType(""), out);
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The in-memory store, unreachable while {@code down}; counts the calls that reach it. */
+    static final class FlakyStore implements BudgetStore {
+        final InMemoryBudgetStore store = new InMemoryBudgetStore();
+        final AtomicInteger calls = new AtomicInteger();
+        volatile boolean down;
+
+        private void check() {
+            calls.incrementAndGet();
+            if (down) {
+                throw new BudgetStoreUnavailableException("down for the test", null);
+            }
+        }
+
+        @Override
+        public ReserveResult reserve(String id, List<Charge> charges, long expiresAtMillis, long nowMillis) {
+            check();
+            return store.reserve(id, charges, expiresAtMillis, nowMillis);
+        }
+
+        @Override
+        public List<CounterState> settle(String id, List<Charge> used, boolean reserved, long nowMillis) {
+            check();
+            return store.settle(id, used, reserved, nowMillis);
+        }
+
+        @Override
+        public void renew(Collection<String> ids, long expiresAtMillis) {
+            check();
+            store.renew(ids, expiresAtMillis);
+        }
+
+        @Override
+        public List<CounterState> read(List<Counter> counters) {
+            check();
+            return store.read(counters);
+        }
+
+        @Override
+        public List<CounterState> list(List<Budget> budgets, Instant now) {
+            check();
+            return store.list(budgets, now);
+        }
+
+        @Override
+        public boolean reset(Counter counter) {
+            check();
+            return store.reset(counter);
+        }
+
+        @Override
+        public String describe() {
+            return "flaky";
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

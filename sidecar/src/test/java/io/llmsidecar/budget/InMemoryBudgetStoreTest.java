@@ -1,0 +1,9 @@
+package io.llmsidecar.budget;
+
+/** The store contract against the embedded store. */
+class InMemoryBudgetStoreTest extends BudgetStoreContract {
+    @Override
+    BudgetStore newStore() {
+        return new InMemoryBudgetStore();
+    }
+}

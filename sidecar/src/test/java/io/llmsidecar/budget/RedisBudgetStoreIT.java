@@ -1,0 +1,83 @@
+package io.llmsidecar.budget;
+
+import io.llmsidecar.testing.RedisServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The store contract against a real Redis, plus what only Redis can do: lose its scripts, and outlive a client. */
+class RedisBudgetStoreIT extends BudgetStoreContract {
+    private static RedisServer redis;
+    private static RedisConnector connector;
+    private String prefix;
+
+    @BeforeAll
+    static void startRedis() {
+        redis = RedisServer.start();
+        connector = RedisConnector.create(config(redis.uri()));
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        connector.close();
+        redis.close();
+    }
+
+    @Override
+    BudgetStore newStore() {
+        prefix = RedisServer.uniquePrefix();
+        return new RedisBudgetStore(connector, prefix);
+    }
+
+    @Test
+    void reloadsItsScriptsAfterRedisForgetsThem() {
+        store.reserve("r1", List.of(charge(payments, 10, 0)), now + 60_000, now);
+
+        assertEquals("+OK", redis.command("SCRIPT FLUSH"));
+
+        assertInstanceOf(ReserveResult.Reserved.class,
+                         store.reserve("r2", List.of(charge(payments, 10, 0)), now + 60_000, now));
+    }
+
+    @Test
+    void aCrashedSidecarsReservationIsReleasedAfterItsTtlForEveryone() throws Exception {
+        BudgetStore crashed = new RedisBudgetStore(connector, prefix);
+        crashed.reserve("crashed", List.of(charge(payments, 1000, 0)), System.currentTimeMillis() + 300,
+                        System.currentTimeMillis());
+        crashed.close();
+        assertInstanceOf(ReserveResult.Exceeded.class,
+                         store.reserve("r2", List.of(charge(payments, 1, 0)), now + 60_000,
+                                       System.currentTimeMillis()));
+
+        Thread.sleep(400);
+
+        assertInstanceOf(ReserveResult.Reserved.class,
+                         store.reserve("r3", List.of(charge(payments, 1000, 0)), System.currentTimeMillis() + 60_000,
+                                       System.currentTimeMillis()));
+    }
+
+    @Test
+    void keysCarryTheHashTagAndExpire() {
+        store.reserve("r1", List.of(charge(payments, 10, 0)), now + 60_000, now);
+
+        String keys = redis.command("KEYS " + prefix.replace("{", "\\{").replace("}", "\\}") + "*");
+        assertTrue(keys.contains(prefix + "c:team-daily:"), keys);
+        String ttl = redis.command("TTL " + prefix + "c:" + payments.id());
+        long seconds = Long.parseLong(ttl.substring(1));
+        assertTrue(seconds > Duration.ofDays(1).toSeconds() && seconds <= Duration.ofDays(2).toSeconds(),
+                   "a day counter lives until a day after its window: " + ttl);
+    }
+
+    static BudgetStoreConfig config(String uri) {
+        return new BudgetStoreConfig(Optional.of(uri), false, FailureMode.FAIL_OPEN, Duration.ofMinutes(2),
+                                     Duration.ofSeconds(2), Duration.ofSeconds(2), "unused:");
+    }
+}

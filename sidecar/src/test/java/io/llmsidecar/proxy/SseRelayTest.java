@@ -1,0 +1,168 @@
+package io.llmsidecar.proxy;
+
+import io.llmsidecar.openai.Usage;
+import io.llmsidecar.testing.StubUpstream;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SseRelayTest {
+    private static final String STREAM = StubUpstream.cassette("chat-completion.sse");
+
+    /** Hands out at most {@code step} bytes per read, so events straddle reads. */
+    private static InputStream trickle(String text, int step) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        return new ByteArrayInputStream(bytes) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                return super.read(b, off, Math.min(len, step));
+            }
+        };
+    }
+
+    /** Records what was flushed, as the app would see it arrive. */
+    private static final class FlushLog extends OutputStream {
+        final ByteArrayOutputStream all = new ByteArrayOutputStream();
+        final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+        final java.util.ArrayList<String> flushes = new java.util.ArrayList<>();
+
+        @Override
+        public void write(int b) {
+            pending.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            pending.write(b, off, len);
+        }
+
+        @Override
+        public void flush() {
+            flushes.add(pending.toString(StandardCharsets.UTF_8));
+            all.writeBytes(pending.toByteArray());
+            pending.reset();
+        }
+
+        String text() {
+            return all.toString(StandardCharsets.UTF_8) + pending.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void relaysTheStreamUnchangedWhenTheAppAskedForUsage() {
+        for (int step : new int[] {1, 7, 100, 65536}) {
+            FlushLog app = new FlushLog();
+            StreamInspector inspector = new StreamInspector();
+            assertEquals(SseRelay.End.COMPLETE, SseRelay.relay(trickle(STREAM, step), app, inspector, true));
+            assertEquals(STREAM, app.text(), "step " + step);
+            assertEquals(new Usage(17, 20, 0, Usage.Source.GATEWAY), inspector.usage());
+            assertTrue(inspector.done());
+        }
+    }
+
+    @Test
+    void hidesTheUsageChunkFromAnAppThatDidNotAskForIt() {
+        FlushLog app = new FlushLog();
+        StreamInspector inspector = new StreamInspector();
+        SseRelay.relay(trickle(STREAM, 13), app, inspector, false);
+
+        List<String> expected = StubUpstream.events(STREAM).stream()
+                .filter(e -> !e.contains("\"choices\":[]")).toList();
+        assertEquals(String.join("", expected), app.text());
+        assertEquals(37, inspector.usage().totalTokens(), "the sidecar still bills the hidden usage");
+    }
+
+    @Test
+    void neverFlushesHalfAnEventAndFlushesEachCompleteOneAtOnce() {
+        FlushLog app = new FlushLog();
+        SseRelay.relay(trickle(STREAM, 10), app, new StreamInspector(), true); // 10 < every event's length
+        for (String flushed : app.flushes) {
+            assertTrue(flushed.endsWith("\n\n"), "flushed a partial event: " + flushed);
+        }
+        assertEquals(StubUpstream.events(STREAM).size(), app.flushes.size(),
+                     "with reads smaller than an event, every event is flushed as soon as it is complete");
+    }
+
+    @Test
+    void collectsGeneratedTextForEstimatesAndTheFirstTokenTime() {
+        StreamInspector inspector = new StreamInspector();
+        SseRelay.relay(trickle(StubUpstream.cassette("chat-completion-no-usage.sse"), 64), new FlushLog(), inspector,
+                       false);
+        assertNull(inspector.usage());
+        assertTrue(inspector.generatedText().startsWith("Here's a Python function"), inspector.generatedText());
+        assertTrue(inspector.firstTokenNanos() > 0);
+    }
+
+    @Test
+    void understandsCrlfDelimitedEvents() {
+        String crlf = STREAM.replace("\n", "\r\n");
+        FlushLog app = new FlushLog();
+        StreamInspector inspector = new StreamInspector();
+        SseRelay.relay(trickle(crlf, 9), app, inspector, true);
+        assertEquals(crlf, app.text());
+        assertEquals(37, inspector.usage().totalTokens());
+    }
+
+    @Test
+    void reportsAnAppThatWentAway() {
+        OutputStream gone = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("Broken pipe");
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                throw new IOException("Broken pipe");
+            }
+        };
+        assertEquals(SseRelay.End.CLIENT_GONE, SseRelay.relay(trickle(STREAM, 100), gone, new StreamInspector(), true));
+    }
+
+    @Test
+    void reportsAGatewayThatFailedMidStream() {
+        InputStream failing = new InputStream() {
+            private int calls;
+
+            @Override
+            public int read() {
+                return -1;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (calls++ == 0) {
+                    byte[] first = StubUpstream.events(STREAM).getFirst().getBytes(StandardCharsets.UTF_8);
+                    System.arraycopy(first, 0, b, off, first.length);
+                    return first.length;
+                }
+                throw new java.net.SocketTimeoutException("Read timed out");
+            }
+        };
+        FlushLog app = new FlushLog();
+        assertEquals(SseRelay.End.UPSTREAM_FAILED, SseRelay.relay(failing, app, new StreamInspector(), true));
+        assertEquals(StubUpstream.events(STREAM).getFirst(), app.text());
+    }
+
+    @Test
+    void passesOnATrailingEventWithoutItsBlankLine() {
+        FlushLog app = new FlushLog();
+        StreamInspector inspector = new StreamInspector();
+        SseRelay.relay(trickle("data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\ndata: [DONE]", 4), app,
+                       inspector, true);
+        assertTrue(app.text().endsWith("data: [DONE]"));
+        assertTrue(inspector.done());
+        assertFalse(inspector.upstreamError());
+    }
+}
