@@ -24,7 +24,8 @@ import java.util.Optional;
  *                            are logged and counted ({@code SIDECAR_SHADOW_POLICY_DIR})
  * @param shadowBundle        the same as a prebuilt bundle ({@code SIDECAR_SHADOW_POLICY_BUNDLE})
  * @param failureMode         what an evaluation error or timeout means for the request
- * @param evaluationTimeout   the longest one evaluation may take, waiting for a free instance included
+ * @param evaluationTimeout   the longest one evaluation may take once it has an instance (a request waits its turn
+ *                            for a free instance separately, up to 10 s)
  * @param poolSize            policy instances kept loaded (each about 4 MiB); 0 means one per CPU, at least 2
  * @param watchInterval       how often {@code dir} and {@code bundle} are checked for changes
  * @param bundlePollInterval  how often {@code bundle-url} is polled

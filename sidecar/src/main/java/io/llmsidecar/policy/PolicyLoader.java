@@ -27,6 +27,12 @@ final class PolicyLoader {
     private final ScheduledExecutorService loaderThread;
     private final EvaluationWatchdog watchdog;
     private final SidecarMetrics metrics;
+    /**
+     * How long a request waits its turn for an instance. A burst (hundreds of requests at once, instances still
+     * cold after a load) queues for longer than one evaluation may take; failing those requests would be wrong.
+     */
+    static final Duration INSTANCE_WAIT = Duration.ofSeconds(10);
+
     private final Duration timeout;
     private final Clock clock;
     private volatile Active active;
@@ -119,18 +125,19 @@ final class PolicyLoader {
             return new Decision.Failed("no " + role + " policy is loaded"
                                        + status.lastError().map(e -> ": " + e).orElse(""), "");
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
         PolicyInstance instance;
         try {
-            instance = current.pool().borrow(timeout.toNanos());
+            instance = current.pool().borrow(INSTANCE_WAIT.toNanos());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Decision.Failed("interrupted while waiting for a policy instance", current.revision());
         }
         if (instance == null) {
-            return new Decision.Failed("no policy instance became free within " + timeout.toMillis() + " ms",
-                                       current.revision());
+            return new Decision.Failed("no policy instance became free within " + INSTANCE_WAIT.toSeconds()
+                                       + " s", current.revision());
         }
+        // The timeout bounds the evaluation itself; a burst queueing for instances is not a runaway policy.
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
             String result = instance.evaluate(input, epochNanos, deadline);
             Decision decision = DecisionParser.parse(result, current.revision());

@@ -365,7 +365,9 @@ class BudgetIT {
         long ok = responses.stream().filter(r -> r.statusCode() == 200).count();
         long refused = responses.stream().filter(r -> r.statusCode() == 429
                                                       && r.body().contains("\"budget_exceeded\"")).count();
-        assertEquals(responses.size(), ok + refused, "every request is either served or refused over budget");
+        assertEquals(responses.size(), ok + refused, () -> "every request is either served or refused over budget; "
+                + "others: " + responses.stream().filter(r -> r.statusCode() != 200 && r.statusCode() != 429)
+                        .map(r -> r.statusCode() + " " + r.body()).distinct().toList());
         assertEquals(ok, upstream.requestCount(), "refused requests never reach the gateway");
         assertTrue(ok >= budget / 48, "at least what fits when every request holds its maximum: " + ok);
         assertTrue(refused > 0, "the budget was contended");
