@@ -12,6 +12,7 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.OptionalLong;
 
 /**
@@ -31,7 +32,8 @@ public final class SidecarMetrics {
             0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25};
 
     private final CollectorRegistry registry = new CollectorRegistry(true);
-    private final BoundedLabel teams = new BoundedLabel(200);
+    static final int MAX_TEAMS = 200;
+    private final BoundedLabel teams = new BoundedLabel(MAX_TEAMS);
     // Reason codes and policy names come from Rego that operators write: capped like request data.
     private final BoundedLabel reasons = new BoundedLabel(100);
     private final BoundedLabel policies = new BoundedLabel(50);
@@ -41,6 +43,7 @@ public final class SidecarMetrics {
     private final Histogram upstreamSeconds;
     private final Histogram overheadSeconds;
     private final Histogram firstTokenSeconds;
+    private final ConcurrentHashMap<String, RequestSeries> byModel = new ConcurrentHashMap<>();
     private final BudgetGauges budgets;
     private final Histogram budgetStoreSeconds;
     private final Counter budgetStoreErrors;
@@ -110,32 +113,40 @@ public final class SidecarMetrics {
                 .labelNames("mode").register(registry);
         policyInfo = Gauge.build(PREFIX + "policy_info", "The enforced policy revision; the value is always 1.")
                 .labelNames("revision", "source").register(registry);
+        // Series with a known, fixed label set exist from the start at 0, so rate() and alerts see them before the
+        // first event rather than "no data".
+        for (String operation : new String[] {"reserve", "settle", "rate_limit", "renew", "read", "list", "reset"}) {
+            budgetStoreErrors.labels(operation);
+        }
+        for (String mode : new String[] {"fail_closed", "fail_open", "shadow"}) {
+            policyErrors.labels(mode);
+        }
         Gauge.build(PREFIX + "build_info", "Build information; the value is always 1.")
                 .labelNames("version").register(registry).labels(version).set(1);
         DefaultExports.register(registry);
     }
 
-    /** Counts one finished request. */
+    /**
+     * Counts one finished request. {@code model} must be a price-book name or {@code other} (the caller normalises
+     * it, which keeps the label bounded); {@code outcome} one of the outcome labels.
+     */
     public void request(String model, String outcome, int status) {
-        requests.labels(model, outcome, Integer.toString(status)).inc();
+        series(model).request(outcome, status);
     }
 
-    /** Counts billed (or estimated) usage and its cost. */
+    /**
+     * Counts billed (or estimated) usage and its cost. {@code usageSource} is {@code gateway} or {@code estimated};
+     * teams beyond the first {@value #MAX_TEAMS} are counted as {@code other}.
+     */
     public void usage(String model, String team, long promptTokens, long completionTokens, long cachedTokens,
                       String usageSource, double costUsd) {
-        String t = teams.of(team);
-        tokens.labels(model, t, "prompt", usageSource).inc(promptTokens);
-        tokens.labels(model, t, "completion", usageSource).inc(completionTokens);
-        if (cachedTokens > 0) {
-            tokens.labels(model, t, "cached", usageSource).inc(cachedTokens);
-        }
-        if (costUsd > 0) {
-            cost.labels(model, t).inc(costUsd);
-        }
+        RequestSeries series = series(model);
+        String t = series.knowsTeam(team) ? team : teams.of(team);
+        series.usage(t, promptTokens, completionTokens, cachedTokens, "estimated".equals(usageSource), costUsd);
     }
 
     public void upstreamLatency(String model, long nanos) {
-        upstreamSeconds.labels(model).observe(nanos / 1e9);
+        series(model).upstream().observe(nanos / 1e9);
     }
 
     public void overhead(long nanos) {
@@ -143,7 +154,13 @@ public final class SidecarMetrics {
     }
 
     public void timeToFirstToken(String model, long nanos) {
-        firstTokenSeconds.labels(model).observe(nanos / 1e9);
+        series(model).firstToken().observe(nanos / 1e9);
+    }
+
+    private RequestSeries series(String model) {
+        RequestSeries series = byModel.get(model);
+        return series != null ? series : byModel.computeIfAbsent(model, m -> new RequestSeries(
+                m, requests, tokens, cost, upstreamSeconds, firstTokenSeconds));
     }
 
     /**
@@ -216,10 +233,15 @@ public final class SidecarMetrics {
         return TextFormat.chooseContentType(accept);
     }
 
-    /** Writes every metric in the format {@link #contentType} chose. */
+    /**
+     * Writes every metric in the format {@link #contentType} chose. The client's {@code _created} samples are left
+     * out: in the text format Prometheus stores them as extra gauge series (doubling the series of every counter
+     * and histogram) and nothing here needs them.
+     */
     public void scrape(String contentType, OutputStream out) throws IOException {
         Writer writer = new OutputStreamWriter(out, StandardCharsets.UTF_8);
-        TextFormat.writeFormat(contentType, writer, registry.metricFamilySamples());
+        TextFormat.writeFormat(contentType, writer,
+                               registry.filteredMetricFamilySamples(name -> !name.endsWith("_created")));
         writer.flush();
     }
 }
