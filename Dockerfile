@@ -15,9 +15,9 @@ COPY sidecar/pom.xml sidecar/
 RUN mvn -B -q -pl sidecar -am dependency:go-offline
 COPY sidecar/src sidecar/src
 COPY policies policies
-# The tests ran in CI (`make test`); the build may compile the bundled policies with opa, found on PATH.
-RUN mkdir -p .tools/bin && ln -s /usr/local/bin/opa .tools/bin/opa \
-    && mvn -B -q -DskipTests package
+COPY scripts/opa.sh scripts/build-policies.sh scripts/
+# The tests ran in CI (`make test`). The build compiles the bundled policies to Wasm with the opa on PATH.
+RUN mvn -B -q -DskipTests package
 
 FROM eclipse-temurin:21-jre-noble
 # A fixed numeric non-root user, so Kubernetes can verify runAsNonRoot; the injector sets the same id on sidecars.
