@@ -2,13 +2,13 @@ package io.llmsidecar.policy;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.llmsidecar.logging.LineLog;
 import io.llmsidecar.openai.RequestPatch;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +27,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class DecisionLog implements AutoCloseable {
     static final String LOGGER = "io.llmsidecar.decision";
-    private static final System.Logger STDOUT = System.getLogger(LOGGER);
+    private static final LineLog STDOUT = LineLog.named(LOGGER);
     private static final JsonFactory JSON = new JsonFactory();
 
     private final PolicyConfig.DecisionLogTarget target;
@@ -74,7 +74,7 @@ final class DecisionLog implements AutoCloseable {
         }
         String line = line(input, decision, failedOpen, evalNanos, shadow);
         if (file == null) {
-            STDOUT.log(Level.INFO, line);
+            STDOUT.info(line);
             return;
         }
         fileLock.lock();
@@ -83,7 +83,7 @@ final class DecisionLog implements AutoCloseable {
             file.newLine();
             file.flush();
         } catch (IOException e) {
-            STDOUT.log(Level.WARNING, "Cannot write the decision log: " + e.getMessage());
+            STDOUT.warning("Cannot write the decision log: " + e.getMessage());
         } finally {
             fileLock.unlock();
         }

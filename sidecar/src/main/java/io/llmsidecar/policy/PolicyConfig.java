@@ -31,11 +31,14 @@ import java.util.Optional;
  * @param bundlePollInterval  how often {@code bundle-url} is polled
  * @param decisionLog         {@code stdout}, {@code off}, or a file path: one JSON line per decision
  * @param logMessageContents  whether decision log lines carry the prompt itself (off: only its length and hash)
+ * @param enabled             false switches policy checks off altogether (every request is forwarded unchecked):
+ *                            for measuring the bare proxy or deployments that only want budgets
  */
 public record PolicyConfig(Optional<Path> dir, Optional<Path> bundle, Optional<URI> bundleUrl, Optional<Path> opaBin,
                            Optional<Path> shadowDir, Optional<Path> shadowBundle, FailureMode failureMode,
                            Duration evaluationTimeout, int poolSize, Duration watchInterval,
-                           Duration bundlePollInterval, DecisionLogTarget decisionLog, boolean logMessageContents) {
+                           Duration bundlePollInterval, DecisionLogTarget decisionLog, boolean logMessageContents,
+                           boolean enabled) {
     public static final Duration DEFAULT_EVALUATION_TIMEOUT = Duration.ofMillis(250);
     public static final Duration DEFAULT_WATCH_INTERVAL = Duration.ofSeconds(2);
     public static final Duration DEFAULT_BUNDLE_POLL_INTERVAL = Duration.ofSeconds(30);
@@ -98,7 +101,8 @@ public record PolicyConfig(Optional<Path> dir, Optional<Path> bundle, Optional<U
                                 ConfigValues.duration(node.get("watch-interval"), DEFAULT_WATCH_INTERVAL),
                                 ConfigValues.duration(node.get("bundle-poll-interval"), DEFAULT_BUNDLE_POLL_INTERVAL),
                                 decisionLog(node.get("decision-log")),
-                                ConfigValues.bool(node.get("log-message-contents"), false));
+                                ConfigValues.bool(node.get("log-message-contents"), false),
+                                ConfigValues.bool(node.get("enabled"), true));
     }
 
     /**

@@ -27,6 +27,7 @@ public final class PolicyEngine implements AutoCloseable {
     static final String ENFORCED = "enforced";
     static final String SHADOW = "shadow";
     static final int MAX_SHADOW_IN_FLIGHT = 256;
+    private static final Decision UNCHECKED = new Decision.Allow(RequestPatch.NONE, "disabled");
     private static final System.Logger LOG = System.getLogger(PolicyEngine.class.getName());
     private static final long ERROR_LOG_INTERVAL_NANOS = 10_000_000_000L;
 
@@ -78,9 +79,19 @@ public final class PolicyEngine implements AutoCloseable {
         Optional<PolicyLoader> shadow = shadowSource.map(s -> new PolicyLoader(
                 SHADOW, s, Math.max(1, poolSize / 2), loaderThread, watchdog, metrics, config.evaluationTimeout(),
                 clock));
-        enforced.start();
-        shadow.ifPresent(PolicyLoader::start);
+        if (config.enabled()) {
+            enforced.start();
+            shadow.ifPresent(PolicyLoader::start);
+        } else {
+            LOG.log(Level.WARNING, "Policy checks are OFF (policy.enabled=false, SIDECAR_POLICY_ENABLED): every "
+                                   + "request is forwarded unchecked");
+        }
         return new PolicyEngine(config, enforced, shadow, DecisionLog.create(config), metrics, watchdog, loaderThread);
+    }
+
+    /** False when policy checks are switched off: the pipeline then skips building the input altogether. */
+    public boolean enabled() {
+        return config.enabled();
     }
 
     /**
@@ -88,6 +99,9 @@ public final class PolicyEngine implements AutoCloseable {
      * turns it into an unpatched {@link Decision.Allow}. Either way the failure is counted and logged.
      */
     public Decision evaluate(PolicyInput input) {
+        if (!config.enabled()) {
+            return UNCHECKED;
+        }
         String json = input.json();
         long started = System.nanoTime();
         Decision decision = enforced.evaluate(json, input.epochNanos());
@@ -123,6 +137,9 @@ public final class PolicyEngine implements AutoCloseable {
 
             @Override
             public HealthCheckResponse call() {
+                if (!config.enabled()) {
+                    return HealthCheckResponse.builder().status(true).detail("source", "disabled").build();
+                }
                 PolicyLoader.Status status = enforced.status();
                 HealthCheckResponse.Builder response = HealthCheckResponse.builder()
                         .status(status.revision().isPresent())
@@ -136,6 +153,9 @@ public final class PolicyEngine implements AutoCloseable {
 
     /** For the startup line: the enforced revision and its source, or why none is loaded. */
     public String describe() {
+        if (!config.enabled()) {
+            return "DISABLED (policy.enabled=false): requests are forwarded unchecked";
+        }
         PolicyLoader.Status status = enforced.status();
         return status.revision().map(r -> "revision " + r + " from " + status.source())
                        .orElse("NONE LOADED from " + status.source() + " (" + status.lastError().orElse("") + ")")

@@ -51,10 +51,12 @@ final class ChatCompletionsHandler implements Handler {
             ex.model = request.model();
             ex.subject = subjects.resolve(req.headers(), request);
             ex.estimate = estimator.estimate(request);                          // tokens and the most it can cost
-            Decision decision = policy.evaluate(PolicyInput.of(ex.requestId, request, ex.subject, ex.estimate,
-                                                               budgets.statuses(ex.subject, request.model())));
-            ex.policyRevision = decision.revision();
-            request = applied(decision, request, ex, res);                      // 403 / 503, nothing forwarded
+            if (policy.enabled()) {
+                Decision decision = policy.evaluate(PolicyInput.of(ex.requestId, request, ex.subject, ex.estimate,
+                                                                   budgets.statuses(ex.subject, request.model())));
+                ex.policyRevision = decision.revision();
+                request = applied(decision, request, ex, res);                  // 403 / 503, nothing forwarded
+            }
             try (Reservation reservation = budgets.reserve(ex.subject, request, ex.estimate)) { // 429, 503
                 ex.completed(forwarder.forward(reservation.request(), ex.estimate, reservation.completionLimit(),
                                                req.headers(), ex.requestId, res));

@@ -1,18 +1,18 @@
 package io.llmsidecar.proxy;
 
+import io.llmsidecar.logging.LineLog;
 import io.llmsidecar.metrics.SidecarMetrics;
 import io.llmsidecar.openai.Usage;
 import io.llmsidecar.pricing.PricedModel;
 import io.llmsidecar.pricing.Usd;
 
-import java.lang.System.Logger.Level;
 
 /**
  * Records a finished {@link Exchange}: metrics always, and one access-log line when enabled. The line carries ids,
  * the model, the outcome and token counts; never prompt or completion text, and never a key.
  */
 final class ExchangeRecorder {
-    private static final System.Logger ACCESS = System.getLogger("io.llmsidecar.access");
+    private static final LineLog ACCESS = LineLog.named("io.llmsidecar.access");
     private static final String OTHER = "other";
 
     private final SidecarMetrics metrics;
@@ -44,8 +44,8 @@ final class ExchangeRecorder {
         } else {
             metrics.overhead(totalNanos);
         }
-        if (accessLog && ACCESS.isLoggable(Level.INFO)) {
-            ACCESS.log(Level.INFO, line(ex, usage, costNanos, totalNanos));
+        if (accessLog && ACCESS.enabled()) {
+            ACCESS.info(line(ex, usage, costNanos, totalNanos));
         }
     }
 
@@ -78,7 +78,10 @@ final class ExchangeRecorder {
                 b.append(" end=").append(ex.completion.end().name().toLowerCase(java.util.Locale.ROOT));
             }
         }
-        b.append(" duration_ms=").append(String.format(java.util.Locale.ROOT, "%.3f", totalNanos / 1e6));
+        long micros = totalNanos / 1000;
+        long fraction = micros % 1000;
+        b.append(" duration_ms=").append(micros / 1000).append('.')
+                .append(fraction < 100 ? (fraction < 10 ? "00" : "0") : "").append(fraction);
         return b.toString();
     }
 

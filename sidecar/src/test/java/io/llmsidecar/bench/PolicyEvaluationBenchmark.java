@@ -54,7 +54,7 @@ public class PolicyEvaluationBenchmark {
                                                PolicyConfig.FailureMode.FAIL_CLOSED, Duration.ofSeconds(1), 2,
                                                PolicyConfig.DEFAULT_WATCH_INTERVAL,
                                                PolicyConfig.DEFAULT_BUNDLE_POLL_INTERVAL,
-                                               new PolicyConfig.DecisionLogTarget.Off(), false);
+                                               new PolicyConfig.DecisionLogTarget.Off(), false, true);
         engine = PolicyEngine.start(config, new SidecarMetrics("bench"));
         request = ChatRequest.parse(BenchFixtures.chatRequest(1500).getBytes(StandardCharsets.UTF_8));
         subject = new Subject("payments", "u-42", new PodIdentity("shop", "checkout-7d9f", "checkout", "checkout",

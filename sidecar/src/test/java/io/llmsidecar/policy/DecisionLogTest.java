@@ -85,6 +85,6 @@ class DecisionLogTest {
         return new PolicyConfig(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                                 Optional.empty(), Optional.empty(), PolicyConfig.FailureMode.FAIL_CLOSED,
                                 Duration.ofSeconds(1), 1, Duration.ofSeconds(2), Duration.ofSeconds(30), target,
-                                contents);
+                                contents, true);
     }
 }

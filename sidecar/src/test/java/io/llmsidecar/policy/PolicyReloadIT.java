@@ -110,7 +110,7 @@ class PolicyReloadIT {
                                                Optional.empty(), Optional.empty(),
                                                PolicyConfig.FailureMode.FAIL_CLOSED, Duration.ofSeconds(5), 1,
                                                Duration.ofMillis(100), Duration.ofMillis(100),
-                                               new PolicyConfig.DecisionLogTarget.Off(), false);
+                                               new PolicyConfig.DecisionLogTarget.Off(), false, true);
         try (PolicyEngine engine = PolicyEngine.start(config, new SidecarMetrics("test"))) {
             assertInstanceOf(Decision.Deny.class, evaluate(engine, "gpt-4o"));
             await(() -> notModified.get() >= 2, "unchanged polls to be answered 304");

@@ -109,6 +109,6 @@ final class TestPolicies {
     static PolicyConfig config(Optional<Path> dir, Optional<Path> bundle, int poolSize, Duration timeout) {
         return new PolicyConfig(dir, bundle, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                                 PolicyConfig.FailureMode.FAIL_CLOSED, timeout, poolSize, Duration.ofMillis(100),
-                                Duration.ofMillis(100), new PolicyConfig.DecisionLogTarget.Off(), false);
+                                Duration.ofMillis(100), new PolicyConfig.DecisionLogTarget.Off(), false, true);
     }
 }
