@@ -39,7 +39,12 @@ public record PolicyConfig(Optional<Path> dir, Optional<Path> bundle, Optional<U
                            Duration evaluationTimeout, int poolSize, Duration watchInterval,
                            Duration bundlePollInterval, DecisionLogTarget decisionLog, boolean logMessageContents,
                            boolean enabled) {
-    public static final Duration DEFAULT_EVALUATION_TIMEOUT = Duration.ofMillis(250);
+    /**
+     * Long enough for a cold instance under load (Chicory's generated code runs interpreted until the JIT reaches
+     * it: evaluations of ~1 ms with outliers past 100 ms in the first seconds), short enough to stop a runaway
+     * policy. A timeout discards the instance, and rebuilding one costs a second of CPU, so erring short is costly.
+     */
+    public static final Duration DEFAULT_EVALUATION_TIMEOUT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_WATCH_INTERVAL = Duration.ofSeconds(2);
     public static final Duration DEFAULT_BUNDLE_POLL_INTERVAL = Duration.ofSeconds(30);
     static final int MAX_POOL_SIZE = 64;

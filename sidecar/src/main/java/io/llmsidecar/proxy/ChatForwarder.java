@@ -84,7 +84,7 @@ final class ChatForwarder {
         res.status(response.status());
         ForwardedHeaders.copyResponse(response.headers(), res.headers());
         StreamInspector inspector = completionLimit.isPresent()
-                ? new StreamInspector(completionLimit.getAsLong(), text -> tokens.textTokens(request.model(), text))
+                ? new StreamInspector(completionLimit.getAsLong(), text -> tokens.textTokens(text))
                 : new StreamInspector();
         OutputStream app = res.outputStream();
         InputStream events = response.inputStream();
@@ -103,7 +103,7 @@ final class ChatForwarder {
     }
 
     private Usage estimated(ChatRequest request, Estimate estimate, String generated) {
-        return new Usage(estimate.promptTokens(), tokens.textTokens(request.model(), generated), 0,
+        return new Usage(estimate.promptTokens(), tokens.textTokens(generated), 0,
                          Usage.Source.ESTIMATED);
     }
 

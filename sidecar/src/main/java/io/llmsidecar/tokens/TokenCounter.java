@@ -7,14 +7,15 @@ import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
 import io.llmsidecar.openai.ChatRequest;
 
-import java.util.Locale;
 
 /**
  * Counts tokens with OpenAI's BPE encodings (jtokkit): prompts before a request is forwarded, so it can be priced
  * and reserved, and completions when the gateway reports no usage.
  *
- * <p>Non-OpenAI models are counted with {@code cl100k_base}; their real tokenizers differ by a few percent, which is
- * why such figures are always labelled estimated. Chat framing follows OpenAI's published accounting: 3 tokens per
+ * <p>Every model is counted with {@code o200k_base}, the encoding of OpenAI's current models (GPT-4o, 4.1, 5, the
+ * o-series). Other models (Claude, Gemini, the older GPT-4's {@code cl100k_base}) tokenize differently by a few
+ * percent; that is why the sidecar's own counts are always labelled estimated, and why budgets settle to the
+ * gateway's reported usage. One encoding rather than two keeps ~20 MB of vocabulary off the heap. Chat framing follows OpenAI's published accounting: 3 tokens per
  * message, 1 per name, 3 to prime the reply. An image part counts as {@value #IMAGE_PART_TOKENS} tokens, the cost of
  * a high-detail 1024x1024 image, so a reservation errs on the high side.
  */
@@ -24,27 +25,24 @@ public final class TokenCounter {
     private static final int TOKENS_PER_NAME = 1;
     private static final int REPLY_PRIMING = 3;
 
-    /** Characters of text whose counts are remembered, per encoding (about 16 MiB of heap each at most). */
+    /** Characters of text whose counts are remembered (about 16 MiB of heap at most). */
     private static final long CACHE_CHARS = 8L * 1024 * 1024;
 
     private final TokenCache o200k;
-    private final TokenCache cl100k;
 
-    private TokenCounter(Encoding o200k, Encoding cl100k) {
+    private TokenCounter(Encoding o200k) {
         this.o200k = new TokenCache(o200k, CACHE_CHARS);
-        this.cl100k = new TokenCache(cl100k, CACHE_CHARS);
     }
 
-    /** Loads both encodings now (a few hundred milliseconds) so no request ever pays for it. */
+    /** Loads the encoding now (a few hundred milliseconds) so no request ever pays for it. */
     public static TokenCounter create() {
         EncodingRegistry registry = Encodings.newLazyEncodingRegistry();
-        return new TokenCounter(registry.getEncoding(EncodingType.O200K_BASE),
-                                registry.getEncoding(EncodingType.CL100K_BASE));
+        return new TokenCounter(registry.getEncoding(EncodingType.O200K_BASE));
     }
 
     /** Tokens the prompt of {@code request} will cost: messages with their framing, plus tool definitions. */
     public long promptTokens(ChatRequest request) {
-        TokenCache encoding = encodingFor(request.model());
+        TokenCache encoding = o200k;
         long tokens = REPLY_PRIMING;
         for (JsonNode message : request.messages()) {
             tokens += TOKENS_PER_MESSAGE;
@@ -67,21 +65,9 @@ public final class TokenCounter {
     }
 
     /** Tokens of plain generated text, for completions the gateway did not count. */
-    public long textTokens(String model, String text) {
+    public long textTokens(String text) {
         // Generated text is new by definition: count it directly rather than fill the cache with it.
-        return text.isEmpty() ? 0 : encodingFor(model).encoding().countTokensOrdinary(text);
-    }
-
-    TokenCache encodingFor(String model) {
-        String m = model.toLowerCase(Locale.ROOT);
-        int slash = m.lastIndexOf('/');
-        if (slash >= 0) {
-            m = m.substring(slash + 1);
-        }
-        boolean o200 = m.startsWith("gpt-4o") || m.startsWith("gpt-4.1") || m.startsWith("gpt-4.5")
-                       || m.startsWith("gpt-5") || m.startsWith("chatgpt-4o") || m.startsWith("o1")
-                       || m.startsWith("o3") || m.startsWith("o4") || m.startsWith("gpt-oss");
-        return o200 ? o200k : cl100k;
+        return text.isEmpty() ? 0 : o200k.encoding().countTokensOrdinary(text);
     }
 
     private static long text(TokenCache encoding, JsonNode node) {

@@ -22,7 +22,7 @@ class PolicyConfigTest {
         PolicyConfig config = policy(Map.of());
         assertTrue(config.dir().isEmpty() && config.bundle().isEmpty() && config.bundleUrl().isEmpty());
         assertEquals(PolicyConfig.FailureMode.FAIL_CLOSED, config.failureMode());
-        assertEquals(Duration.ofMillis(250), config.evaluationTimeout());
+        assertEquals(Duration.ofSeconds(1), config.evaluationTimeout());
         assertInstanceOf(PolicyConfig.DecisionLogTarget.Stdout.class, config.decisionLog());
         assertFalse(config.logMessageContents());
         assertTrue(config.effectivePoolSize() >= 1);
