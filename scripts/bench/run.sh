@@ -7,6 +7,7 @@
 # Settings (environment):
 #   BENCH_DURATION=4s     length of each measured run        BENCH_ROUNDS=2   interleaved repetitions (medians over them)
 #   BENCH_WARMUP=20s      longest warm-up per target and kind (it stops once throughput is steady)
+#   BENCH_JVM_WARMUP=60s  shortest warm-up of each sidecar (the JIT reaches the policy's Wasm code late)
 #   BENCH_SHAPES="seq c16 c64"   BENCH_KINDS="json sse"
 #   BENCH_TARGETS="direct nginx sidecar-passthrough sidecar-full sidecar-redis portkey"
 #   BENCH_WRK_THREADS=1   BENCH_NGINX_WORKERS=auto   BENCH_PROBE_COUNT=10 (0: no buffering probe)
@@ -20,6 +21,7 @@ source scripts/bench/lib.sh
 
 duration=${BENCH_DURATION:-4s}
 warmup=${BENCH_WARMUP:-20s}
+jvm_warmup=${BENCH_JVM_WARMUP:-60s}
 rounds=${BENCH_ROUNDS:-2}
 shapes=${BENCH_SHAPES:-seq c16 c64}
 kinds=${BENCH_KINDS:-json sse}
@@ -34,7 +36,8 @@ n() { wc -w <<<"$1"; }
 # At most: every run, a full warm-up for each JVM (others are steady after two 2 s steps), probes, starting up.
 jvms=$(grep -o 'sidecar-[a-z]*' <<<"$targets" | wc -l)
 estimate=$(( rounds * $(n "$shapes") * $(n "$kinds") * $(n "$targets") * ($(seconds "$duration") + 1)
-             + $(n "$kinds") * (jvms * $(seconds "$warmup") + ($(n "$targets") - jvms) * 4)
+             + jvms * $(seconds "$jvm_warmup") + $(n "$kinds") * (jvms * $(seconds "$warmup")
+             + ($(n "$targets") - jvms) * 4)
              + rounds * $(n "$targets") + 40 ))
 bench_say "targets: $targets; shapes: $shapes; kinds: $kinds; $rounds round(s) of $duration runs;" \
   "at most about $(( estimate / 60 ))m$(( estimate % 60 ))s"
@@ -99,7 +102,7 @@ for target in $targets; do
 done
 
 invocation="make bench"
-for v in BENCH_DURATION BENCH_WARMUP BENCH_ROUNDS BENCH_SHAPES BENCH_KINDS BENCH_TARGETS BENCH_WRK_THREADS \
+for v in BENCH_DURATION BENCH_WARMUP BENCH_JVM_WARMUP BENCH_ROUNDS BENCH_SHAPES BENCH_KINDS BENCH_TARGETS BENCH_WRK_THREADS \
          BENCH_NGINX_WORKERS BENCH_PROBE_COUNT; do
   if [[ -n ${!v:-} ]]; then invocation="$v=\"${!v}\" $invocation"; fi
 done
@@ -117,7 +120,7 @@ meta portkey "$(node -p 'require("./.tools/portkey/node_modules/@portkey-ai/gate
 
 "$BENCH_TOOL" measure -targets "$targets_file" -meta "$meta_file" -upstream-pid "$UPSTREAM_PID" \
   -body scripts/bench/request.json -stream-body scripts/bench/request-stream.json \
-  -duration "$duration" -warmup "$warmup" -rounds "$rounds" -shapes "$shapes" -kinds "$kinds" \
+  -duration "$duration" -warmup "$warmup" -jvm-warmup "$jvm_warmup" -rounds "$rounds" -shapes "$shapes" -kinds "$kinds" \
   -wrk-threads "${BENCH_WRK_THREADS:-1}" -probe-count "$probe_count" -out "$BENCH_WORK/raw.json"
 
 # Warnings a target logged (a budget store timing out and failing open, say) change what its numbers mean.
