@@ -7,7 +7,8 @@
 # Settings (environment):
 #   BENCH_DURATION=4s     length of each measured run        BENCH_ROUNDS=2   interleaved repetitions (medians over them)
 #   BENCH_WARMUP=20s      longest warm-up per target and kind (it stops once throughput is steady)
-#   BENCH_JVM_WARMUP=60s  shortest warm-up of each sidecar (the JIT reaches the policy's Wasm code late)
+#   BENCH_JVM_WARMUP=60s  shortest warm-up of each sidecar (the JIT reaches the policy's Wasm code late); then up
+#                         to BENCH_WARMUP more until steady
 #   BENCH_SHAPES="seq c16 c64"   BENCH_KINDS="json sse"
 #   BENCH_TARGETS="direct nginx sidecar-passthrough sidecar-full sidecar-redis portkey"
 #   BENCH_WRK_THREADS=1   BENCH_NGINX_WORKERS=auto   BENCH_PROBE_COUNT=10 (0: no buffering probe)

@@ -181,7 +181,7 @@ func measureMain(args []string) error {
 			if strings.HasPrefix(t.Name, "sidecar-") && kind == m.raw.Config.Kinds[0] {
 				minimum = *jvmWarm
 			}
-			if err := m.warmUp(t, kind, minimum, max(*warm, minimum)); err != nil {
+			if err := m.warmUp(t, kind, minimum, minimum+*warm); err != nil {
 				return err
 			}
 		}
