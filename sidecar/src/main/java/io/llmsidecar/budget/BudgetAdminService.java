@@ -1,18 +1,14 @@
 package io.llmsidecar.budget;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.StreamWriteFeature;
-import io.helidon.http.HeaderValues;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.llmsidecar.admin.AdminJson;
 import io.llmsidecar.pricing.Usd;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -21,10 +17,6 @@ import java.util.OptionalLong;
  * the current windows, and reset one. Money is written in USD as exact decimals.
  */
 final class BudgetAdminService implements HttpService {
-    private static final JsonFactory JSON = JsonFactory.builder()
-            .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
-            .build();
-
     private final BudgetService budgets;
 
     BudgetAdminService(BudgetService budgets) {
@@ -52,8 +44,7 @@ final class BudgetAdminService implements HttpService {
     }
 
     private static void send(ServerResponse res, List<BudgetStatus> statuses) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256 + statuses.size() * 320);
-        try (JsonGenerator g = JSON.createGenerator(out)) {
+        AdminJson.send(res, g -> {
             g.writeStartObject();
             g.writeArrayFieldStart("budgets");
             for (BudgetStatus s : statuses) {
@@ -74,11 +65,7 @@ final class BudgetAdminService implements HttpService {
             }
             g.writeEndArray();
             g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        res.headers().set(HeaderValues.CONTENT_TYPE_JSON);
-        res.send(out.toByteArray());
+        });
     }
 
     private static void tokens(JsonGenerator g, String field, OptionalLong value) throws IOException {

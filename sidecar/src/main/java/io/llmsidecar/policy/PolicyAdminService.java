@@ -1,16 +1,13 @@
 package io.llmsidecar.policy;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.helidon.http.HeaderValues;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.llmsidecar.admin.AdminJson;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -19,7 +16,6 @@ import java.util.Optional;
  * and the last load error, which is where an operator looks after a policy edit that did not take effect.
  */
 final class PolicyAdminService implements HttpService {
-    private static final JsonFactory JSON = new JsonFactory();
 
     private final PolicyConfig config;
     private final PolicyLoader enforced;
@@ -37,8 +33,7 @@ final class PolicyAdminService implements HttpService {
     }
 
     private void status(ServerRequest req, ServerResponse res) {
-        var out = new ByteArrayOutputStream(1024);
-        try (JsonGenerator g = JSON.createGenerator(out).useDefaultPrettyPrinter()) {
+        AdminJson.send(res, g -> {
             g.writeStartObject();
             g.writeFieldName("enforced");
             write(g, enforced.status());
@@ -61,11 +56,7 @@ final class PolicyAdminService implements HttpService {
             }
             g.writeEndArray();
             g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        res.headers().set(HeaderValues.CONTENT_TYPE_JSON);
-        res.send(out.toByteArray());
+        });
     }
 
     private static void write(JsonGenerator g, PolicyLoader.Status s) throws IOException {
