@@ -1,5 +1,6 @@
 package io.llmsidecar.budget;
 
+import io.llmsidecar.testing.Project;
 import io.llmsidecar.testing.LogCapture;
 import io.llmsidecar.testing.RedisServer;
 import io.llmsidecar.testing.StubUpstream;
@@ -8,7 +9,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -90,10 +90,7 @@ class BudgetOutageIT {
 
     @Test
     void startsWithRedisDownInFailOpenModeAndNeverLogsItsPassword() throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = Project.freePort();
         TestSidecar sidecar = sidecar("redis://:hunter2-redis@127.0.0.1:" + closedPort, "fail-open");
 
         assertEquals(200, chat(sidecar));

@@ -1,6 +1,6 @@
 package io.llmsidecar.config;
 
-import io.llmsidecar.testing.StubUpstream;
+import io.llmsidecar.testing.Project;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ReadmeTest {
     @Test
     void everyVariableIsDocumentedAndEveryDocumentedVariableExists() throws Exception {
-        String readme = Files.readString(StubUpstream.projectRoot().resolve("README.md"));
+        String readme = Files.readString(Project.root().resolve("README.md"));
         SidecarEnvironment.table().forEach((variable, key) -> assertTrue(
                 readme.contains("| `" + variable + "` | `" + key + "` |"),
                 "README.md's configuration table lacks " + variable + " (" + key + ")"));

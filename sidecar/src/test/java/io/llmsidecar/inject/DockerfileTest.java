@@ -1,6 +1,6 @@
 package io.llmsidecar.inject;
 
-import io.llmsidecar.testing.StubUpstream;
+import io.llmsidecar.testing.Project;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.FileSystems;
@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * has what the Maven build needs (the policy compiler scripts).
  */
 class DockerfileTest {
-    private static final Path ROOT = StubUpstream.projectRoot();
+    private static final Path ROOT = Project.root();
 
     @Test
     void everyCopiedPathExistsAndIsInTheBuildContext() throws Exception {

@@ -2,6 +2,7 @@ package io.llmsidecar.metrics;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llmsidecar.testing.Project;
 import io.llmsidecar.testing.PrometheusServer;
 import io.llmsidecar.testing.StubUpstream;
 import io.llmsidecar.testing.TestSidecar;
@@ -173,7 +174,7 @@ class DashboardsIT {
     }
 
     private static List<Path> dashboards() throws IOException {
-        try (Stream<Path> files = Files.list(StubUpstream.projectRoot().resolve("dashboards"))) {
+        try (Stream<Path> files = Files.list(Project.root().resolve("dashboards"))) {
             List<Path> boards = files.filter(f -> f.toString().endsWith(".json")).sorted().toList();
             assertEquals(3, boards.size(), "cost overview, budgets & policy, performance: " + boards);
             return boards;

@@ -2,6 +2,7 @@ package io.llmsidecar.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llmsidecar.testing.Project;
 import io.llmsidecar.metrics.SidecarMetrics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,7 +49,7 @@ class BuiltinsIT {
     }
 
     private static JsonNode opaEval(Path policy) throws Exception {
-        Process p = new ProcessBuilder(TestPolicies.projectRoot().resolve("scripts/opa.sh").toString(), "eval",
+        Process p = new ProcessBuilder(Project.root().resolve("scripts/opa.sh").toString(), "eval",
                                        "-f", "raw", "-d", policy.toString(), "data.sidecar.results")
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());

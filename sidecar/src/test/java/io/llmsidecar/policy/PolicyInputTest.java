@@ -2,6 +2,7 @@ package io.llmsidecar.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llmsidecar.testing.Project;
 import io.llmsidecar.identity.PodIdentity;
 import io.llmsidecar.identity.Subject;
 import io.llmsidecar.pricing.Estimate;
@@ -10,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -31,7 +31,7 @@ class PolicyInputTest {
 
     @Test
     void theReadmeShowsTheGoldenExample() throws Exception {
-        String readme = Files.readString(projectRoot().resolve("policies/README.md"));
+        String readme = Files.readString(Project.root().resolve("policies/README.md"));
         String example;
         try (InputStream in = PolicyInputTest.class.getResourceAsStream("/policy/input-example.json")) {
             example = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
@@ -63,7 +63,4 @@ class PolicyInputTest {
                      JSON.readTree(new String(input.messagesJson(), StandardCharsets.UTF_8)));
     }
 
-    static Path projectRoot() {
-        return Path.of(System.getProperty("project.root", "..")).toAbsolutePath().normalize();
-    }
 }

@@ -1,5 +1,6 @@
 package io.llmsidecar.policy;
 
+import io.llmsidecar.testing.Project;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -16,13 +17,10 @@ final class TestPolicies {
     private TestPolicies() {
     }
 
-    static Path projectRoot() {
-        return Path.of(System.getProperty("project.root", "..")).toAbsolutePath().normalize();
-    }
 
     /** Copies the default policy set (without its tests) from {@code policies/} into {@code target}. */
     static Path copyDefaults(Path target) {
-        try (Stream<Path> files = Files.list(projectRoot().resolve("policies"))) {
+        try (Stream<Path> files = Files.list(Project.root().resolve("policies"))) {
             Files.createDirectories(target);
             for (Path file : files.toList()) {
                 String name = file.getFileName().toString();
@@ -89,7 +87,7 @@ final class TestPolicies {
     /** Builds a bundle from a directory with the real opa, as an operator would. */
     static byte[] build(Path dir, Path out) {
         try {
-            Process p = new ProcessBuilder(projectRoot().resolve("scripts/opa.sh").toString(), "build", "-t", "wasm",
+            Process p = new ProcessBuilder(Project.root().resolve("scripts/opa.sh").toString(), "build", "-t", "wasm",
                                            "-e", OpaCompiler.ENTRYPOINT, "-o", out.toString(), ".")
                     .directory(dir.toFile()).redirectErrorStream(true).start();
             String output = new String(p.getInputStream().readAllBytes());

@@ -1,11 +1,10 @@
 package io.llmsidecar.proxy;
 
+import io.llmsidecar.testing.Project;
 import io.llmsidecar.testing.StubUpstream;
 import io.llmsidecar.testing.TestSidecar;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
@@ -42,10 +41,7 @@ class UpstreamFailuresIT {
 
     @Test
     void anUnreachableGatewayIs502() throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = Project.freePort();
         try (TestSidecar sidecar = TestSidecar.start(Map.of("upstream.url", "http://127.0.0.1:" + closedPort + "/v1",
                                                             "upstream.api-key", TestSidecar.KEY),
                                                      java.util.Optional.empty())) {

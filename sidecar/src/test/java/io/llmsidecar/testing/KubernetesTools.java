@@ -24,7 +24,7 @@ public final class KubernetesTools {
     }
 
     public static Path projectRoot() {
-        Path root = StubUpstream.projectRoot();
+        Path root = Project.root();
         if (!Files.isDirectory(root.resolve("k8s"))) {
             fail("Cannot find the project root with k8s/ at " + root + " (system property project.root)");
         }

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -51,7 +49,7 @@ public final class PrometheusServer implements AutoCloseable {
                       - targets: ['127.0.0.1:%d']
                         labels: {namespace: test, pod: sidecar-0}
                 """.formatted(targetPort));
-        int port = freePort();
+        int port = Project.freePort();
         Process process = new ProcessBuilder(binary.toString(),
                                              "--config.file=" + dir.resolve("prometheus.yml"),
                                              "--storage.tsdb.path=" + dir.resolve("data"),
@@ -136,11 +134,6 @@ public final class PrometheusServer implements AutoCloseable {
         throw new AssertionError("prometheus not ready within " + timeout + ": " + log());
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 
     @Override
     public void close() throws InterruptedException {

@@ -9,7 +9,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -74,7 +73,7 @@ public final class RedisServer implements AutoCloseable {
         }
         try {
             Path dir = Files.createTempDirectory("llm-sidecar-redis");
-            int port = freePort();
+            int port = Project.freePort();
             RedisServer server = new RedisServer("127.0.0.1", port, dir, null);
             server.running = server.launch();
             return server;
@@ -209,9 +208,4 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -10,8 +10,6 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -229,12 +227,4 @@ public final class StubUpstream implements AutoCloseable {
         }
     }
 
-    /** For tests that read a fixture path directly. */
-    public static Path projectRoot() {
-        return Path.of(System.getProperty("project.root", "..")).toAbsolutePath().normalize();
-    }
-
-    static boolean exists(Path p) {
-        return Files.exists(p);
-    }
 }
