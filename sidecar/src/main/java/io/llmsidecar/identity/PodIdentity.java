@@ -3,7 +3,6 @@ package io.llmsidecar.identity;
 import io.helidon.config.Config;
 import io.llmsidecar.config.ConfigValues;
 
-import java.util.Optional;
 
 /**
  * Who this sidecar runs for, from the pod's downward-API environment ({@code SIDECAR_POD_*}) and the team the
@@ -22,9 +21,5 @@ public record PodIdentity(String namespace, String pod, String serviceAccount, S
                                ConfigValues.string(node.get("app"), ""),
                                ConfigValues.string(node.get("team"), ""),
                                ConfigValues.bool(node.get("trust-team-header"), true));
-    }
-
-    public Optional<String> teamIfKnown() {
-        return team.isEmpty() ? Optional.empty() : Optional.of(team);
     }
 }

@@ -11,8 +11,4 @@ public record Estimate(long promptTokens, long maxCompletionTokens, long maxCost
     public boolean priced() {
         return model.isPresent();
     }
-
-    public long maxTotalTokens() {
-        return promptTokens + maxCompletionTokens;
-    }
 }

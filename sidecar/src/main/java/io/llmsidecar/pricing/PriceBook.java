@@ -51,12 +51,7 @@ public final class PriceBook {
         return index.byName.size();
     }
 
-    /** Every priced model under its canonical name. */
-    public Set<String> modelNames() {
-        return index.names;
-    }
-
-    private record Index(Map<String, PricedModel> byName, Map<String, PricedModel> byShortName, Set<String> names) {
+    private record Index(Map<String, PricedModel> byName, Map<String, PricedModel> byShortName) {
         static Index of(Map<String, ModelPrice> gateway, Map<String, ModelPrice> fallback) {
             Map<String, ModelPrice> merged = new HashMap<>(fallback);
             merged.putAll(gateway);
@@ -73,7 +68,7 @@ public final class PriceBook {
                 }
             });
             ambiguous.forEach(byShort::remove);
-            return new Index(Map.copyOf(byName), Map.copyOf(byShort), Set.copyOf(merged.keySet()));
+            return new Index(Map.copyOf(byName), Map.copyOf(byShort));
         }
 
         PricedModel find(String model) {

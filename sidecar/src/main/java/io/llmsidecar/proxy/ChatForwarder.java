@@ -32,14 +32,10 @@ final class ChatForwarder {
         this.tokens = tokens;
     }
 
-    Completion forward(ChatRequest request, Estimate estimate, Headers inbound, String requestId,
-                       ServerResponse res) {
-        return forward(request, estimate, OptionalLong.empty(), inbound, requestId, res);
-    }
-
     /**
-     * Forwards as above; a stream whose generated text exceeds {@code completionLimit} tokens (what its budget
-     * reservation covers) is cut off cleanly, in case the gateway does not honour {@code max_tokens}.
+     * Forwards the request and relays the answer; a stream whose generated text exceeds {@code completionLimit}
+     * tokens (what its budget reservation covers) is cut off cleanly, in case the gateway does not honour
+     * {@code max_tokens}.
      */
     Completion forward(ChatRequest request, Estimate estimate, OptionalLong completionLimit, Headers inbound,
                        String requestId, ServerResponse res) {
@@ -50,12 +46,12 @@ final class ChatForwarder {
             if (request.stream() && status == 200 && isEventStream(response)) {
                 return stream(request, estimate, completionLimit, response, res, sent);
             }
-            return whole(request, estimate, response, res, sent, status);
+            return whole(estimate, response, res, sent, status);
         }
     }
 
-    private Completion whole(ChatRequest request, Estimate estimate, HttpClientResponse response, ServerResponse res,
-                             long sent, int status) {
+    private Completion whole(Estimate estimate, HttpClientResponse response, ServerResponse res, long sent,
+                             int status) {
         byte[] answer;
         try {
             answer = response.inputStream().readAllBytes();
@@ -66,7 +62,7 @@ final class ChatForwarder {
         Usage usage = Usage.NONE;
         if (status == 200) {
             usage = CompletionBodies.usage(answer)
-                    .orElseGet(() -> estimated(request, estimate, CompletionBodies.generatedText(answer)));
+                    .orElseGet(() -> estimated(estimate, CompletionBodies.generatedText(answer)));
         }
         res.status(response.status());
         ForwardedHeaders.copyResponse(response.headers(), res.headers());
@@ -84,7 +80,7 @@ final class ChatForwarder {
         res.status(response.status());
         ForwardedHeaders.copyResponse(response.headers(), res.headers());
         StreamInspector inspector = completionLimit.isPresent()
-                ? new StreamInspector(completionLimit.getAsLong(), text -> tokens.textTokens(text))
+                ? new StreamInspector(completionLimit.getAsLong(), tokens::textTokens)
                 : new StreamInspector();
         OutputStream app = res.outputStream();
         InputStream events = response.inputStream();
@@ -96,15 +92,14 @@ final class ChatForwarder {
         closeQuietly(app);
         Usage usage = inspector.usage() != null
                 ? inspector.usage()
-                : estimated(request, estimate, inspector.generatedText());
+                : estimated(estimate, inspector.generatedText());
         // Leaving this method closes the upstream response; unread (app gone, upstream failed), that closes the
         // connection too, which is what cancels the generation at the gateway.
         return new Completion(200, usage, upstreamNanos, inspector.firstTokenNanos(), end, true);
     }
 
-    private Usage estimated(ChatRequest request, Estimate estimate, String generated) {
-        return new Usage(estimate.promptTokens(), tokens.textTokens(generated), 0,
-                         Usage.Source.ESTIMATED);
+    private Usage estimated(Estimate estimate, String generated) {
+        return new Usage(estimate.promptTokens(), tokens.textTokens(generated), 0, Usage.Source.ESTIMATED);
     }
 
     /** Headers are gone already; the OpenAI way to report a failure mid-stream is an {@code error} event. */

@@ -38,7 +38,6 @@ final class StreamInspector {
     private boolean done;
     private boolean upstreamError;
     private long firstTokenNanos;
-    private int events;
 
     StreamInspector() {
         this(Long.MAX_VALUE, null);
@@ -59,7 +58,6 @@ final class StreamInspector {
      * for it.
      */
     Verdict inspect(byte[] buf, int from, int to) {
-        events++;
         int data = dataStart(buf, from, to);
         if (data < 0) {
             return Verdict.FORWARD;
@@ -99,10 +97,6 @@ final class StreamInspector {
 
     long firstTokenNanos() {
         return firstTokenNanos;
-    }
-
-    int events() {
-        return events;
     }
 
     /**

@@ -64,7 +64,7 @@ public class SseRelayBenchmark {
     @Benchmark
     @OperationsPerInvocation(EVENTS)
     public SseRelay.End relayEventPerReadCountingTokens() {
-        StreamInspector inspector = new StreamInspector(1_000_000, text -> tokens.textTokens(text));
+        StreamInspector inspector = new StreamInspector(1_000_000, tokens::textTokens);
         return SseRelay.relay(perEvent.rewind(), sink, inspector, false);
     }
 
