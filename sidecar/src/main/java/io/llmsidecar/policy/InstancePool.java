@@ -1,5 +1,7 @@
 package io.llmsidecar.policy;
 
+import io.llmsidecar.rego.RegoBuiltins;
+
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -13,13 +15,16 @@ import java.util.concurrent.TimeUnit;
  * never clears an instance's data document (reloading data on every return doubled the median evaluation time),
  * and it takes no lock: a semaphore counts idle instances and a lock-free queue holds them.
  *
- * <p>An instance that failed in any way is discarded, since its memory may be inconsistent, and a replacement is
+ * <p>Every instance runs the revision's one compiled {@link OpaModule}; what each adds is its own Wasm memory.
+ * An instance that failed in any way is discarded, since its memory may be inconsistent, and a replacement is
  * built in the background; requests never pay for building one.
  */
 final class InstancePool {
     private static final System.Logger LOG = System.getLogger(InstancePool.class.getName());
 
+    private final OpaModule module;
     private final PolicyBundle bundle;
+    private final RegoBuiltins builtins;
     private final int entrypoint;
     private final int size;
     private final Executor background;
@@ -29,8 +34,11 @@ final class InstancePool {
     private final List<PolicyInstance> live = new CopyOnWriteArrayList<>();
     private volatile boolean retired;
 
-    private InstancePool(PolicyBundle bundle, int entrypoint, int size, Executor background) {
+    private InstancePool(OpaModule module, PolicyBundle bundle, RegoBuiltins builtins, int entrypoint, int size,
+                         Executor background) {
+        this.module = module;
         this.bundle = bundle;
+        this.builtins = builtins;
         this.entrypoint = entrypoint;
         this.size = size;
         this.background = background;
@@ -40,9 +48,10 @@ final class InstancePool {
      * Builds the first instance on the calling thread, so that a policy that cannot load fails here, and the
      * other {@code size - 1} on {@code background}.
      */
-    static InstancePool start(PolicyBundle bundle, int size, Executor background) throws PolicyLoadException {
-        PolicyInstance first = PolicyInstance.create(bundle, -1);
-        InstancePool pool = new InstancePool(bundle, first.entrypoint(), size, background);
+    static InstancePool start(OpaModule module, PolicyBundle bundle, RegoBuiltins builtins, int size,
+                              Executor background) throws PolicyLoadException {
+        PolicyInstance first = PolicyInstance.create(module, bundle.data(), builtins, -1);
+        InstancePool pool = new InstancePool(module, bundle, builtins, first.entrypoint(), size, background);
         pool.add(first);
         for (int i = 1; i < size; i++) {
             background.execute(pool::addOne);
@@ -80,6 +89,11 @@ final class InstancePool {
         return live;
     }
 
+    /** The compiled module every instance of this pool shares. */
+    OpaModule module() {
+        return module;
+    }
+
     int size() {
         return size;
     }
@@ -93,7 +107,7 @@ final class InstancePool {
             return;
         }
         try {
-            add(PolicyInstance.create(bundle, entrypoint));
+            add(PolicyInstance.create(module, bundle.data(), builtins, entrypoint));
         } catch (PolicyLoadException | RuntimeException e) {
             LOG.log(Level.WARNING, "Could not build a policy instance (revision " + bundle.revision() + "): "
                                    + e.getMessage());

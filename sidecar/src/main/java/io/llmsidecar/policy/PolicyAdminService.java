@@ -10,6 +10,7 @@ import io.llmsidecar.admin.AdminJson;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.SortedSet;
 
 /**
  * {@code GET /admin/policy}: which policy revision is enforced (and shadowed), where it came from, when it loaded,
@@ -20,11 +21,14 @@ final class PolicyAdminService implements HttpService {
     private final PolicyConfig config;
     private final PolicyLoader enforced;
     private final Optional<PolicyLoader> shadow;
+    private final SortedSet<String> hostBuiltins;
 
-    PolicyAdminService(PolicyConfig config, PolicyLoader enforced, Optional<PolicyLoader> shadow) {
+    PolicyAdminService(PolicyConfig config, PolicyLoader enforced, Optional<PolicyLoader> shadow,
+                       SortedSet<String> hostBuiltins) {
         this.config = config;
         this.enforced = enforced;
         this.shadow = shadow;
+        this.hostBuiltins = hostBuiltins;
     }
 
     @Override
@@ -51,7 +55,7 @@ final class PolicyAdminService implements HttpService {
                 case PolicyConfig.DecisionLogTarget.File f -> f.path().toString();
             });
             g.writeArrayFieldStart("host_builtins");
-            for (String name : Builtins.HOST) {
+            for (String name : hostBuiltins) {
                 g.writeString(name);
             }
             g.writeEndArray();

@@ -6,6 +6,7 @@ import io.helidon.health.HealthCheckType;
 import io.helidon.webserver.http.HttpService;
 import io.llmsidecar.metrics.SidecarMetrics;
 import io.llmsidecar.openai.RequestPatch;
+import io.llmsidecar.rego.RegoBuiltins;
 
 import java.lang.System.Logger.Level;
 import java.time.Clock;
@@ -73,11 +74,12 @@ public final class PolicyEngine implements AutoCloseable {
                 .or(() -> config.shadowBundle().map(b -> new PolicySource.BundleFile(b, config.watchInterval())));
         Clock clock = Clock.systemUTC();
         int poolSize = config.effectivePoolSize();
-        PolicyLoader enforced = new PolicyLoader(ENFORCED, source, poolSize, loaderThread, watchdog, metrics,
-                                                 config.evaluationTimeout(), clock);
+        RegoBuiltins builtins = RegoBuiltins.create();
+        PolicyLoader enforced = new PolicyLoader(ENFORCED, source, builtins, poolSize, loaderThread, watchdog,
+                                                 metrics, config.evaluationTimeout(), clock);
         // The shadow sees every request too, but off the request path: half the instances serve it.
         Optional<PolicyLoader> shadow = shadowSource.map(s -> new PolicyLoader(
-                SHADOW, s, Math.max(1, poolSize / 2), loaderThread, watchdog, metrics, config.evaluationTimeout(),
+                SHADOW, s, builtins, Math.max(1, poolSize / 2), loaderThread, watchdog, metrics, config.evaluationTimeout(),
                 clock));
         if (config.enabled()) {
             enforced.start();
@@ -170,7 +172,7 @@ public final class PolicyEngine implements AutoCloseable {
 
     /** {@code GET /admin/policy}. */
     public HttpService adminService() {
-        return new PolicyAdminService(config, enforced, shadow);
+        return new PolicyAdminService(config, enforced, shadow, RegoBuiltins.create().names());
     }
 
     private void record(PolicyInput input, Decision decision, boolean failOpen, long nanos, String json) {

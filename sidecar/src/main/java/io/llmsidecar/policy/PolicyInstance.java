@@ -1,70 +1,54 @@
 package io.llmsidecar.policy;
 
-import com.styra.opa.wasm.OpaPolicy;
+import io.llmsidecar.rego.Evaluation;
+import io.llmsidecar.rego.RegoBuiltins;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One loaded copy of a policy: a Wasm instance with the data document already in its memory, its own builtins,
- * and the bookkeeping that lets the {@link EvaluationWatchdog} interrupt an evaluation that runs too long.
+ * One evaluation slot of a policy revision: an {@link OpaInstance} (its own Wasm memory with the data document
+ * loaded, over the revision's shared compiled module) and the bookkeeping that lets the {@link EvaluationWatchdog}
+ * interrupt an evaluation that runs too long.
  *
- * <p>Not thread-safe: the {@link InstancePool} lends it to one thread at a time. Loading costs 0.2-1 s of CPU and
- * about 4 MiB, so instances are built in the background and reused; only the input changes per evaluation.
+ * <p>Not thread-safe: the {@link InstancePool} lends it to one thread at a time.
  */
 final class PolicyInstance {
-    /** Up to 256 MiB of Wasm memory: enough for a 4 MiB request many times over, bounded for a runaway policy. */
-    static final int MAX_MEMORY_PAGES = 4096;
-
-    private final OpaPolicy policy;
-    private final Builtins builtins;
+    private final OpaInstance opa;
     private final int entrypoint;
     private volatile Run current;
 
-    private PolicyInstance(OpaPolicy policy, Builtins builtins, int entrypoint) {
-        this.policy = policy;
-        this.builtins = builtins;
+    private PolicyInstance(OpaInstance opa, int entrypoint) {
+        this.opa = opa;
         this.entrypoint = entrypoint;
     }
 
     /**
-     * Instantiates the module (Chicory's compiler, never the ~100x slower interpreter), loads the data document
-     * once and selects the entrypoint: by name for the first instance of a bundle, then by the id it resolved.
+     * Instantiates the revision's module, loads the data document once and selects the entrypoint: by name for
+     * the first instance of a revision, then by the id it resolved.
      *
      * @param entrypoint the entrypoint's id, or -1 to look {@code sidecar/decision} up
      */
-    static PolicyInstance create(PolicyBundle bundle, int entrypoint) throws PolicyLoadException {
-        Builtins builtins = new Builtins();
-        OpaPolicy policy;
-        try {
-            policy = OpaPolicy.builder()
-                    .withPolicy(bundle.wasm())
-                    .withDefaultBuiltins(false)          // the SDK's would replace ours, sprintf included
-                    .addBuiltins(builtins.all())
-                    .withMaxMemory(MAX_MEMORY_PAGES)
-                    .build();
-        } catch (RuntimeException e) {
-            throw new PolicyLoadException("the Wasm module cannot be loaded (" + e.getMessage() + "); build it with "
-                                          + "opa 1.10.x, which emits the Wasm ABI 1.3 the sidecar reads", e);
-        }
-        int id = entrypoint >= 0 ? entrypoint : entrypointOf(policy);
-        policy.entrypoint(id);
-        try {
-            policy.data(bundle.data());
-        } catch (RuntimeException e) {
-            throw new PolicyLoadException("the policy's data document cannot be loaded: " + e.getMessage(), e);
-        }
-        return new PolicyInstance(policy, builtins, id);
+    static PolicyInstance create(OpaModule module, String data, RegoBuiltins builtins, int entrypoint)
+            throws PolicyLoadException {
+        OpaInstance opa = module.instantiate(data, builtins);
+        int id = entrypoint >= 0 ? entrypoint : entrypointOf(opa);
+        return new PolicyInstance(opa, id);
     }
 
     int entrypoint() {
         return entrypoint;
     }
 
-    private static int entrypointOf(OpaPolicy policy) throws PolicyLoadException {
-        Integer id = policy.entrypoints().get(OpaCompiler.ENTRYPOINT);
+    int memoryPages() {
+        return opa.memoryPages();
+    }
+
+    private static int entrypointOf(OpaInstance opa) throws PolicyLoadException {
+        Integer id = opa.entrypoints().get(OpaCompiler.ENTRYPOINT);
         if (id == null) {
             throw new PolicyLoadException("the policy has no entrypoint " + OpaCompiler.ENTRYPOINT + " (it has "
-                                          + policy.entrypoints().keySet() + "); define data.sidecar.decision and "
+                                          + opa.entrypoints().keySet() + "); define data.sidecar.decision and "
                                           + "build with -e " + OpaCompiler.ENTRYPOINT);
         }
         return id;
@@ -80,9 +64,7 @@ final class PolicyInstance {
         current = run;
         boolean interrupted = false;
         try {
-            builtins.startEvaluation(epochNanos);
-            policy.input(input);
-            return policy.evaluate();
+            return opa.evaluate(entrypoint, input.getBytes(StandardCharsets.UTF_8), new Evaluation(epochNanos));
         } finally {
             current = null;
             if (!run.compareAndSet(Run.RUNNING, Run.DONE)) {

@@ -1,6 +1,7 @@
 package io.llmsidecar.policy;
 
 import io.llmsidecar.metrics.SidecarMetrics;
+import io.llmsidecar.rego.RegoBuiltins;
 
 import java.lang.System.Logger.Level;
 import java.time.Clock;
@@ -9,8 +10,6 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Keeps one policy (the enforced one or the shadow) loaded from its {@link PolicySource}: checks the source for
@@ -19,10 +18,10 @@ import java.util.regex.Pattern;
  */
 final class PolicyLoader {
     private static final System.Logger LOG = System.getLogger(PolicyLoader.class.getName());
-    private static final Pattern MISSING_BUILTIN = Pattern.compile("opa_builtin - (\\S+) doesn't implement");
 
     private final String role;
     private final PolicySource source;
+    private final RegoBuiltins builtins;
     private final int poolSize;
     private final ScheduledExecutorService loaderThread;
     private final EvaluationWatchdog watchdog;
@@ -51,10 +50,12 @@ final class PolicyLoader {
                   int poolSize, int instancesReady) {
     }
 
-    PolicyLoader(String role, PolicySource source, int poolSize, ScheduledExecutorService loaderThread,
-                 EvaluationWatchdog watchdog, SidecarMetrics metrics, Duration timeout, Clock clock) {
+    PolicyLoader(String role, PolicySource source, RegoBuiltins builtins, int poolSize,
+                 ScheduledExecutorService loaderThread, EvaluationWatchdog watchdog, SidecarMetrics metrics,
+                 Duration timeout, Clock clock) {
         this.role = role;
         this.source = source;
+        this.builtins = builtins;
         this.poolSize = poolSize;
         this.loaderThread = loaderThread;
         this.watchdog = watchdog;
@@ -86,7 +87,9 @@ final class PolicyLoader {
             }
             lastFingerprint = candidate.get().fingerprint();   // a broken version is tried once, not every check
             PolicyBundle bundle = candidate.get().load();
-            InstancePool pool = InstancePool.start(bundle, poolSize, loaderThread);
+            // Compiled once per revision, here on the loader thread; the previous revision serves meanwhile.
+            OpaModule module = candidate.get().compile(bundle);
+            InstancePool pool = InstancePool.start(module, bundle, builtins, poolSize, loaderThread);
             smokeTest(pool, bundle.revision());
             swapIn(new Active(pool, bundle.revision(), clock.instant()));
             status = new Status(role, source.describe(), Optional.of(bundle.revision()), Optional.of(active.loadedAt()),
@@ -215,30 +218,17 @@ final class PolicyLoader {
                           Optional.of(checkedAt), s.poolSize(), s.instancesReady());
     }
 
-    /** A readable cause; a builtin the runtime lacks surfaces as the SDK's "doesn't implement" or a null entry. */
+    /** A readable cause: the host's own failures carry their message, the runtime's are named. */
     static String describe(RuntimeException e) {
-        String message = String.valueOf(e.getMessage());
-        Matcher missing = MISSING_BUILTIN.matcher(message);
-        if (missing.find()) {
-            return "the policy called " + missing.group(1) + ", a builtin that the sidecar's Wasm runtime does not "
-                   + "provide (see the list in policies/README.md)";
-        }
-        if (e instanceof NullPointerException && (message.contains("asBuiltin") || stackMentions(e, "opaBuiltin"))) {
-            return "the policy called a builtin that the sidecar's Wasm runtime does not provide (see the list in "
-                   + "policies/README.md)";
-        }
-        if (e instanceof com.dylibso.chicory.runtime.ChicoryInterruptedException) {
-            return "the evaluation was interrupted";
-        }
-        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + message);
-    }
-
-    private static boolean stackMentions(Throwable e, String method) {
-        for (StackTraceElement frame : e.getStackTrace()) {
-            if (frame.getMethodName().startsWith(method)) {
-                return true;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof HostBuiltins.MissingBuiltinException || t instanceof OpaInstance.OpaAbortException) {
+                return t.getMessage();
+            }
+            if (t instanceof com.dylibso.chicory.runtime.ChicoryInterruptedException) {
+                return "the evaluation was interrupted";
             }
         }
-        return false;
+        String message = String.valueOf(e.getMessage());
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + message);
     }
 }

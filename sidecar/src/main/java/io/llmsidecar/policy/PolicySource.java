@@ -31,6 +31,11 @@ sealed interface PolicySource {
         String fingerprint();
 
         PolicyBundle load() throws PolicyLoadException;
+
+        /** The bundle's module, compiled for the JVM: at run time, on the calling (loader) thread. */
+        default OpaModule compile(PolicyBundle bundle) throws PolicyLoadException {
+            return OpaModule.compile(bundle.wasm());
+        }
     }
 
     /** The default policy set compiled into the jar at build time. */
@@ -57,7 +62,27 @@ sealed interface PolicySource {
             } catch (IOException e) {
                 throw new PolicyLoadException("cannot read the bundled policy: " + e.getMessage());
             }
-            return Optional.of(fixed("bundled", bytes));
+            Candidate bundle = fixed("bundled", bytes);
+            if (!resource.equals(DEFAULT)) {
+                return Optional.of(bundle);
+            }
+            return Optional.of(new Candidate() {
+                @Override
+                public String fingerprint() {
+                    return bundle.fingerprint();
+                }
+
+                @Override
+                public PolicyBundle load() throws PolicyLoadException {
+                    return bundle.load();
+                }
+
+                /** Compiled by the build from the same policy.wasm as the bundle (see sidecar/pom.xml). */
+                @Override
+                public OpaModule compile(PolicyBundle loaded) throws PolicyLoadException {
+                    return OpaModule.precompiled(DefaultPolicyModule.load(), DefaultPolicyModule::create);
+                }
+            });
         }
 
         @Override

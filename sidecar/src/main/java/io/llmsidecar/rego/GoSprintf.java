@@ -1,4 +1,4 @@
-package io.llmsidecar.policy;
+package io.llmsidecar.rego;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
