@@ -264,12 +264,13 @@ final class GoSprintf {
                 case 'X' -> v.abs().toString(16).toUpperCase(java.util.Locale.ROOT);
                 case 'c' -> new String(Character.toChars(v.intValue()));
                 case 'q' -> "'" + new String(Character.toChars(v.intValue())) + "'";
+                case 'U' -> String.format("U+%04X", v.intValue());
                 default -> null;
             };
             if (digits == null) {
                 return bad(verb, original);
             }
-            if (verb == 'c' || verb == 'q') {
+            if (verb == 'c' || verb == 'q' || verb == 'U') {
                 return digits;
             }
             if (spec.precision >= 0) {
@@ -296,7 +297,7 @@ final class GoSprintf {
 
         private String floating(Spec spec, char verb, double d) {
             String body = switch (verb) {
-                case 'v' -> goFloat(Math.abs(d), 'g', -1);
+                case 'v' -> goFloat(Math.abs(d), 'g', spec.precision);   // Go: %v is %g, precision included
                 case 'e', 'E', 'f', 'F', 'g', 'G' -> {
                     char lower = Character.toLowerCase(verb);
                     String s = goFloat(Math.abs(d), lower == 'f' ? 'f' : lower, spec.precision >= 0
