@@ -40,6 +40,7 @@ final class OpaInstance {
     private static final System.Logger LOG = System.getLogger(OpaInstance.class.getName());
     private static final int JSON_FORMAT = 0;
 
+    private final OpaModule module;
     private final Memory memory;
     private final ExportFunction eval;
     private final ExportFunction heapPtrSet;
@@ -49,8 +50,9 @@ final class OpaInstance {
     private final int dataAddress;
     private final int heapBase;
 
-    private OpaInstance(Memory memory, ExportFunction eval, ExportFunction heapPtrSet, WasmValues values,
+    private OpaInstance(OpaModule module, Memory memory, ExportFunction eval, ExportFunction heapPtrSet, WasmValues values,
                         HostBuiltins host, Map<String, Integer> entrypoints, int dataAddress, int heapBase) {
+        this.module = module;
         this.memory = memory;
         this.eval = eval;
         this.heapPtrSet = heapPtrSet;
@@ -85,7 +87,7 @@ final class OpaInstance {
             throw new PolicyLoadException("the policy's data document cannot be loaded: " + e.getMessage(), e);
         }
         int heapBase = (int) instance.export("opa_heap_ptr_get").apply()[0];
-        return new OpaInstance(memory, instance.export("opa_eval"), instance.export("opa_heap_ptr_set"), values,
+        return new OpaInstance(module, memory, instance.export("opa_eval"), instance.export("opa_heap_ptr_set"), values,
                                host, entrypoints, dataAddress, heapBase);
     }
 
@@ -110,6 +112,11 @@ final class OpaInstance {
         } finally {
             heapPtrSet.apply(heapBase);
         }
+    }
+
+    /** The compiled module this instance runs, shared with every other instance of the revision. */
+    OpaModule module() {
+        return module;
     }
 
     /** Memory pages currently allocated: the instance's footprint, for tests and the footprint notes. */

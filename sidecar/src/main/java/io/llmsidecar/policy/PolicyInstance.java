@@ -40,6 +40,10 @@ final class PolicyInstance {
         return entrypoint;
     }
 
+    OpaModule module() {
+        return opa.module();
+    }
+
     int memoryPages() {
         return opa.memoryPages();
     }
