@@ -39,9 +39,8 @@ final class CardNumbers {
         cards = 0;
         int n = text.length();
         boolean clean = start == 0 || !(SecretShapes.isWord(text.charAt(start - 1)) || decimalBefore(text, start));
-        int count = 0;          // groups kept in the window (the last MAX_GROUPS)
-        int lastCardGroup = -1; // index (in groups read) of the last group used by a card
-        int read = 0;           // groups read so far
+        int read = 0;           // groups read so far; group g lives in slot g % MAX_GROUPS
+        int lastCardGroup = -1; // the last group a card used: cards never share groups
         int pos = start;
         while (true) {
             int groupEnd = pos;
@@ -50,22 +49,14 @@ final class CardNumbers {
             }
             char sep = groupEnd + 1 < n && (text.charAt(groupEnd) == ' ' || text.charAt(groupEnd) == '-')
                        && SecretShapes.isDigit(text.charAt(groupEnd + 1)) ? text.charAt(groupEnd) : 0;
-            if (count == MAX_GROUPS) {
-                System.arraycopy(groupStart, 1, groupStart, 0, MAX_GROUPS - 1);
-                System.arraycopy(groupLength, 1, groupLength, 0, MAX_GROUPS - 1);
-                System.arraycopy(separator, 1, separator, 0, MAX_GROUPS - 1);
-                count--;
-            }
-            groupStart[count] = pos;
-            groupLength[count] = groupEnd - pos;
-            separator[count] = sep;
-            count++;
-            if (clean && (sep != 0 || !touchesWordOrDecimal(text, groupEnd))) {
-                int used = cardEndingHere(text, count, read - lastCardGroup);
-                if (used > 0) {
-                    cards++;
-                    lastCardGroup = read;
-                }
+            int slot = read % MAX_GROUPS;
+            groupStart[slot] = pos;
+            groupLength[slot] = groupEnd - pos;
+            separator[slot] = sep;
+            if (clean && (sep != 0 || !touchesWordOrDecimal(text, groupEnd))
+                && isCardEndingAt(text, read, read - lastCardGroup)) {
+                cards++;
+                lastCardGroup = read;
             }
             read++;
             if (sep == 0) {
@@ -82,38 +73,36 @@ final class CardNumbers {
         return cards;
     }
 
-    /**
-     * Whether the last groups of the window form a card, using at most {@code available} groups (those after the
-     * previous card); returns how many groups it used, or 0.
-     */
-    private int cardEndingHere(String text, int count, int available) {
-        int last = count - 1;
-        int single = groupLength[last];
+    /** Whether groups ending with group {@code last} form a card, using at most {@code available} groups. */
+    private boolean isCardEndingAt(String text, int last, int available) {
+        int single = groupLength[last % MAX_GROUPS];
         if (single >= 13 && single <= 19 && isCard(text, last, 1)) {
-            return 1;
+            return true;
         }
         for (int[] layout : LAYOUTS) {
             int k = layout.length;
-            if (k > count || k > available) {
+            if (k > available || k > last + 1) {
                 continue;
             }
-            int first = count - k;
+            int first = last - k + 1;
+            char sep = separator[first % MAX_GROUPS];
             boolean fits = true;
             for (int g = 0; g < k && fits; g++) {
-                fits = groupLength[first + g] == layout[g]
-                       && (g == k - 1 || separator[first + g] == separator[first]);
+                int slot = (first + g) % MAX_GROUPS;
+                fits = groupLength[slot] == layout[g] && (g == k - 1 || separator[slot] == sep);
             }
             if (fits && isCard(text, first, k)) {
-                return k;
+                return true;
             }
         }
-        return 0;
+        return false;
     }
 
     private boolean isCard(String text, int firstGroup, int groups) {
         int length = 0;
         for (int g = firstGroup; g < firstGroup + groups; g++) {
-            for (int i = groupStart[g]; i < groupStart[g] + groupLength[g]; i++) {
+            int slot = g % MAX_GROUPS;
+            for (int i = groupStart[slot]; i < groupStart[slot] + groupLength[slot]; i++) {
                 digits[length++] = text.charAt(i) - '0';
             }
         }

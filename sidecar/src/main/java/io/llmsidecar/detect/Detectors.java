@@ -108,7 +108,7 @@ public final class Detectors {
         final int[] counts = new int[FindingKind.values().length];
         /** Per kind, the end of its last match: a candidate inside a match is part of it, not another one. */
         final int[] matchedUntil = new int[FindingKind.values().length];
-        final byte[] jwtHeader = new byte[2048];
+        final SecretShapes shapes = new SecretShapes();
         final CardNumbers cards = new CardNumbers();
 
         void run(String text) {
@@ -144,13 +144,13 @@ public final class Detectors {
                 case AWS_ACCESS_KEY -> SecretShapes.awsAccessKey(text, start, body);
                 case PRIVATE_KEY -> SecretShapes.privateKey(text, body);
                 case GITHUB_TOKEN -> body - start == "github_pat_".length()
-                                     ? SecretShapes.githubFineGrainedToken(text, start, body)
-                                     : SecretShapes.githubClassicToken(text, start, body);
-                case OPENAI_KEY -> SecretShapes.openAiKey(text, start, body);
-                case SLACK_TOKEN -> SecretShapes.slackToken(text, start, body);
+                                     ? shapes.githubFineGrainedToken(text, start, body)
+                                     : shapes.githubClassicToken(text, start, body);
+                case OPENAI_KEY -> shapes.openAiKey(text, start, body);
+                case SLACK_TOKEN -> shapes.slackToken(text, start, body);
                 case SLACK_WEBHOOK -> SecretShapes.slackWebhook(text, body);
                 case GOOGLE_API_KEY -> SecretShapes.googleApiKey(text, start, body);
-                case JWT -> SecretShapes.jwt(text, start, jwtHeader);
+                case JWT -> shapes.jwt(text, start);
                 case EMAIL -> PersonalData.email(text, start);
                 case PHONE -> PersonalData.phone(text, start);
                 case PAYMENT_CARD -> -1;

@@ -7,6 +7,8 @@ package io.llmsidecar.detect;
  *
  * <p>Shapes follow the issuers' published formats; where a format is loose (OpenAI and Slack tokens) the matcher
  * also asks for the mix of characters a random token has, so ordinary identifiers after {@code sk-} do not count.
+ * Token bodies of variable length are measured with a {@link RunMemo}, so markers repeated inside one run share one
+ * scan of it. One instance per scan: it holds that scan's memos and scratch space.
  */
 final class SecretShapes {
     /** Longest token body any matcher scans; a run longer than this is not a token. */
@@ -16,8 +18,11 @@ final class SecretShapes {
     private static final int MAX_JWT_PART = 65_536;
     private static final String[] OPENAI_SCOPES = {"proj-", "svcacct-", "admin-"};
 
-    private SecretShapes() {
-    }
+    private final RunMemo alnum = new RunMemo(SecretShapes::isAlnum);
+    private final RunMemo word = new RunMemo(SecretShapes::isWord);
+    private final RunMemo wordOrDash = new RunMemo(c -> isWord(c) || c == '-');
+    private final RunMemo alnumOrDash = new RunMemo(c -> isAlnum(c) || c == '-');
+    private final byte[] jwtHeader = new byte[MAX_JWT_HEADER];
 
     /** {@code \b(AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b}. */
     static int awsAccessKey(String text, int start, int body) {
@@ -62,21 +67,21 @@ final class SecretShapes {
     }
 
     /** {@code \bgh[pousr]_[A-Za-z0-9]{36,255}\b}. */
-    static int githubClassicToken(String text, int start, int body) {
+    int githubClassicToken(String text, int start, int body) {
         if (!leftBoundary(text, start)) {
             return -1;
         }
-        int end = run(text, body, SecretShapes::isAlnum);
+        int end = alnum.end(text, body);
         int length = end - body;
         return length >= 36 && length <= 255 && rightBoundary(text, end) ? end : -1;
     }
 
     /** {@code \bgithub_pat_[A-Za-z0-9_]{22,255}\b}. */
-    static int githubFineGrainedToken(String text, int start, int body) {
+    int githubFineGrainedToken(String text, int start, int body) {
         if (!leftBoundary(text, start)) {
             return -1;
         }
-        int end = run(text, body, SecretShapes::isWord);
+        int end = word.end(text, body);
         int length = end - body;
         return length >= 22 && length <= 255 && rightBoundary(text, end) ? end : -1;
     }
@@ -85,7 +90,7 @@ final class SecretShapes {
      * {@code \bsk-(proj-|svcacct-|admin-)?[A-Za-z0-9_-]{32,}} with upper case, lower case and a digit in the body:
      * a random key of 32+ characters has all three (a 48-character one lacks a digit once in 4,000).
      */
-    static int openAiKey(String text, int start, int body) {
+    int openAiKey(String text, int start, int body) {
         if (!leftBoundary(text, start)) {
             return -1;
         }
@@ -96,25 +101,17 @@ final class SecretShapes {
                 break;
             }
         }
-        int end = run(text, from, c -> isWord(c) || c == '-');
-        return end - from >= 32 && mixed(text, from, end) ? end : -1;
+        int end = wordOrDash.end(text, from);
+        return end - from >= 32 && wordOrDash.mixedFrom(from) ? end : -1;
     }
 
     /** {@code \bxox[abprs]-[0-9A-Za-z-]{10,}} with at least one digit (Slack puts the team and user ids there). */
-    static int slackToken(String text, int start, int body) {
+    int slackToken(String text, int start, int body) {
         if (!leftBoundary(text, start)) {
             return -1;
         }
-        int end = run(text, body, c -> isAlnum(c) || c == '-');
-        if (end - body < 10) {
-            return -1;
-        }
-        for (int i = body; i < end; i++) {
-            if (isDigit(text.charAt(i))) {
-                return end;
-            }
-        }
-        return -1;
+        int end = alnumOrDash.end(text, body);
+        return end - body >= 10 && alnumOrDash.digitFrom(body) ? end : -1;
     }
 
     /** {@code hooks.slack.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]{8,}}. */
@@ -139,9 +136,9 @@ final class SecretShapes {
 
     /**
      * Three base64url segments, the first a JSON object with an {@code "alg"} member (a JOSE header); the signature
-     * may be empty ({@code alg: none}). {@code scratch} holds the decoded header.
+     * may be empty ({@code alg: none}).
      */
-    static int jwt(String text, int start, byte[] scratch) {
+    int jwt(String text, int start) {
         if (start > 0 && (isBase64Url(text.charAt(start - 1)) || text.charAt(start - 1) == '.')) {
             return -1;
         }
@@ -157,7 +154,7 @@ final class SecretShapes {
         if (signatureEnd < text.length() && isBase64Url(text.charAt(signatureEnd))) {
             return -1;                                     // longer than any signature: not a token
         }
-        return joseHeader(text, start, headerEnd, scratch) ? signatureEnd : -1;
+        return joseHeader(text, start, headerEnd, jwtHeader) ? signatureEnd : -1;
     }
 
     private static boolean joseHeader(String text, int from, int to, byte[] scratch) {
@@ -187,19 +184,6 @@ final class SecretShapes {
         }
         int end = run(text, pos + 1, SecretShapes::isWord);
         return end > pos + 1 && end < text.length() && text.charAt(end) == '/' ? end + 1 : -1;
-    }
-
-    private static boolean mixed(String text, int from, int to) {
-        boolean upper = false;
-        boolean lower = false;
-        boolean digit = false;
-        for (int i = from; i < to && !(upper && lower && digit); i++) {
-            char c = text.charAt(i);
-            upper |= isUpper(c);
-            lower |= c >= 'a' && c <= 'z';
-            digit |= isDigit(c);
-        }
-        return upper && lower && digit;
     }
 
     interface CharClass {

@@ -22,6 +22,9 @@ class AdversarialShapesTest {
     enum Shape {
         OPENAI_MARKERS("sk-", Map.of()),
         OPENAI_MARKERS_SPACED("sk- ", Map.of()),
+        OPENAI_SCOPED_MARKERS("sk-proj-", Map.of()),
+        OPENAI_KEY_OF_MARKERS("sk-Ab1", Map.of(FindingKind.OPENAI_KEY, 1)),
+        SLACK_TOKEN_OF_MARKERS("xoxb-1", Map.of(FindingKind.SLACK_TOKEN, 1)),
         AWS_MARKERS("AKIA", Map.of()),
         GITHUB_MARKERS("ghp_", Map.of()),
         GITHUB_PAT_MARKERS("github_pat_", Map.of()),
