@@ -79,6 +79,9 @@ final class CardNumbers {
         if (single >= 13 && single <= 19 && isCard(text, last, 1)) {
             return true;
         }
+        if (!(fourAt(last - 2) || fourAt(last - 3) || fourAt(last - 4))) {
+            return false;                       // every grouped layout has 3 to 5 groups and starts with 4 digits
+        }
         for (int[] layout : LAYOUTS) {
             int k = layout.length;
             if (k > available || k > last + 1) {
@@ -96,6 +99,10 @@ final class CardNumbers {
             }
         }
         return false;
+    }
+
+    private boolean fourAt(int group) {
+        return group >= 0 && groupLength[group % MAX_GROUPS] == 4;
     }
 
     private boolean isCard(String text, int firstGroup, int groups) {

@@ -127,10 +127,11 @@ public final class Detectors {
                     }
                 }
                 state = automaton.step(state, c);
-                int[] hits = automaton.matches(state);
-                for (int hit : hits) {
-                    int start = i + 1 - automaton.length(hit);
-                    confirm(text, kindOf[hit], start, i + 1);
+                if (state < 0) {
+                    for (int hit : automaton.matches(state)) {
+                        confirm(text, kindOf[hit], i + 1 - automaton.length(hit), i + 1);
+                    }
+                    state = LiteralAutomaton.clear(state);
                 }
             }
         }

@@ -9,12 +9,17 @@ import java.util.List;
  * Aho–Corasick over ASCII literals, compiled to a full transition table so that each character of the text costs
  * one array lookup whatever the literals are: finding every marker in a text is one pass, never a rescan per
  * marker. Characters outside ASCII return to the start state (no literal contains one).
+ *
+ * <p>A state is its row's offset in the table ({@code index * 128}), so a step is one load and one add; a state
+ * where some literal ends has the sign bit set, so the scan tests one bit per character instead of loading a list.
  */
 final class LiteralAutomaton {
     private static final int ALPHABET = 128;
     private static final int[] NONE = new int[0];
 
-    private final int[] next;        // state * ALPHABET + char -> state
+    private static final int MATCHES = Integer.MIN_VALUE;
+
+    private final int[] next;        // row offset + char -> the next state's row offset, | MATCHES if literals end
     private final int[][] matches;   // state -> ids of the literals that end here (own and via failure links)
     private final int[] lengths;     // literal id -> length
 
@@ -76,6 +81,10 @@ final class LiteralAutomaton {
                 }
             }
         }
+        for (int i = 0; i < next.length; i++) {
+            int target = next[i];
+            next[i] = target * ALPHABET | (output.get(target).length > 0 ? MATCHES : 0);
+        }
         return new LiteralAutomaton(next, output.toArray(int[][]::new), lengths);
     }
 
@@ -83,14 +92,21 @@ final class LiteralAutomaton {
         return 0;
     }
 
-    /** The state after reading {@code c} in {@code state}. */
+    /**
+     * The state after reading {@code c} in {@code state}; negative when literals end there: then
+     * {@link #matches(int)} lists them and {@link #clear(int)} is the state to continue from.
+     */
     int step(int state, char c) {
-        return c < ALPHABET ? next[state * ALPHABET + c] : 0;
+        return c < ALPHABET ? next[state + c] : 0;
     }
 
-    /** The literals that end at the character that led to {@code state}; usually empty. */
+    static int clear(int state) {
+        return state & ~MATCHES;
+    }
+
+    /** The literals that end at the character that led to {@code state} (as returned by {@link #step}). */
     int[] matches(int state) {
-        return matches[state];
+        return matches[clear(state) / ALPHABET];
     }
 
     int length(int literal) {
