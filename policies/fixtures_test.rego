@@ -15,6 +15,7 @@ base_input := {
 		"tools_count": 0,
 		"raw_size": 180,
 	},
+	"findings": {},
 	"subject": {
 		"team": "payments",
 		"user": "u-42",

@@ -112,6 +112,7 @@ public final class SidecarEnvironment {
         m.put("SIDECAR_POLICY_POOL_SIZE", "policy.pool-size");
         m.put("SIDECAR_DECISION_LOG", "policy.decision-log");
         m.put("SIDECAR_DECISION_LOG_MESSAGES", "policy.log-message-contents");
+        m.put("SIDECAR_POLICY_DETECTORS_PII", "policy.detectors.pii");
         // Injector mode only (`llm-sidecar.jar inject`): the webhook and the sidecar it adds to pods.
         m.put("SIDECAR_INJECT_HOST", "inject.host");
         m.put("SIDECAR_INJECT_PORT", "inject.port");

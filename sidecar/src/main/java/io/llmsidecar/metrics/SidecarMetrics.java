@@ -100,7 +100,9 @@ public final class SidecarMetrics {
                                       "Requests denied by policy, by reason code and policy (one per reason).")
                 .labelNames("reason", "policy").register(registry);
         policyShadowDenials = Counter.build(PREFIX + "policy_shadow_denials_total",
-                                            "Requests the shadow policy would have denied, by reason and policy.")
+                                            "Requests the shadow policy, or a warning of the enforced one (decision."
+                                            + "warnings, e.g. shadowed findings), would have denied, by reason and "
+                                            + "policy.")
                 .labelNames("reason", "policy").register(registry);
         policyReloads = Counter.build(PREFIX + "policy_reloads_total",
                                       "Policy revisions loaded (the first one included).").register(registry);

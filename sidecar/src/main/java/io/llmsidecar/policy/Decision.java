@@ -14,8 +14,22 @@ public sealed interface Decision {
     /** The revision of the policy that decided; empty when no policy was loaded. */
     String revision();
 
+    /**
+     * What the policy reported without enforcing it (its {@code warnings}, e.g. findings set to {@code shadow}):
+     * logged and counted, never shown to the caller.
+     */
+    List<Reason> warnings();
+
     /** Forward the request, changed by {@code patch} (often {@link RequestPatch#NONE}). */
-    record Allow(RequestPatch patch, String revision) implements Decision {
+    record Allow(RequestPatch patch, String revision, List<Reason> warnings) implements Decision {
+        public Allow {
+            warnings = List.copyOf(warnings);
+        }
+
+        public Allow(RequestPatch patch, String revision) {
+            this(patch, revision, List.of());
+        }
+
         /** The patched fields, comma-separated in alphabetical order: {@code max_tokens,model}. */
         public String patchedFields() {
             String fields = (patch.maxTokens().isPresent() ? ",max_tokens" : "")
@@ -25,9 +39,14 @@ public sealed interface Decision {
     }
 
     /** Refuse the request: 403 with the reasons, nothing forwarded. */
-    record Deny(List<Reason> reasons, String revision) implements Decision {
+    record Deny(List<Reason> reasons, String revision, List<Reason> warnings) implements Decision {
         public Deny {
             reasons = List.copyOf(reasons);
+            warnings = List.copyOf(warnings);
+        }
+
+        public Deny(List<Reason> reasons, String revision) {
+            this(reasons, revision, List.of());
         }
 
         /** The OpenAI-shaped error: {@code policy_denied}, the reasons' messages, their codes as {@code reasons}. */
@@ -46,6 +65,11 @@ public sealed interface Decision {
      * instead.
      */
     record Failed(String error, String revision) implements Decision {
+        @Override
+        public List<Reason> warnings() {
+            return List.of();
+        }
+
         public SidecarException toException() {
             return new SidecarException(503, ErrorTypes.SERVER, "policy_error", null,
                                         "The request was not forwarded because the policy could not be evaluated ("

@@ -135,6 +135,13 @@ final class DecisionLog implements AutoCloseable {
                 g.writeStringField("error", failed.error());
             }
         }
+        if (!decision.warnings().isEmpty()) {
+            g.writeArrayFieldStart("warnings");
+            for (Decision.Reason warning : decision.warnings()) {
+                g.writeString(warning.code());
+            }
+            g.writeEndArray();
+        }
     }
 
     private static void writePatch(JsonGenerator g, RequestPatch patch) throws IOException {

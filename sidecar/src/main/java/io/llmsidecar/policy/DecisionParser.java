@@ -44,17 +44,19 @@ final class DecisionParser {
         if (allow == null || !allow.isBoolean()) {
             throw new PolicyResultException("decision.allow must be true or false, got " + describe(allow));
         }
-        List<Decision.Reason> reasons = reasons(decision.get("reasons"));
+        List<Decision.Reason> reasons = reasons(decision.get("reasons"), "reasons");
+        List<Decision.Reason> warnings = reasons(decision.get("warnings"), "warnings");
         RequestPatch patch = patch(decision.get("patch"));
-        return allow.booleanValue() ? new Decision.Allow(patch, revision) : new Decision.Deny(reasons, revision);
+        return allow.booleanValue() ? new Decision.Allow(patch, revision, warnings)
+                                    : new Decision.Deny(reasons, revision, warnings);
     }
 
-    private static List<Decision.Reason> reasons(JsonNode node) {
+    private static List<Decision.Reason> reasons(JsonNode node, String field) {
         if (node == null || node.isNull()) {
             return List.of();
         }
         if (!node.isArray()) {
-            throw new PolicyResultException("decision.reasons must be an array or set, got " + describe(node));
+            throw new PolicyResultException("decision." + field + " must be an array or set, got " + describe(node));
         }
         List<Decision.Reason> reasons = new ArrayList<>(node.size());
         for (JsonNode reason : node) {

@@ -24,6 +24,19 @@ record PolicyBundle(byte[] wasm, String data, String revision) {
     /** A bundle larger than this is not a policy; refusing it protects the sidecar's memory. */
     static final int MAX_ENTRY_SIZE = 64 << 20;
 
+    /**
+     * Whether the policy wants the prompt text in its input ({@code data.config.input.include_text: true}). Policies
+     * that decide on {@code input.findings} do not, and then long prompts cost the evaluation nothing. Data that
+     * cannot be read gets the text, so a policy is never silently starved of it.
+     */
+    boolean readsText() {
+        try {
+            return JSON.readTree(data).path("config").path("input").path("include_text").booleanValue();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return true;
+        }
+    }
+
     /** Extracts {@code /policy.wasm}, {@code /data.json} and {@code /.manifest} from a bundle's bytes. */
     static PolicyBundle read(byte[] tarGz) throws PolicyLoadException {
         byte[] wasm = null;

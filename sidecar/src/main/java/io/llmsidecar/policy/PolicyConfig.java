@@ -2,6 +2,7 @@ package io.llmsidecar.policy;
 
 import io.helidon.config.Config;
 import io.llmsidecar.config.ConfigValues;
+import io.llmsidecar.detect.DetectorConfig;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -33,12 +34,13 @@ import java.util.Optional;
  * @param logMessageContents  whether decision log lines carry the prompt itself (off: only its length and hash)
  * @param enabled             false switches policy checks off altogether (every request is forwarded unchecked):
  *                            for measuring the bare proxy or deployments that only want budgets
+ * @param detectors           which detectors fill {@code input.findings} ({@code policy.detectors})
  */
 public record PolicyConfig(Optional<Path> dir, Optional<Path> bundle, Optional<URI> bundleUrl, Optional<Path> opaBin,
                            Optional<Path> shadowDir, Optional<Path> shadowBundle, FailureMode failureMode,
                            Duration evaluationTimeout, int poolSize, Duration watchInterval,
                            Duration bundlePollInterval, DecisionLogTarget decisionLog, boolean logMessageContents,
-                           boolean enabled) {
+                           boolean enabled, DetectorConfig detectors) {
     /**
      * Long enough for a cold instance under load (Chicory's generated code runs interpreted until the JIT reaches
      * it: evaluations of ~1 ms with outliers past 100 ms in the first seconds), short enough to stop a runaway
@@ -69,6 +71,15 @@ public record PolicyConfig(Optional<Path> dir, Optional<Path> bundle, Optional<U
 
         record File(Path path) implements DecisionLogTarget {
         }
+    }
+
+    /** Without a {@code policy.detectors} node: the default detectors. */
+    public PolicyConfig(Optional<Path> dir, Optional<Path> bundle, Optional<URI> bundleUrl, Optional<Path> opaBin,
+                        Optional<Path> shadowDir, Optional<Path> shadowBundle, FailureMode failureMode,
+                        Duration evaluationTimeout, int poolSize, Duration watchInterval, Duration bundlePollInterval,
+                        DecisionLogTarget decisionLog, boolean logMessageContents, boolean enabled) {
+        this(dir, bundle, bundleUrl, opaBin, shadowDir, shadowBundle, failureMode, evaluationTimeout, poolSize,
+             watchInterval, bundlePollInterval, decisionLog, logMessageContents, enabled, DetectorConfig.DEFAULT);
     }
 
     public PolicyConfig {
@@ -107,7 +118,8 @@ public record PolicyConfig(Optional<Path> dir, Optional<Path> bundle, Optional<U
                                 ConfigValues.duration(node.get("bundle-poll-interval"), DEFAULT_BUNDLE_POLL_INTERVAL),
                                 decisionLog(node.get("decision-log")),
                                 ConfigValues.bool(node.get("log-message-contents"), false),
-                                ConfigValues.bool(node.get("enabled"), true));
+                                ConfigValues.bool(node.get("enabled"), true),
+                                DetectorConfig.create(node.get("detectors")));
     }
 
     /**

@@ -4,6 +4,7 @@ import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
 import io.helidon.webserver.http.HttpService;
+import io.llmsidecar.detect.Detectors;
 import io.llmsidecar.metrics.SidecarMetrics;
 import io.llmsidecar.openai.RequestPatch;
 import io.llmsidecar.rego.RegoBuiltins;
@@ -39,6 +40,7 @@ public final class PolicyEngine implements AutoCloseable {
     private final SidecarMetrics metrics;
     private final EvaluationWatchdog watchdog;
     private final ScheduledExecutorService loaderThread;
+    private final Detectors detectors;
     private final Semaphore shadowSlots = new Semaphore(MAX_SHADOW_IN_FLIGHT);
     private final AtomicLong lastErrorLogged = new AtomicLong(System.nanoTime() - ERROR_LOG_INTERVAL_NANOS);
 
@@ -52,6 +54,7 @@ public final class PolicyEngine implements AutoCloseable {
         this.metrics = metrics;
         this.watchdog = watchdog;
         this.loaderThread = loaderThread;
+        this.detectors = Detectors.create(config.detectors());
     }
 
     /**
@@ -96,6 +99,11 @@ public final class PolicyEngine implements AutoCloseable {
         return config.enabled();
     }
 
+    /** The detectors whose findings go into {@code input.findings} (configured by {@code policy.detectors}). */
+    public Detectors detectors() {
+        return detectors;
+    }
+
     /**
      * The decision for one request. A {@link Decision.Failed} is returned only when failing closed; failing open
      * turns it into an unpatched {@link Decision.Allow}. Either way the failure is counted and logged.
@@ -104,7 +112,8 @@ public final class PolicyEngine implements AutoCloseable {
         if (!config.enabled()) {
             return UNCHECKED;
         }
-        String json = input.json();
+        // The prompt text goes into the input only for a policy that asked for it (data.config.input.include_text).
+        String json = input.json(enforced.readsText() || shadow.map(PolicyLoader::readsText).orElse(false));
         long started = System.nanoTime();
         Decision decision = enforced.evaluate(json, input.epochNanos());
         long nanos = System.nanoTime() - started;
@@ -120,6 +129,8 @@ public final class PolicyEngine implements AutoCloseable {
             case Decision.Allow allow -> {
             }
         }
+        // Warnings (e.g. findings set to "shadow") are what the policy would deny if it enforced them.
+        decision.warnings().forEach(w -> metrics.policyShadowDenial(w.code(), w.policy()));
         record(input, decision, failOpen, nanos, json);
         return failOpen ? new Decision.Allow(RequestPatch.NONE, decision.revision()) : decision;
     }

@@ -3,6 +3,7 @@ package io.llmsidecar.policy;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmsidecar.budget.BudgetStatus;
+import io.llmsidecar.detect.Findings;
 import io.llmsidecar.identity.Subject;
 import io.llmsidecar.openai.ChatRequest;
 import io.llmsidecar.pricing.Estimate;
@@ -25,7 +26,9 @@ import java.util.OptionalLong;
 /**
  * The facts about one request that a policy sees as {@code input}, and their JSON document (described with an
  * example in policies/README.md). The document is written once with a streaming generator; the request's
- * {@code messages} are copied from the parsed tree without an intermediate map.
+ * {@code messages} are copied from the parsed tree without an intermediate map, and only when the policy reads
+ * prompt text ({@code data.config.input.include_text}): otherwise each message is written as its {@code role}
+ * alone, and policies decide on {@code input.findings}, so a long prompt costs the policy nothing.
  */
 public final class PolicyInput {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,24 +39,23 @@ public final class PolicyInput {
     private final Estimate estimate;
     private final List<BudgetStatus> budgets;
     private final Instant now;
-    private final byte[] json;
+    private final Findings findings;
+    /** The document as last written, and whether it carries the prompt text; written on first use. */
+    private byte[] json;
+    private boolean jsonHasText;
     /** Where {@code input.request.messages} sits in {@link #json}, for the decision log's hash of the prompt. */
-    private final int messagesStart;
-    private final int messagesEnd;
+    private int messagesStart;
+    private int messagesEnd;
 
     private PolicyInput(String requestId, ChatRequest request, Subject subject, Estimate estimate,
-                        List<BudgetStatus> budgets, Instant now) {
+                        List<BudgetStatus> budgets, Instant now, Findings findings) {
         this.requestId = requestId;
         this.request = request;
         this.subject = subject;
         this.estimate = estimate;
         this.budgets = List.copyOf(budgets);
         this.now = now;
-        var out = new ByteArrayOutputStream(request.rawSize() + 1024);
-        int[] range = write(out);
-        this.json = out.toByteArray();
-        this.messagesStart = range[0];
-        this.messagesEnd = range[1];
+        this.findings = findings;
     }
 
     /** The input for {@code request} as it is now, evaluated at the current time. */
@@ -64,7 +66,17 @@ public final class PolicyInput {
 
     public static PolicyInput of(String requestId, ChatRequest request, Subject subject, Estimate estimate,
                                  List<BudgetStatus> budgets, Instant now) {
-        return new PolicyInput(requestId, request, subject, estimate, budgets, now);
+        return new PolicyInput(requestId, request, subject, estimate, budgets, now, Findings.NONE);
+    }
+
+    /** The input with what the detectors found in the request's prompt texts, as {@code input.findings}. */
+    public static PolicyInput of(String requestId, ChatRequest request, Subject subject, Estimate estimate,
+                                 List<BudgetStatus> budgets, Findings findings) {
+        return new PolicyInput(requestId, request, subject, estimate, budgets, Instant.now(), findings);
+    }
+
+    public Findings findings() {
+        return findings;
     }
 
     public String requestId() {
@@ -83,21 +95,44 @@ public final class PolicyInput {
         return now;
     }
 
-    /** The whole {@code input} document. */
+    /** The whole {@code input} document, prompt text included. */
     public String json() {
+        return json(true);
+    }
+
+    /**
+     * The {@code input} document; without text, {@code input.request.messages} holds each message's {@code role}
+     * only. Written once per variant asked for (the engine asks for one).
+     */
+    synchronized String json(boolean withText) {
+        if (json == null || jsonHasText != withText) {
+            var out = new ByteArrayOutputStream((withText ? request.rawSize() : 0) + 1024);
+            int[] range = write(out, withText);
+            json = out.toByteArray();
+            jsonHasText = withText;
+            messagesStart = range[0];
+            messagesEnd = range[1];
+        }
         return new String(json, StandardCharsets.UTF_8);
     }
 
     /** The JSON text of {@code input.request.messages}: what the decision log hashes and, if allowed, copies. */
-    byte[] messagesJson() {
-        return java.util.Arrays.copyOfRange(json, messagesStart, messagesEnd);
+    synchronized byte[] messagesJson() {
+        if (json != null && jsonHasText) {
+            return java.util.Arrays.copyOfRange(json, messagesStart, messagesEnd);
+        }
+        try {
+            return JSON.writeValueAsBytes(request.messages());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     long epochNanos() {
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
-    private int[] write(ByteArrayOutputStream out) {
+    private int[] write(ByteArrayOutputStream out, boolean withText) {
         int[] messages = new int[2];
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
@@ -107,7 +142,11 @@ public final class PolicyInput {
             g.writeFieldName("messages");
             g.flush();
             messages[0] = out.size() + 1;               // the ':' is written with the value
-            g.writeTree(request.messages());
+            if (withText) {
+                g.writeTree(request.messages());
+            } else {
+                writeRoles(g);
+            }
             g.flush();
             messages[1] = out.size();
             if (request.maxTokens().isPresent()) {
@@ -125,6 +164,9 @@ public final class PolicyInput {
             g.writeNumberField("tools_count", request.toolsCount());
             g.writeNumberField("raw_size", request.rawSize());
             g.writeEndObject();
+
+            g.writeFieldName("findings");
+            findings.write(g);
 
             writeSubject(g, subject);
 
@@ -161,6 +203,17 @@ public final class PolicyInput {
             throw new UncheckedIOException(e);
         }
         return messages;
+    }
+
+    private void writeRoles(JsonGenerator g) throws IOException {
+        g.writeStartArray();
+        for (var message : request.messages()) {
+            g.writeStartObject();
+            var role = message.get("role");
+            g.writeStringField("role", role != null && role.isTextual() ? role.textValue() : "");
+            g.writeEndObject();
+        }
+        g.writeEndArray();
     }
 
     /** {@code "subject": {...}}, as in the input and in decision log lines. */

@@ -41,7 +41,7 @@ final class PolicyLoader {
     private String lastReportedError = "";
 
     /** The revision in force: its instances, where it came from and when it was loaded. */
-    record Active(InstancePool pool, String revision, Instant loadedAt) {
+    record Active(InstancePool pool, String revision, Instant loadedAt, boolean readsText) {
     }
 
     /** What {@code GET /admin/policy} and the health check report about this policy. */
@@ -91,7 +91,7 @@ final class PolicyLoader {
             OpaModule module = candidate.get().compile(bundle);
             InstancePool pool = InstancePool.start(module, bundle, builtins, poolSize, loaderThread);
             smokeTest(pool, bundle.revision());
-            swapIn(new Active(pool, bundle.revision(), clock.instant()));
+            swapIn(new Active(pool, bundle.revision(), clock.instant(), bundle.readsText()));
             status = new Status(role, source.describe(), Optional.of(bundle.revision()), Optional.of(active.loadedAt()),
                                 Optional.empty(), Optional.empty(), Optional.of(checkedAt), poolSize, pool.ready());
             lastReportedError = "";
@@ -122,6 +122,12 @@ final class PolicyLoader {
      * Evaluates the active revision. Failures come back as {@link Decision.Failed}; an instance that failed is
      * discarded, since its memory may be left inconsistent.
      */
+    /** Whether the revision in force asked for the prompt text in its input ({@code config.input.include_text}). */
+    boolean readsText() {
+        Active current = active;
+        return current != null && current.readsText();
+    }
+
     Decision evaluate(String input, long epochNanos) {
         Active current = active;
         if (current == null) {

@@ -7,6 +7,8 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.llmsidecar.budget.BudgetService;
 import io.llmsidecar.budget.Reservation;
+import io.llmsidecar.detect.ChatPromptTexts;
+import io.llmsidecar.detect.Findings;
 import io.llmsidecar.identity.SubjectResolver;
 import io.llmsidecar.openai.ChatRequest;
 import io.llmsidecar.openai.SidecarException;
@@ -52,8 +54,10 @@ final class ChatCompletionsHandler implements Handler {
             ex.subject = subjects.resolve(req.headers(), request);
             ex.estimate = estimator.estimate(request);                          // tokens and the most it can cost
             if (policy.enabled()) {
+                Findings findings = policy.detectors().scan(ChatPromptTexts.of(request.messages())); // kinds, places
                 Decision decision = policy.evaluate(PolicyInput.of(ex.requestId, request, ex.subject, ex.estimate,
-                                                                   budgets.statuses(ex.subject, request.model())));
+                                                                   budgets.statuses(ex.subject, request.model()),
+                                                                   findings));
                 ex.policyRevision = decision.revision();
                 request = applied(decision, request, ex, res);                  // 403 / 503, nothing forwarded
             }

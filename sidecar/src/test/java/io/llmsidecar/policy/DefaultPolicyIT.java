@@ -1,5 +1,10 @@
 package io.llmsidecar.policy;
 
+import io.llmsidecar.detect.ChatPromptTexts;
+import io.llmsidecar.detect.DetectorConfig;
+import io.llmsidecar.detect.Detectors;
+import io.llmsidecar.detect.FindingKind;
+import io.llmsidecar.detect.Findings;
 import io.llmsidecar.identity.Subject;
 import io.llmsidecar.metrics.SidecarMetrics;
 import io.llmsidecar.openai.ChatRequest;
@@ -13,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -52,9 +58,13 @@ class DefaultPolicyIT {
         Decision.Deny deny = denied(PolicyFixtures.body("gpt-4o-mini",
                                                         "use AKIAIOSFODNN7EXAMPLE and 4111 1111 1111 1111"),
                                     PolicyFixtures.estimate(27, 256));
-        assertEquals(List.of(new Decision.Reason("secret_in_prompt", "The prompt contains what looks like a secret "
-                                                 + "(AWS access key id, card number); remove it before sending.",
-                                                 "secrets")), deny.reasons());
+        assertEquals(List.of(new Decision.Reason("card_number_in_prompt", "The prompt contains what looks like a "
+                                                 + "payment card number (payment card number in messages[1].content);"
+                                                 + " remove it before sending.", "secrets"),
+                             new Decision.Reason("secret_in_prompt", "The prompt contains what looks like a secret "
+                                                 + "(AWS access key id in messages[1].content); remove it before "
+                                                 + "sending.", "secrets")),
+                     deny.reasons().stream().sorted(java.util.Comparator.comparing(Decision.Reason::code)).toList());
     }
 
     @Test
@@ -64,12 +74,15 @@ class DefaultPolicyIT {
                                      "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD",
                                      "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOp",
                                      "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXX",
-                                     "378282246310005")) {
+                                     "AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY",
+                                     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlc2lnbmF0dXJl")) {
             Decision.Deny deny = denied(PolicyFixtures.body("gpt-4o-mini", "here: " + secret),
                                         PolicyFixtures.estimate(27, 256));
             assertEquals("secret_in_prompt", deny.reasons().getFirst().code(), secret);
             assertTrue(!deny.reasons().getFirst().message().contains(secret), "never echo the secret");
         }
+        assertEquals("card_number_in_prompt", denied(PolicyFixtures.body("gpt-4o-mini", "amex 378282246310005"),
+                                                     PolicyFixtures.estimate(27, 256)).reasons().getFirst().code());
         assertInstanceOf(Decision.Allow.class, evaluate(
                 PolicyFixtures.body("gpt-4o-mini", "a task-based, risk-free plan; order 4111 1111 1111 1112"),
                 PolicyFixtures.estimate(27, 256)));
@@ -148,9 +161,23 @@ class DefaultPolicyIT {
         return assertInstanceOf(Decision.Deny.class, evaluate(body, estimate));
     }
 
+    @Test
+    void shadowedFindingsAreAllowedWithAWarning() {
+        Decision decision = evaluate(PolicyFixtures.body("gpt-4o-mini", "mail jane@example.com"),
+                                     PolicyFixtures.estimate(27, 256),
+                                     Detectors.create(new DetectorConfig(Set.of(FindingKind.EMAIL))));
+        Decision.Allow allow = assertInstanceOf(Decision.Allow.class, decision);
+        assertEquals(List.of("pii_in_prompt"), allow.warnings().stream().map(Decision.Reason::code).toList());
+    }
+
     private static Decision evaluate(String body, Estimate estimate) {
+        return evaluate(body, estimate, engine.detectors());
+    }
+
+    private static Decision evaluate(String body, Estimate estimate, Detectors detectors) {
         ChatRequest request = PolicyFixtures.request(body);
         Subject subject = PolicyFixtures.SUBJECT;
-        return engine.evaluate(PolicyInput.of("it", request, subject, estimate, List.of()));
+        Findings findings = detectors.scan(ChatPromptTexts.of(request.messages()));
+        return engine.evaluate(PolicyInput.of("it", request, subject, estimate, List.of(), findings));
     }
 }

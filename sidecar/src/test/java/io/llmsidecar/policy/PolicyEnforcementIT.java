@@ -80,7 +80,7 @@ class PolicyEnforcementIT {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "model_not_allowed|gpt-4o|Plan meals.|256|0.7|Model \"gpt-4o\" is not allowed for team \"payments\"; allowed: gpt-4o-mini, gpt-4.1, anthropic/*.",
-            "secret_in_prompt|gpt-4o-mini|deploy with AKIAIOSFODNN7EXAMPLE|256|0.7|The prompt contains what looks like a secret (AWS access key id); remove it before sending.",
+            "secret_in_prompt|gpt-4o-mini|deploy with AKIAIOSFODNN7EXAMPLE|256|0.7|The prompt contains what looks like a secret (AWS access key id in messages[0].content); remove it before sending.",
             "temperature_out_of_range|gpt-4o-mini|Plan meals.|256|1.8|temperature 1.8 is outside the allowed range 0 to 1.5.",
             "request_cost_too_high|anthropic/claude-opus|Plan meals.|8000|0.7|This request could cost up to 0.6001 USD, above the per-request limit of 0.50 USD; lower max_tokens or shorten the prompt.",
             "model_not_priced|anthropic/claude-9|Plan meals.|256|0.7|Model \"anthropic/claude-9\" has no known price, so its cost cannot be budgeted; use a priced model or add its price to pricing.models.",

@@ -57,6 +57,20 @@ class PolicyInputTest {
     }
 
     @Test
+    void leavesThePromptTextOutUnlessThePolicyAsksForIt() throws Exception {
+        PolicyInput input = PolicyFixtures.exampleInput();
+        JsonNode without = JSON.readTree(input.json(false));
+        assertEquals(JSON.readTree("[{\"role\":\"system\"},{\"role\":\"user\"}]"), without.at("/request/messages"));
+        assertEquals(JSON.readTree("{}"), without.get("findings"));
+        assertEquals(JSON.readTree(input.json(true)).at("/request/messages"),
+                     JSON.readTree(new String(input.messagesJson(), StandardCharsets.UTF_8)));
+        input.json(false);
+        assertEquals(JSON.readTree(input.json(true)).at("/request/messages"),
+                     JSON.readTree(new String(input.messagesJson(), StandardCharsets.UTF_8)),
+                     "the decision log hashes the same messages either way");
+    }
+
+    @Test
     void locatesTheMessagesForTheDecisionLog() throws Exception {
         PolicyInput input = PolicyFixtures.exampleInput();
         assertEquals(JSON.readTree(input.json()).at("/request/messages"),
