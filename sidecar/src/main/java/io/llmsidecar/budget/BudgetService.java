@@ -21,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -55,8 +56,11 @@ public final class BudgetService implements AutoCloseable {
     private final ExecutorService reader = daemon("budget-status-read");
     private final AtomicBoolean closed = new AtomicBoolean();
 
+    private final BooleanSupplier connecting;
+
     private BudgetService(BudgetsConfig config, BudgetStore store, AutoCloseable connector, boolean reachedAlready,
                           Supplier<String> whatWasTried, SidecarMetrics metrics, Clock clock) {
+        this.connecting = connector instanceof RedisConnector redis ? redis::connecting : () -> false;
         BudgetStoreConfig storeConfig = config.store();
         this.budgets = config.budgets();
         this.store = store;
@@ -106,7 +110,7 @@ public final class BudgetService implements AutoCloseable {
     }
 
     private void start() {
-        health.reportStartup();
+        health.reportStartup(connecting.getAsBoolean());
         if (budgets.isEmpty() && rateLimits.size() == 0) {
             return;
         }

@@ -47,6 +47,7 @@ final class RedisConnector implements AutoCloseable {
     private final AtomicInteger attempts = new AtomicInteger();
     private volatile String lastError = "no attempt yet";
     private volatile boolean everConnected;
+    private volatile boolean connecting;
 
     private RedisConnector(BudgetStoreConfig config, ClientResources resources, AbstractRedisClient client,
                            RedisURI uri) {
@@ -95,7 +96,8 @@ final class RedisConnector implements AutoCloseable {
     /** A connection with {@code codec} that connects in the background and waits for its first attempt now. */
     <V> Lazy<V> connection(RedisCodec<String, V> codec) {
         Lazy<V> lazy = new Lazy<>(codec);
-        lazy.connectOrWait(config.connectTimeout().plusMillis(200));
+        // A Cluster takes two steps (topology, then the masters), each bounded by the connect timeout.
+        lazy.connectOrWait(config.connectTimeout().multipliedBy(config.cluster() ? 2 : 1).plusMillis(200));
         return lazy;
     }
 
@@ -112,6 +114,11 @@ final class RedisConnector implements AutoCloseable {
                         : "connecting to the server";
         return attempts.get() + " attempts " + how + " (connect timeout " + config.connectTimeout().toMillis()
                + " ms); last error: " + lastError;
+    }
+
+    /** Whether the last connection attempt has not finished yet. */
+    boolean connecting() {
+        return connecting;
     }
 
     /** Whether any connection ever succeeded. */
@@ -176,10 +183,12 @@ final class RedisConnector implements AutoCloseable {
         private void start(CompletableFuture<? extends StatefulConnection<String, V>> previous) {
             nextAttemptAt = System.currentTimeMillis() + RETRY_CONNECT_MILLIS;
             attempts.incrementAndGet();
+            connecting = true;
             CompletableFuture<? extends StatefulConnection<String, V>> next = client instanceof RedisClusterClient c
                     ? c.refreshPartitionsAsync().toCompletableFuture().thenCompose(topology -> c.connectAsync(codec))
                     : ((RedisClient) client).connectAsync(codec, uri).toCompletableFuture();
             next.whenComplete((c, e) -> {
+                connecting = false;
                 if (e != null) {
                     lastError = message(e);
                 }

@@ -46,9 +46,12 @@ final class StoreHealth {
         metrics.budgetStoreConnected(reachedAlready);
     }
 
-    /** Logs at startup when the first connection attempt failed: nobody should wait for a request to find out. */
-    void reportStartup() {
-        if (!everReached.get()) {
+    /**
+     * Logs at startup when the first connection attempt failed: nobody should wait for a request to find out. An
+     * attempt still under way is left to the first call or probe to judge.
+     */
+    void reportStartup(boolean stillConnecting) {
+        if (!everReached.get() && !stillConnecting) {
             neverReached();
         }
     }
