@@ -1,6 +1,8 @@
 package io.llmsidecar;
 
 import io.helidon.logging.common.LogConfig;
+import io.llmsidecar.budget.BudgetCli;
+import io.llmsidecar.budget.BudgetsConfig;
 import io.llmsidecar.config.ConfigException;
 import io.llmsidecar.config.ConfigLoader;
 import io.llmsidecar.config.SidecarEnvironment;
@@ -8,6 +10,7 @@ import io.llmsidecar.inject.InjectConfig;
 import io.llmsidecar.inject.InjectorServer;
 
 import java.lang.System.Logger.Level;
+import java.util.List;
 import java.util.Set;
 
 /** Command line entry point: reads the configuration, starts the sidecar and says where it listens. */
@@ -20,8 +23,9 @@ public final class Main {
     public static void main(String[] args) {
         LogConfig.configureRuntime();
         String command = args.length > 0 ? args[0] : "serve";
-        if (!command.equals("serve") && !command.equals("inject")) {
-            System.err.println("Unknown command '" + command + "'. Usage: java -jar llm-sidecar.jar [serve|inject]");
+        if (!command.equals("serve") && !command.equals("inject") && !command.equals("budgets")) {
+            System.err.println("Unknown command '" + command + "'. Usage: java -jar llm-sidecar.jar "
+                               + "[serve|inject|budgets list|budgets reset <budget> <key>]");
             System.exit(2);
         }
         SidecarEnvironment env = SidecarEnvironment.system();
@@ -33,6 +37,9 @@ public final class Main {
         if (command.equals("inject")) {
             inject(env);
             return;
+        }
+        if (command.equals("budgets")) {
+            System.exit(budgets(env, List.of(args).subList(1, args.length)));
         }
         SidecarConfig config;
         try {
@@ -49,6 +56,16 @@ public final class Main {
         if (config.upstream().apiKey().isEmpty() && config.upstream().apiKeyFile().isEmpty()) {
             LOG.log(Level.WARNING, "No gateway key configured: requests reach the gateway without credentials. "
                                    + "Set SIDECAR_UPSTREAM_API_KEY or SIDECAR_UPSTREAM_API_KEY_FILE.");
+        }
+    }
+
+    /** Operator mode: lists or resets budgets in the shared store; reads the {@code budgets} nodes only. */
+    private static int budgets(SidecarEnvironment env, List<String> args) {
+        try {
+            return BudgetCli.run(args, BudgetsConfig.create(ConfigLoader.load(env)), System.out, System.err);
+        } catch (ConfigException e) {
+            System.err.println("llm-sidecar budgets: " + e.getMessage());
+            return 2;
         }
     }
 

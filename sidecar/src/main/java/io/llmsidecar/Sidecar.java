@@ -62,7 +62,7 @@ public final class Sidecar implements AutoCloseable {
         UpstreamClient upstream = UpstreamClient.create(config.upstream(), credentials);
         SidecarMetrics metrics = new SidecarMetrics(version);
         SubjectResolver subjects = new SubjectResolver(config.identity());
-        BudgetService budgets = BudgetService.create(config.budgets(), metrics, background, Clock.systemUTC());
+        BudgetService budgets = BudgetService.create(config.budgets(), metrics, Clock.systemUTC());
         PolicyEngine policy = PolicyEngine.start(config.policy(), metrics);      // compiles and loads the policy
         TokenCounter tokens = tokenizer.join();
         Estimator estimator = new Estimator(tokens, prices, config.pricing().defaultMaxCompletionTokens());
@@ -90,6 +90,7 @@ public final class Sidecar implements AutoCloseable {
                                                          .details(true)
                                                          .useSystemServices(false)
                                                          .addCheck(policy.healthCheck())
+                                                         .addCheck(budgets.healthCheck())
                                                          .build())
                                     .build())
                 .build()

@@ -46,14 +46,15 @@ final class BudgetErrors {
     }
 
     /** 429 {@code rate_limited}: names the limit and key and when the bucket has room again. */
-    static SidecarException rateLimited(RateLimiter.RateDecision.Limited limited) {
-        long seconds = Math.max(1, (limited.waitNanos() + 999_999_999L) / 1_000_000_000L);
-        RateLimit limit = limited.limit();
-        String per = limited.unit().equals("requests")
-                ? limit.requestsPerMinute() + " requests per minute"
-                : limit.tokensPerMinute().orElse(0) + " tokens per minute";
+    static SidecarException rateLimited(RateTake take, long waitNanos) {
+        long seconds = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
+        RateLimit limit = take.limit();
+        String per = switch (take.unit()) {
+            case REQUESTS -> limit.requestsPerMinute() + " requests per minute";
+            case TOKENS -> limit.tokensPerMinute().orElse(0) + " tokens per minute";
+        };
         return new SidecarException(429, ErrorTypes.RATE_LIMIT, "rate_limited", null,
-                                    "Rate limit '" + limit.name() + "' for " + limited.key() + " (" + per
+                                    "Rate limit '" + limit.name() + "' for " + take.key() + " (" + per
                                     + ") is reached. Retry in " + seconds + " s.")
                 .withHeader("Retry-After", Long.toString(seconds));
     }
@@ -64,6 +65,15 @@ final class BudgetErrors {
                                     "The budget store cannot be reached and budget-store.failure-mode is "
                                     + "fail-closed, so no request is admitted until it is back.")
                 .withHeader("Retry-After", "1");
+    }
+
+    /** 503 {@code budget_backend_unavailable}: the store has never answered since start (fail-open does not apply). */
+    static SidecarException neverReachable() {
+        return new SidecarException(503, ErrorTypes.SERVER, "budget_backend_unavailable", null,
+                                    "The budget store has not been reachable since the sidecar started, which "
+                                    + "looks like a misconfiguration (see the sidecar's ERROR log); fail-open only "
+                                    + "covers outages of a store that was working, so no request is admitted.")
+                .withHeader("Retry-After", "5");
     }
 
     static SidecarException notFound(String what) {

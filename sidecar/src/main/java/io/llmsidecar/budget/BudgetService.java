@@ -1,10 +1,9 @@
 package io.llmsidecar.budget;
 
+import io.helidon.health.HealthCheck;
 import io.helidon.webserver.http.HttpService;
 import io.llmsidecar.identity.Subject;
 import io.llmsidecar.metrics.SidecarMetrics;
-import io.llmsidecar.openai.ChatRequest;
-import io.llmsidecar.openai.RequestPatch;
 import io.llmsidecar.openai.Usage;
 import io.llmsidecar.pricing.Estimate;
 
@@ -14,176 +13,190 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.OptionalLong;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * Token and cost budgets and rate limits: admits a request by reserving what it may cost against every budget at
- * once, and settles the reservation with the usage the gateway reported. Counters live in a {@link BudgetStore}
- * (Redis, shared by replicas, or this process); while Redis is unreachable the failure mode decides, and usage
- * admitted meanwhile is replayed into Redis when it is back.
+ * Token and cost budgets and rate limits: admits a request by taking its rate limits and reserving what it may cost
+ * against every budget in one store call (one round trip to Redis), and settles the reservation with the usage the
+ * gateway reported (one more). While the store is unreachable the failure mode decides; usage admitted meanwhile is
+ * kept in the {@link ReplayLedger} and replayed when it is back.
  *
- * <p>Every reserve and settle answer carries the state of the request's counters; the last ones seen are kept here,
- * which is what {@link #statuses} returns to policies without another round trip.
+ * <p>The parts: {@link RateLimits} (what a request takes from rate limits), {@link StatusView} (the policy's view,
+ * without a round trip), {@link ReplayLedger}, {@link Renewal} (live reservations), {@link StoreHealth}
+ * (reachability, readiness). This class only sequences them.
  */
 public final class BudgetService implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(BudgetService.class.getName());
-    private static final int MAX_CACHED_COUNTERS = 10_000;
     private static final long REPLAY_EVERY_MILLIS = 1000;
 
     private final List<Budget> budgets;
     private final BudgetStore store;
-    private final RateLimiter limiter;
-    private final RateLimiter localLimiter;
-    private final boolean limitsTokens;
-    private final FailureMode failureMode;
+    private final RateLimits rateLimits;
+    private final StoreHealth health;
+    private final StatusView view;
+    private final ReplayLedger ledger;
+    private final Renewal renewal;
+    private final ExpiredReservations expiredReservations;
     private final long ttlMillis;
     private final SidecarMetrics metrics;
     private final Clock clock;
     private final String description;
-    private final Map<String, CounterState> known = new ConcurrentHashMap<>();
-    private final Set<String> warming = ConcurrentHashMap.newKeySet();
-    private final Map<String, Reservation> live = new ConcurrentHashMap<>();
-    private final UsageLedger ledger = new UsageLedger(BudgetService::newId);
-    private final AtomicBoolean storeReachable = new AtomicBoolean(true);
-    private final ScheduledExecutorService background;
-    private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
     private final AutoCloseable connector;
+    private final ScheduledExecutorService renewer = daemon("budget-renewal");
+    private final ScheduledExecutorService replayer = daemon("budget-replay");
+    private final ExecutorService reader = daemon("budget-status-read");
+    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private BudgetService(BudgetsConfig config, BudgetStore store, RateLimiter limiter, AutoCloseable connector,
-                          SidecarMetrics metrics, ScheduledExecutorService background, Clock clock) {
+    private final BooleanSupplier connecting;
+
+    private BudgetService(BudgetsConfig config, BudgetStore store, AutoCloseable connector, boolean reachedAlready,
+                          Supplier<String> whatWasTried, SidecarMetrics metrics, Clock clock) {
+        this.connecting = connector instanceof RedisConnector redis ? redis::connecting : () -> false;
+        BudgetStoreConfig storeConfig = config.store();
         this.budgets = config.budgets();
         this.store = store;
-        this.limiter = limiter;
-        this.localLimiter = BucketRateLimiter.local(config.rateLimits());
-        this.limitsTokens = config.rateLimits().stream().anyMatch(l -> l.tokensPerMinute().isPresent());
-        this.failureMode = config.store().failureMode();
-        this.ttlMillis = config.store().reservationTtl().toMillis();
-        this.metrics = metrics;
-        this.background = background;
-        this.clock = clock;
         this.connector = connector;
+        this.rateLimits = new RateLimits(config.rateLimits());
+        this.expiredReservations = storeConfig.expiredReservations();
+        this.ttlMillis = storeConfig.reservationTtl().toMillis();
+        this.metrics = metrics;
+        this.clock = clock;
         this.description = describe(config, store);
+        this.health = new StoreHealth(store.describe(), storeConfig.failureMode(), storeConfig.startupGrace(),
+                                      reachedAlready, whatWasTried, metrics, clock);
+        this.view = new StatusView(budgets, store, health, metrics, clock, reader);
+        this.ledger = storeConfig.ledgerFile().isPresent() && !budgets.isEmpty()
+                ? ReplayLedger.open(BudgetService::newId, storeConfig.ledgerFile().get(), budgets)
+                : ReplayLedger.inMemory(BudgetService::newId);
+        this.renewal = new Renewal(store, health, clock, ttlMillis);
     }
 
     /** Connects the store the configuration names (waiting briefly for Redis) and starts replay and renewal. */
-    public static BudgetService create(BudgetsConfig config, SidecarMetrics metrics,
-                                       ScheduledExecutorService background, Clock clock) {
+    public static BudgetService create(BudgetsConfig config, SidecarMetrics metrics, Clock clock) {
         BudgetService service;
+        ExpiredReservations expired = config.store().expiredReservations();
         if (config.enabled() && config.store().redisUri().isPresent()) {
             RedisConnector connector = RedisConnector.create(config.store());
-            RateLimiter limiter = config.rateLimits().isEmpty()
-                    ? BucketRateLimiter.local(List.of())
-                    : new RedisRateLimiter(connector, config.rateLimits(), config.store().keyPrefix(),
-                                           config.store().commandTimeout());
-            service = new BudgetService(config, new RedisBudgetStore(connector, config.store().keyPrefix()),
-                                        limiter, connector, metrics, background, clock);
+            RedisBudgetStore store = new RedisBudgetStore(connector, config.store().keyPrefix(), expired,
+                                                          n -> metrics.budgetReservationsExpired(expired.label(), n));
+            service = new BudgetService(config, store, connector, connector.everConnected(),
+                                        connector::whatIsTried, metrics, clock);
         } else {
-            service = new BudgetService(config, new InMemoryBudgetStore(), BucketRateLimiter.local(
-                    config.rateLimits()), () -> { }, metrics, background, clock);
+            BudgetStore store = new InMemoryBudgetStore(
+                    expired, n -> metrics.budgetReservationsExpired(expired.label(), n));
+            service = new BudgetService(config, store, () -> { }, true, () -> "", metrics, clock);
         }
         service.start();
         return service;
     }
 
-    /** A service over a given store and limiter, without background tasks (tests drive {@link #replay}). */
-    static BudgetService of(BudgetsConfig config, BudgetStore store, RateLimiter limiter, SidecarMetrics metrics,
-                            ScheduledExecutorService background, Clock clock) {
-        return new BudgetService(config, store, limiter, () -> { }, metrics, background, clock);
+    /** A service over a given store, without background tasks (tests drive {@link #replay}). */
+    static BudgetService of(BudgetsConfig config, BudgetStore store, SidecarMetrics metrics, Clock clock) {
+        return new BudgetService(config, store, () -> { }, true, () -> "", metrics, clock);
+    }
+
+    /** A service over a store that has not answered yet (tests of a misconfigured store). */
+    static BudgetService neverReached(BudgetsConfig config, BudgetStore store, SidecarMetrics metrics, Clock clock) {
+        return new BudgetService(config, store, () -> { }, false, () -> "1 attempt (test)", metrics, clock);
     }
 
     private void start() {
-        if (budgets.isEmpty()) {
+        health.reportStartup(connecting.getAsBoolean());
+        if (budgets.isEmpty() && rateLimits.size() == 0) {
             return;
         }
-        long renewEvery = Math.max(1000, ttlMillis / 3);
-        tasks.add(background.scheduleWithFixedDelay(this::replay, REPLAY_EVERY_MILLIS, REPLAY_EVERY_MILLIS,
-                                                    TimeUnit.MILLISECONDS));
-        tasks.add(background.scheduleWithFixedDelay(this::renew, renewEvery, renewEvery, TimeUnit.MILLISECONDS));
+        replayer.scheduleWithFixedDelay(this::replay, REPLAY_EVERY_MILLIS, REPLAY_EVERY_MILLIS,
+                                        TimeUnit.MILLISECONDS);
+        renewer.scheduleWithFixedDelay(renewal::renew, renewal.periodMillis(), renewal.periodMillis(),
+                                       TimeUnit.MILLISECONDS);
     }
 
     /**
-     * Admits a request or refuses it: rate limits first (429 {@code rate_limited}), then one atomic reservation of
-     * the most it can cost against every budget (429 {@code budget_exceeded}); 503 {@code budget_backend_unavailable}
-     * when the store is down in fail-closed mode. Nothing is held when this throws.
+     * Admits a request or refuses it, in one store call: rate limits (429 {@code rate_limited}), then one atomic
+     * reservation of the most it can cost against every budget (429 {@code budget_exceeded}); 503
+     * {@code budget_backend_unavailable} when the store is down in fail-closed mode, or has never been reachable.
+     * Nothing is held when this throws.
+     *
+     * @param estimate its {@code maxCompletionTokens} is the total across all choices ({@code n})
      */
-    public Reservation reserve(Subject subject, ChatRequest request, Estimate estimate) {
-        admitRate(subject, request.model(), estimate.promptTokens());
+    public Reservation reserve(Subject subject, String model, Estimate estimate) {
         long now = clock.millis();
-        if (budgets.isEmpty()) {
-            return new Reservation(this, "", subject, estimate, List.of(), false, request, OptionalLong.empty(), now);
+        List<RateTake> takes = rateLimits.admission(subject, model, estimate.promptTokens());
+        if (budgets.isEmpty() && takes.isEmpty()) {
+            return new Reservation(this, "", subject, model, estimate, List.of(), false, OptionalLong.empty(), now);
         }
-        long completion = Math.multiplyExact(estimate.maxCompletionTokens(), choices(request));
         Instant at = Instant.ofEpochMilli(now);
-        List<Charge> charges = charges(subject, request.model(), estimate, completion, at);
-        ChatRequest forwarded = withCompletionLimit(request, estimate);
+        List<Charge> charges = charges(subject, model, estimate, at);
+        OptionalLong limit = budgets.isEmpty() ? OptionalLong.empty()
+                : OptionalLong.of(estimate.maxCompletionTokens());
         String id = newId();
         ReserveResult result;
         long started = System.nanoTime();
         try {
-            result = store.reserve(id, charges, now + ttlMillis, now);
-            reachable("reserve", started);
+            result = store.reserve(id, charges, takes, now + ttlMillis, now);
+            health.answered("reserve", started);
         } catch (BudgetStoreUnavailableException e) {
-            unreachable("reserve", e);
-            if (failureMode == FailureMode.FAIL_CLOSED) {
-                throw BudgetErrors.unavailable();
+            health.failed("reserve", e);
+            if (!health.mayAdmitWithoutStore()) {
+                throw health.everReached() ? BudgetErrors.unavailable() : BudgetErrors.neverReachable();
             }
+            rateLimits.admitLocally(takes);
             metrics.failOpenAdmission();
-            return new Reservation(this, id, subject, estimate, charges, false, forwarded,
-                                   OptionalLong.of(completion), now);
+            return new Reservation(this, id, subject, model, estimate, charges, false, limit, now);
         }
-        remember(result.states());
-        if (result instanceof ReserveResult.Exceeded exceeded) {
-            throw BudgetErrors.exceeded(exceeded.exceeded(), charges.get(exceeded.index()), at);
+        view.remember(result.states());
+        switch (result) {
+            case ReserveResult.RateLimited limited -> throw RateLimits.refusal(takes, limited);
+            case ReserveResult.Exceeded exceeded ->
+                    throw BudgetErrors.exceeded(exceeded.exceeded(), charges.get(exceeded.index()), at);
+            case ReserveResult.Reserved reserved -> {
+                // admitted
+            }
         }
-        Reservation reservation = new Reservation(this, id, subject, estimate, charges, true, forwarded,
-                                                  OptionalLong.of(completion), now);
-        live.put(id, reservation);
+        Reservation reservation = new Reservation(this, id, subject, model, estimate, charges, true, limit, now);
+        if (!charges.isEmpty()) {
+            renewal.track(reservation);
+        }
         return reservation;
     }
 
     /**
      * The current state of every budget that applies to {@code subject} calling {@code model}, as policies see it in
-     * {@code input.budgets}. Answered from the states the last reserve and settle calls returned, so it costs no
-     * round trip; a counter this sidecar has not seen yet reads as unused while it is fetched in the background.
+     * {@code input.budgets}: from a short-lived local view, without a round trip ({@link StatusView}).
      */
     public List<BudgetStatus> statuses(Subject subject, String model) {
-        Instant now = clock.instant();
-        List<BudgetStatus> statuses = new ArrayList<>(budgets.size());
-        List<Counter> unknown = null;
-        for (Budget b : budgets) {
-            Counter counter = Counter.of(b, Scope.key(b.scope(), subject, model), now);
-            CounterState state = known.get(counter.id());
-            if (state == null) {
-                state = CounterState.empty(counter);
-                if (warming.add(counter.id())) {
-                    (unknown == null ? unknown = new ArrayList<>() : unknown).add(counter);
-                }
-            }
-            statuses.add(state.status());
-        }
-        if (unknown != null) {
-            List<Counter> fetch = unknown;
-            background.execute(() -> warm(fetch));
-        }
-        return statuses;
+        return view.statuses(subject, model);
+    }
+
+    /** Readiness: down while requests are refused because the store has never been reachable. */
+    public HealthCheck healthCheck() {
+        return health.healthCheck();
+    }
+
+    /** The admin API: {@code GET /admin/budgets} and {@code DELETE /admin/budgets/{budget}/{key}}. */
+    public HttpService adminService() {
+        return new BudgetAdminService(this);
+    }
+
+    /** For the startup log line. */
+    public String describe() {
+        return description;
     }
 
     /** Every counter of the current windows, across replicas (the admin API). */
     List<BudgetStatus> list() {
         Instant now = clock.instant();
         List<CounterState> states = call("list", () -> store.list(budgets, now));
-        remember(states);
+        view.remember(states);
         return states.stream().map(CounterState::status).toList();
     }
 
@@ -198,30 +211,45 @@ public final class BudgetService implements AutoCloseable {
             return false;
         }
         LOG.log(Level.INFO, "Budget '" + budgetName + "' for " + key + " was reset through the admin API");
-        known.remove(counter.id());
-        warm(List.of(counter));
+        view.forget(counter);
+        view.read(List.of(counter));
         return true;
     }
 
-    /** The admin API: {@code GET /admin/budgets} and {@code DELETE /admin/budgets/{budget}/{key}}. */
-    public HttpService adminService() {
-        return new BudgetAdminService(this);
-    }
-
-    /** For the startup log line. */
-    public String describe() {
-        return description;
-    }
-
+    /**
+     * Ends budgeting for shutdown; call it after the server has stopped and in-flight requests have settled (the
+     * drain). Reservations still live belong to requests that were cut off: they are billed as an expired
+     * reservation would be ({@code budget-store.expired-reservations}). Then the ledger is replayed if the store
+     * answers; what it cannot take stays in the ledger file for the next start (without a file it is lost, and
+     * the log says so).
+     */
     @Override
     public void close() {
-        tasks.forEach(t -> t.cancel(false));
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        renewer.shutdownNow();
+        replayer.shutdownNow();
+        List<Reservation> cut = renewal.live();
+        for (Reservation r : cut) {
+            r.settleAsHeld(expiredReservations == ExpiredReservations.CHARGE);
+        }
+        if (!cut.isEmpty()) {
+            LOG.log(Level.WARNING, cut.size() + " budget reservations were still open at shutdown; "
+                                   + (expiredReservations == ExpiredReservations.CHARGE
+                                      ? "charged what they held" : "released") + " (budget-store.expired-"
+                                   + "reservations)");
+        }
         replay();
         if (!ledger.isEmpty()) {
-            LOG.log(Level.WARNING, "Stopping with budget usage that the store has not taken yet (it is "
-                                   + "unreachable); that usage is lost");
+            LOG.log(Level.WARNING, "Stopping with the usage of " + ledger.requests() + " requests that the budget "
+                                   + "store has not taken yet (it is unreachable); "
+                                   + (ledger.where().equals("memory") ? "that usage is lost (set "
+                                                                        + "budget-store.ledger-file to keep it)"
+                                      : "it stays in " + ledger.where() + " and is replayed after the next start"));
         }
-        limiter.close();
+        ledger.close();
+        reader.shutdownNow();
         store.close();
         try {
             connector.close();
@@ -231,80 +259,73 @@ public final class BudgetService implements AutoCloseable {
     }
 
     void settle(Reservation r, Usage usage) {
-        if (limitsTokens) {
-            recordCompletion(r, usage);
-        }
-        if (r.held.isEmpty()) {
-            return;
-        }
-        live.remove(r.id);
         long cost = r.estimate.model().map(m -> m.price().costNanos(usage)).orElse(0L);
         List<Charge> used = new ArrayList<>(r.held.size());
         for (Charge c : r.held) {
             used.add(new Charge(c.counter(), usage.totalTokens(), cost));
         }
-        if (!r.inStore && (usage.totalTokens() == 0 && cost == 0 || !storeReachable.get())) {
-            if (usage.totalTokens() > 0 || cost > 0) {
-                ledger.sum(used);
-            }
+        settle(r, used, rateLimits.completion(r.subject, r.model, usage.completionTokens()));
+    }
+
+    /** Bills what {@code r} holds ({@code charge}) or nothing: for reservations cut off at shutdown. */
+    void settleHeld(Reservation r, boolean charge) {
+        settle(r, charge ? r.held : r.held.stream().map(c -> new Charge(c.counter(), 0, 0)).toList(), List.of());
+    }
+
+    private void settle(Reservation r, List<Charge> used, List<RateTake> completion) {
+        if (used.isEmpty() && completion.isEmpty()) {
             return;
+        }
+        renewal.untrack(r);
+        boolean billable = used.stream().anyMatch(c -> c.tokens() > 0 || c.nanos() > 0);
+        if (!r.inStore) {
+            rateLimits.completeLocally(completion);
+            if (!billable) {
+                return;
+            }
+            if (!health.reachable()) {
+                ledger.sum(used);
+                return;
+            }
+            completion = List.of();
         }
         long started = System.nanoTime();
         try {
-            remember(store.settle(r.id, used, r.inStore, clock.millis()));
-            reachable("settle", started);
+            view.remember(store.settle(r.id, used, completion, r.inStore, clock.millis()));
+            health.answered("settle", started);
         } catch (BudgetStoreUnavailableException e) {
-            unreachable("settle", e);
-            ledger.keep(r.id, used, r.inStore);
-        }
-    }
-
-    private void admitRate(Subject subject, String model, long promptTokens) {
-        RateLimiter.RateDecision decision;
-        try {
-            decision = limiter.admit(subject, model, promptTokens);
-        } catch (BudgetStoreUnavailableException e) {
-            unreachable("rate_limit", e);
-            if (failureMode == FailureMode.FAIL_CLOSED) {
-                throw BudgetErrors.unavailable();
+            health.failed("settle", e);
+            rateLimits.completeLocally(completion);
+            if (!used.isEmpty()) {
+                ledger.keep(r.id, used, r.inStore);
             }
-            // Fail-open still limits each replica on its own: better an approximate limit than none.
-            decision = localLimiter.admit(subject, model, promptTokens);
-        }
-        if (decision instanceof RateLimiter.RateDecision.Limited limited) {
-            throw BudgetErrors.rateLimited(limited);
-        }
-    }
-
-    private void recordCompletion(Reservation r, Usage usage) {
-        try {
-            limiter.recordCompletion(r.subject, r.model, usage.completionTokens());
-        } catch (BudgetStoreUnavailableException e) {
-            unreachable("rate_limit", e);
-            localLimiter.recordCompletion(r.subject, r.model, usage.completionTokens());
         }
     }
 
     /** Replays usage kept during an outage, oldest first, stopping at the first failure. */
     void replay() {
         if (ledger.isEmpty()) {
+            if (!health.everReached()) {
+                probe();
+            }
             return;
         }
         long requests = 0;
         long tokens = 0;
-        for (UsageLedger.Pending p : ledger.pending()) {
+        for (ReplayLedger.Pending p : ledger.pending()) {
+            long started = System.nanoTime();
             try {
-                remember(store.settle(p.id(), p.used(), p.reserved(), clock.millis()));
+                view.remember(store.settle(p.id(), p.used(), p.reserved(), clock.millis()));
             } catch (BudgetStoreUnavailableException e) {
                 break;
             } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "Replaying budget usage failed; will retry", e);
                 break;
             }
+            health.answered("settle", started);
             ledger.done(p);
-            markReachable();
             requests += p.requests();
-            tokens += p.used().getFirst().tokens();
+            tokens += p.used().isEmpty() ? 0 : p.used().getFirst().tokens();
         }
         if (requests > 0) {
             metrics.budgetReplayed(requests);
@@ -313,90 +334,37 @@ public final class BudgetService implements AutoCloseable {
         }
     }
 
-    /** Extends the reservations of requests still running, so a long stream does not lose what it holds. */
-    private void renew() {
-        long now = clock.millis();
-        List<String> ids = new ArrayList<>();
-        for (Reservation r : live.values()) {
-            if (now - r.renewedAt >= ttlMillis / 3) {
-                ids.add(r.id);
-                r.renewedAt = now;
-            }
-        }
-        if (!ids.isEmpty()) {
-            try {
-                store.renew(ids, now + ttlMillis);
-            } catch (BudgetStoreUnavailableException e) {
-                unreachable("renew", e);
-            } catch (RuntimeException e) {
-                LOG.log(Level.ERROR, "Renewing budget reservations failed", e);
-            }
-        }
-    }
-
-    private void warm(List<Counter> counters) {
+    /** While the store has never answered, asks it every second, so readiness follows without traffic. */
+    private void probe() {
+        long started = System.nanoTime();
         try {
-            remember(store.read(counters));
+            store.ping();
+            health.answered("read", started);
         } catch (BudgetStoreUnavailableException e) {
-            unreachable("read", e);
+            health.failed("read", e);
         } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, "Reading budget counters failed", e);
-        } finally {
-            counters.forEach(c -> warming.remove(c.id()));
+            LOG.log(Level.DEBUG, "Pinging the budget store failed", e);
         }
     }
 
     private <T> T call(String operation, Supplier<T> call) {
+        long started = System.nanoTime();
         try {
-            return call.get();
+            T result = call.get();
+            health.answered(operation, started);
+            return result;
         } catch (BudgetStoreUnavailableException e) {
-            unreachable(operation, e);
+            health.failed(operation, e);
             throw BudgetErrors.unavailable();
         }
     }
 
-    private void remember(List<CounterState> states) {
-        if (known.size() > MAX_CACHED_COUNTERS) {
-            Instant now = clock.instant();
-            known.values().removeIf(s -> !s.counter().windowEnd().isAfter(now));
-            if (known.size() > MAX_CACHED_COUNTERS) {
-                known.clear();
-            }
-        }
-        for (CounterState s : states) {
-            known.put(s.counter().id(), s);
-            BudgetStatus status = s.status();
-            metrics.budget(status.budget(), status.key(), status.windowEnd().getEpochSecond(), status.limitTokens(),
-                           status.usedTokens(), status.remainingTokens(), status.limitNanos(), status.usedNanos(),
-                           status.remainingNanos());
-        }
-    }
-
-    private void reachable(String operation, long startedNanos) {
-        metrics.budgetStoreCall(operation, System.nanoTime() - startedNanos);
-        markReachable();
-    }
-
-    private void markReachable() {
-        if (storeReachable.compareAndSet(false, true)) {
-            LOG.log(Level.INFO, "Budget store " + store.describe() + " is reachable again"
-                                + (ledger.isEmpty() ? "" : "; replaying the usage kept meanwhile"));
-        }
-    }
-
-    private void unreachable(String operation, BudgetStoreUnavailableException e) {
-        metrics.budgetStoreError(operation);
-        if (storeReachable.compareAndSet(true, false)) {
-            LOG.log(Level.WARNING, "Budget store " + store.describe() + " is unreachable (" + e.getMessage() + "); "
-                                   + (failureMode == FailureMode.FAIL_OPEN
-                                      ? "failure-mode fail-open: admitting requests and keeping their usage to "
-                                        + "replay when it is back"
-                                      : "failure-mode fail-closed: refusing requests with 503 until it is back"));
-        }
-    }
-
     /** The most the request can use, held against each budget's counter for this subject. */
-    private List<Charge> charges(Subject subject, String model, Estimate estimate, long completion, Instant at) {
+    private List<Charge> charges(Subject subject, String model, Estimate estimate, Instant at) {
+        if (budgets.isEmpty()) {
+            return List.of();
+        }
+        long completion = estimate.maxCompletionTokens();
         long tokens = estimate.promptTokens() + completion;
         long nanos = estimate.model().map(m -> m.price().maxCostNanos(estimate.promptTokens(), completion))
                 .orElse(0L);
@@ -407,27 +375,13 @@ public final class BudgetService implements AutoCloseable {
         return charges;
     }
 
-    /**
-     * The request with the completion limit that was reserved, when the app set none: the gateway then cannot
-     * produce more than the reservation covers.
-     */
-    private static ChatRequest withCompletionLimit(ChatRequest request, Estimate estimate) {
-        if (request.maxTokens().isPresent()) {
-            return request;
-        }
-        int limit = (int) Math.min(Integer.MAX_VALUE, estimate.maxCompletionTokens());
-        return request.withPatch(new RequestPatch(Optional.empty(), OptionalInt.of(limit)));
-    }
-
-    /** {@code n} completions cost {@code n} times the completion tokens. */
-    private static int choices(ChatRequest request) {
-        var n = request.json().get("n");
-        return n != null && n.canConvertToInt() && n.intValue() > 1 ? n.intValue() : 1;
-    }
-
-    private static String newId() {
+    static String newId() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         return HexFormat.of().toHexDigits(random.nextLong()) + HexFormat.of().toHexDigits(random.nextLong());
+    }
+
+    private static ScheduledExecutorService daemon(String name) {
+        return Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name(name).daemon(true).factory());
     }
 
     private static String describe(BudgetsConfig config, BudgetStore store) {
@@ -435,6 +389,7 @@ public final class BudgetService implements AutoCloseable {
             return "none configured";
         }
         return config.budgets().size() + " budgets, " + config.rateLimits().size() + " rate limits in "
-               + store.describe() + " (" + config.store().failureMode().label() + ")";
+               + store.describe() + " (" + config.store().failureMode().label() + ", expired reservations: "
+               + config.store().expiredReservations().label() + ")";
     }
 }

@@ -5,28 +5,42 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * Where budget counters live: in this process or in Redis. Every method is one atomic step of the store (one Lua
- * script in Redis), so replicas sharing a store can never admit more than a budget holds. Business outcomes are
- * values; only an unreachable store throws ({@link BudgetStoreUnavailableException}).
+ * Where budget counters and rate-limit buckets live: in this process or in Redis. Every method is one atomic step of
+ * the store (one Lua script, one round trip, in Redis), so replicas sharing a store can never admit more than a
+ * budget holds. Business outcomes are values; only an unreachable store throws
+ * ({@link BudgetStoreUnavailableException}).
  *
  * <p>A reservation is a set of charges under an id. It holds budget until it is settled, or until it expires: a
- * reservation whose sidecar died is released by the next call that finds it past its expiry.
+ * reservation whose sidecar died is charged or released ({@link ExpiredReservations}) by the next call that finds it
+ * past its expiry.
  */
 interface BudgetStore extends AutoCloseable {
     /**
-     * Reserves every charge or none: each counter's usage plus reservations plus the charge must stay within its
-     * limits. Expired reservations are released first.
+     * Admits a request: takes every rate-limit take, or none if a bucket is short; then reserves every charge, or
+     * none: each counter's usage plus reservations plus the charge must stay within its limits. Expired reservations
+     * are ended first.
      */
-    ReserveResult reserve(String id, List<Charge> charges, long expiresAtMillis, long nowMillis);
+    ReserveResult reserve(String id, List<Charge> charges, List<RateTake> takes, long expiresAtMillis,
+                          long nowMillis);
+
+    default ReserveResult reserve(String id, List<Charge> charges, long expiresAtMillis, long nowMillis) {
+        return reserve(id, charges, List.of(), expiresAtMillis, nowMillis);
+    }
 
     /**
      * Replaces reservation {@code id} with the usage that happened: its held amounts are released and
      * {@code used} is added. Idempotent per id, so a settlement retried after an outage cannot count twice.
+     * {@code completion} is taken from token rate limits even past their limit (not idempotent: it is not replayed).
      *
      * @param reserved whether {@code id} was reserved in this store; false for requests admitted while it was
      *                 unreachable, whose usage is added once
      */
-    List<CounterState> settle(String id, List<Charge> used, boolean reserved, long nowMillis);
+    List<CounterState> settle(String id, List<Charge> used, List<RateTake> completion, boolean reserved,
+                              long nowMillis);
+
+    default List<CounterState> settle(String id, List<Charge> used, boolean reserved, long nowMillis) {
+        return settle(id, used, List.of(), reserved, nowMillis);
+    }
 
     /** Moves the expiry of live reservations, so a long stream keeps what it reserved. */
     void renew(Collection<String> ids, long expiresAtMillis);
@@ -39,6 +53,9 @@ interface BudgetStore extends AutoCloseable {
 
     /** Sets a counter's usage back to zero, keeping what in-flight requests hold; false if it does not exist. */
     boolean reset(Counter counter);
+
+    /** One round trip that does nothing: whether the store answers. */
+    void ping();
 
     /** For the startup log: which store, never a password. */
     String describe();

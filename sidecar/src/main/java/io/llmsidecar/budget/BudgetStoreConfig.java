@@ -4,6 +4,7 @@ import io.helidon.config.Config;
 import io.llmsidecar.config.ConfigValues;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -22,14 +23,22 @@ import java.util.Set;
  * @param commandTimeout longest wait for one Redis call before the failure mode applies
  * @param connectTimeout longest wait for a connection to Redis
  * @param keyPrefix      prefix of every Redis key; its {@code {...}} hash tag keeps all keys in one Cluster slot
+ * @param expiredReservations what an expired reservation means: {@code charge} (the default) bills what it held,
+ *                       {@code release} frees it ({@code SIDECAR_BUDGET_EXPIRED_RESERVATIONS})
+ * @param ledgerFile     where usage admitted during an outage is kept until it is replayed, so a restart does not
+ *                       lose it ({@code SIDECAR_BUDGET_LEDGER_FILE}); empty keeps it in memory only
+ * @param startupGrace   how long fail-open admits requests while the store has never been reachable since start;
+ *                       after that such a store is treated as misconfigured and requests are refused as fail-closed
  */
 public record BudgetStoreConfig(Optional<String> redisUri, boolean cluster, FailureMode failureMode,
                                 Duration reservationTtl, Duration commandTimeout, Duration connectTimeout,
-                                String keyPrefix) {
+                                String keyPrefix, ExpiredReservations expiredReservations, Optional<Path> ledgerFile,
+                                Duration startupGrace) {
     static final Duration DEFAULT_RESERVATION_TTL = Duration.ofMinutes(2);
     static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(500);
     static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     static final String DEFAULT_KEY_PREFIX = "llm-sidecar:{budgets}:";
+    static final Duration DEFAULT_STARTUP_GRACE = Duration.ofSeconds(30);
     private static final Set<String> SCHEMES = Set.of("redis", "rediss", "redis-sentinel", "rediss-sentinel",
                                                       "redis-socket");
 
@@ -49,13 +58,20 @@ public record BudgetStoreConfig(Optional<String> redisUri, boolean cluster, Fail
                                        "a prefix with a Cluster hash tag such as " + DEFAULT_KEY_PREFIX
                                        + " (one request's counters must live in one slot)");
         }
-        return new BudgetStoreConfig(uri, cluster, mode, ttl, command, connect, prefix);
+        String expiredText = ConfigValues.string(node.get("expired-reservations"),
+                                                 ExpiredReservations.CHARGE.label());
+        ExpiredReservations expired = ExpiredReservations.parse(expiredText).orElseThrow(
+                () -> ConfigValues.invalid(node.get("expired-reservations"), expiredText, "charge or release"));
+        Optional<Path> ledger = ConfigValues.string(node.get("ledger-file")).filter(f -> !f.isBlank()).map(Path::of);
+        Duration grace = ConfigValues.duration(node.get("startup-grace"), DEFAULT_STARTUP_GRACE);
+        return new BudgetStoreConfig(uri, cluster, mode, ttl, command, connect, prefix, expired, ledger, grace);
     }
 
     /** An embedded store for one process: what {@code make run} uses when no Redis is configured. */
     static BudgetStoreConfig embedded() {
         return new BudgetStoreConfig(Optional.empty(), false, FailureMode.FAIL_OPEN, DEFAULT_RESERVATION_TTL,
-                                     DEFAULT_COMMAND_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEY_PREFIX);
+                                     DEFAULT_COMMAND_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEY_PREFIX,
+                                     ExpiredReservations.CHARGE, Optional.empty(), DEFAULT_STARTUP_GRACE);
     }
 
     /** The Redis URI with any password replaced, for logs and error messages. */
@@ -71,7 +87,9 @@ public record BudgetStoreConfig(Optional<String> redisUri, boolean cluster, Fail
     public String toString() {
         return "BudgetStoreConfig[redisUri=" + redactedUri().orElse("<embedded>") + ", cluster=" + cluster
                + ", failureMode=" + failureMode.label() + ", reservationTtl=" + reservationTtl + ", commandTimeout="
-               + commandTimeout + ", connectTimeout=" + connectTimeout + ", keyPrefix=" + keyPrefix + "]";
+               + commandTimeout + ", connectTimeout=" + connectTimeout + ", keyPrefix=" + keyPrefix
+               + ", expiredReservations=" + expiredReservations.label() + ", ledgerFile="
+               + ledgerFile.map(Path::toString).orElse("<memory>") + ", startupGrace=" + startupGrace + "]";
     }
 
     private static void checkUri(Config node, String uri) {

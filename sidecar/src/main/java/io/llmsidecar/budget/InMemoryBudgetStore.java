@@ -9,10 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
 
 /**
  * The embedded store: the same semantics as {@link RedisBudgetStore} for a single process, under one lock (every
- * operation is a few map updates, far below a microsecond of work, so contention is not worth finer locks).
+ * operation is a few map updates, far below a microsecond of work, so contention is not worth finer locks). Rate
+ * limits are Bucket4j buckets ({@link LocalBuckets}), taken before the budgets are checked, as Redis does.
  */
 final class InMemoryBudgetStore implements BudgetStore {
     /** Counters outlive their window by this much, so late settlements still find them (as in Redis). */
@@ -25,6 +27,9 @@ final class InMemoryBudgetStore implements BudgetStore {
     private final Map<String, Entry> counters = new HashMap<>();
     private final Map<String, Held> reservations = new HashMap<>();
     private final PriorityQueue<Expiry> expiries = new PriorityQueue<>();
+    private final LocalBuckets buckets = new LocalBuckets();
+    private final ExpiredReservations expiredMode;
+    private final LongConsumer onExpired;
     /** Reservations that expired unsettled, or were settled without a reservation, until they are forgotten. */
     private final Map<String, Remembered> remembered = new HashMap<>();
     private long nextSweep;
@@ -55,9 +60,23 @@ final class InMemoryBudgetStore implements BudgetStore {
         }
     }
 
-    private enum Fate { EXPIRED, SETTLED }
+    private enum Fate { EXPIRED, CHARGED, SETTLED }
 
-    private record Remembered(Fate fate, long forgetAt) {
+    /** {@code held} is kept for a charged reservation, whose late settlement takes the charge back. */
+    private record Remembered(Fate fate, long forgetAt, Held held) {
+        Remembered(Fate fate, long forgetAt) {
+            this(fate, forgetAt, null);
+        }
+    }
+
+    InMemoryBudgetStore(ExpiredReservations expiredMode, LongConsumer onExpired) {
+        this.expiredMode = expiredMode;
+        this.onExpired = onExpired;
+    }
+
+    /** Charges expired reservations and counts expiries nowhere: for tests. */
+    InMemoryBudgetStore() {
+        this(ExpiredReservations.CHARGE, n -> { });
     }
 
     private record Expiry(long at, String id) implements Comparable<Expiry> {
@@ -68,10 +87,23 @@ final class InMemoryBudgetStore implements BudgetStore {
     }
 
     @Override
-    public ReserveResult reserve(String id, List<Charge> charges, long expiresAtMillis, long nowMillis) {
+    public ReserveResult reserve(String id, List<Charge> charges, List<RateTake> takes, long expiresAtMillis,
+                                 long nowMillis) {
+        ReserveResult.RateLimited limited = takes.isEmpty() ? null : buckets.take(takes);
         lock.lock();
         try {
             expire(nowMillis);
+            if (limited != null) {
+                List<CounterState> states = new ArrayList<>(charges.size());
+                for (Charge c : charges) {
+                    Entry e = counters.get(c.counter().id());
+                    states.add(e == null ? CounterState.empty(c.counter()) : e.state());
+                }
+                return new ReserveResult.RateLimited(limited.index(), limited.waitNanos(), states);
+            }
+            if (charges.isEmpty()) {
+                return new ReserveResult.Reserved(List.of());
+            }
             List<Entry> entries = new ArrayList<>(charges.size());
             for (Charge c : charges) {
                 entries.add(counters.computeIfAbsent(c.counter().id(), k -> new Entry(c.counter())));
@@ -97,7 +129,12 @@ final class InMemoryBudgetStore implements BudgetStore {
     }
 
     @Override
-    public List<CounterState> settle(String id, List<Charge> used, boolean reserved, long nowMillis) {
+    public List<CounterState> settle(String id, List<Charge> used, List<RateTake> completion, boolean reserved,
+                                     long nowMillis) {
+        buckets.overdraw(completion);
+        if (used.isEmpty()) {
+            return List.of();
+        }
         lock.lock();
         try {
             boolean apply;
@@ -111,7 +148,10 @@ final class InMemoryBudgetStore implements BudgetStore {
                     remembered.put(id, new Remembered(Fate.SETTLED, nowMillis + REMEMBER_SETTLED.toMillis()));
                 }
             } else if (known != null) {
-                apply = known.fate() == Fate.EXPIRED;
+                apply = known.fate() != Fate.SETTLED;
+                if (known.fate() == Fate.CHARGED) {
+                    unrelease(known.held());
+                }
                 remembered.put(id, new Remembered(Fate.SETTLED, known.forgetAt()));
             } else {
                 // A reserved id that is neither held nor remembered was settled already.
@@ -203,6 +243,10 @@ final class InMemoryBudgetStore implements BudgetStore {
     }
 
     @Override
+    public void ping() {
+    }
+
+    @Override
     public String describe() {
         return "in-memory (this process only)";
     }
@@ -211,17 +255,31 @@ final class InMemoryBudgetStore implements BudgetStore {
     public void close() {
     }
 
-    /** Releases reservations past their expiry; remembers them so a late settlement adds usage but frees nothing. */
+    /**
+     * Charges or releases reservations past their expiry; remembers them so a late settlement bills the real usage
+     * once and frees nothing twice.
+     */
     private void expire(long now) {
         Expiry next;
+        long expired = 0;
         while ((next = expiries.peek()) != null && next.at() <= now) {
             expiries.poll();
             Held held = reservations.get(next.id());
             if (held != null && held.expiresAt == next.at()) {
                 reservations.remove(next.id());
                 release(held);
-                remembered.put(next.id(), new Remembered(Fate.EXPIRED, now + REMEMBER_SETTLED.toMillis()));
+                long forgetAt = now + REMEMBER_SETTLED.toMillis();
+                if (expiredMode == ExpiredReservations.CHARGE) {
+                    charge(held, 1);
+                    remembered.put(next.id(), new Remembered(Fate.CHARGED, forgetAt, held));
+                } else {
+                    remembered.put(next.id(), new Remembered(Fate.EXPIRED, forgetAt));
+                }
+                expired++;
             }
+        }
+        if (expired > 0) {
+            onExpired.accept(expired);
         }
         if (now >= nextSweep) {
             nextSweep = now + SWEEP_EVERY_MILLIS;
@@ -238,6 +296,21 @@ final class InMemoryBudgetStore implements BudgetStore {
             if (e != null) {
                 e.reservedTokens -= c.tokens();
                 e.reservedNanos -= c.nanos();
+            }
+        }
+    }
+
+    /** Takes back the charge of an expired reservation: its late settlement bills the real usage instead. */
+    private void unrelease(Held held) {
+        charge(held, -1);
+    }
+
+    private void charge(Held held, int sign) {
+        for (Charge c : held.charges) {
+            Entry e = counters.get(c.counter().id());
+            if (e != null) {
+                e.usedTokens += sign * c.tokens();
+                e.usedNanos += sign * c.nanos();
             }
         }
     }

@@ -20,11 +20,14 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
- * Budget counters in Redis, shared by every replica. Each operation is one Lua script run with {@code EVALSHA}: one
- * round trip, atomic, so no interleaving of replicas can admit more than a budget holds. The data model is described
- * in {@code common.lua}.
+ * Budget counters and rate-limit buckets in Redis, shared by every replica. Each operation is one Lua script run with
+ * {@code EVALSHA}: one round trip, atomic, so no interleaving of replicas can admit more than a budget holds. A
+ * request costs two: {@code reserve.lua} (rate limits and every budget) before it is forwarded, {@code settle.lua}
+ * after. Every key shares the prefix's {@code {hash tag}}, so in a Cluster each script runs on one node. The data
+ * model is described in {@code common.lua}.
  */
 final class RedisBudgetStore implements BudgetStore {
     /** Counters outlive their window by this much, so late settlements still find them. */
@@ -34,28 +37,40 @@ final class RedisBudgetStore implements BudgetStore {
     private final RedisConnector connector;
     private final RedisConnector.Lazy<String> redis;
     private final String prefix;
+    private final String chargeExpired;
+    private final LongConsumer onExpired;
     private final Script reserve = Script.load("reserve.lua");
     private final Script settle = Script.load("settle.lua");
     private final Script read = Script.load("read.lua");
     private final Script list = Script.load("list.lua");
     private final Script reset = Script.load("reset.lua");
 
-    RedisBudgetStore(RedisConnector connector, String prefix) {
+    RedisBudgetStore(RedisConnector connector, String prefix, ExpiredReservations expired, LongConsumer onExpired) {
         this.connector = connector;
         this.redis = connector.connection(StringCodec.UTF8);
         this.prefix = prefix;
+        this.chargeExpired = expired == ExpiredReservations.CHARGE ? "1" : "0";
+        this.onExpired = onExpired;
+    }
+
+    /** Charges expired reservations and counts expiries nowhere: for tests. */
+    RedisBudgetStore(RedisConnector connector, String prefix) {
+        this(connector, prefix, ExpiredReservations.CHARGE, n -> { });
     }
 
     @Override
-    public ReserveResult reserve(String id, List<Charge> charges, long expiresAtMillis, long nowMillis) {
-        String[] keys = keys(id, charges);
-        String[] args = new String[5 + charges.size() * 6];
+    public ReserveResult reserve(String id, List<Charge> charges, List<RateTake> takes, long expiresAtMillis,
+                                 long nowMillis) {
+        String[] keys = keys(id, charges, takes);
+        String[] args = new String[7 + charges.size() * 6 + takes.size() * 2];
         args[0] = prefix;
         args[1] = Long.toString(nowMillis);
         args[2] = Long.toString(expiresAtMillis);
         args[3] = id;
         args[4] = KEEP_SETTLED_MILLIS;
-        int a = 5;
+        args[5] = chargeExpired;
+        args[6] = Integer.toString(charges.size());
+        int a = 7;
         for (Charge c : charges) {
             args[a++] = Long.toString(c.counter().limitTokens());
             args[a++] = Long.toString(c.counter().limitNanos());
@@ -64,27 +79,39 @@ final class RedisBudgetStore implements BudgetStore {
             args[a++] = expireAt(c.counter());
             args[a++] = c.counter().key();
         }
+        a = takes(takes, args, a);
         List<Object> reply = run(reserve, keys, args);
-        List<CounterState> states = states(charges.stream().map(Charge::counter).toList(), reply, 1);
-        long verdict = (Long) reply.getFirst();
-        return verdict > 0 ? new ReserveResult.Reserved(states)
-                : new ReserveResult.Exceeded((int) -verdict - 1, states);
+        List<CounterState> states = states(charges.stream().map(Charge::counter).toList(), reply, 4);
+        expired((Long) reply.get(2));
+        int index = (int) (long) (Long) reply.get(1) - 1;
+        return switch ((int) (long) (Long) reply.getFirst()) {
+            case 1 -> new ReserveResult.Reserved(states);
+            case 2 -> new ReserveResult.Exceeded(index, states);
+            default -> new ReserveResult.RateLimited(index, (Long) reply.get(3) * 1_000_000L, states);
+        };
     }
 
     @Override
-    public List<CounterState> settle(String id, List<Charge> used, boolean reserved, long nowMillis) {
-        String[] args = new String[3 + used.size() * 4];
+    public List<CounterState> settle(String id, List<Charge> used, List<RateTake> completion, boolean reserved,
+                                     long nowMillis) {
+        if (used.isEmpty() && completion.isEmpty()) {
+            return List.of();
+        }
+        String[] args = new String[4 + used.size() * 4 + completion.size() * 2];
         args[0] = id;
         args[1] = reserved ? "1" : "0";
         args[2] = KEEP_SETTLED_MILLIS;
-        int a = 3;
+        args[3] = Integer.toString(used.size());
+        int a = 4;
         for (Charge c : used) {
             args[a++] = Long.toString(c.tokens());
             args[a++] = Long.toString(c.nanos());
             args[a++] = expireAt(c.counter());
             args[a++] = c.counter().key();
         }
-        return states(used.stream().map(Charge::counter).toList(), run(settle, keys(id, used), args), 0);
+        takes(completion, args, a);
+        return states(used.stream().map(Charge::counter).toList(), run(settle, keys(id, used, completion), args),
+                      0);
     }
 
     @Override
@@ -115,20 +142,22 @@ final class RedisBudgetStore implements BudgetStore {
     @Override
     public List<CounterState> list(List<Budget> budgets, Instant now) {
         String[] keys = new String[1 + budgets.size()];
-        String[] args = new String[3 + budgets.size()];
+        String[] args = new String[4 + budgets.size()];
         keys[0] = prefix + "exp";
         args[0] = prefix;
         args[1] = Long.toString(now.toEpochMilli());
         args[2] = KEEP_SETTLED_MILLIS;
+        args[3] = chargeExpired;
         for (int i = 0; i < budgets.size(); i++) {
             Budget b = budgets.get(i);
             long start = b.window().start(now).getEpochSecond();
             keys[1 + i] = prefix + "i:" + b.name() + ":" + start;
-            args[3 + i] = prefix + "c:" + b.name() + ":" + start + ":";
+            args[4 + i] = prefix + "c:" + b.name() + ":" + start + ":";
         }
         List<Object> reply = run(list, keys, args);
+        expired((Long) reply.getFirst());
         List<CounterState> states = new ArrayList<>(reply.size() / 6);
-        for (int i = 0; i < reply.size(); i += 6) {
+        for (int i = 1; i < reply.size(); i += 6) {
             Budget b = budgets.get((int) (long) (Long) reply.get(i) - 1);
             Counter counter = Counter.of(b, (String) reply.get(i + 1), now);
             states.add(state(counter, reply, i + 2));
@@ -146,6 +175,15 @@ final class RedisBudgetStore implements BudgetStore {
     }
 
     @Override
+    public void ping() {
+        try {
+            redis.commands().ping();
+        } catch (RedisException e) {
+            throw unavailable(e);
+        }
+    }
+
+    @Override
     public String describe() {
         return connector.describe();
     }
@@ -155,9 +193,9 @@ final class RedisBudgetStore implements BudgetStore {
         redis.close();
     }
 
-    private String[] keys(String id, List<Charge> charges) {
+    private String[] keys(String id, List<Charge> charges, List<RateTake> takes) {
         int n = charges.size();
-        String[] keys = new String[2 + 2 * n];
+        String[] keys = new String[2 + 2 * n + takes.size()];
         keys[0] = prefix + "exp";
         keys[1] = prefix + "r:" + id;
         for (int i = 0; i < n; i++) {
@@ -165,7 +203,25 @@ final class RedisBudgetStore implements BudgetStore {
             keys[2 + i] = counterKey(c);
             keys[2 + n + i] = prefix + "i:" + c.budget().name() + ":" + c.windowStart().getEpochSecond();
         }
+        for (int j = 0; j < takes.size(); j++) {
+            keys[2 + 2 * n + j] = prefix + "rl:" + takes.get(j).bucketId();
+        }
         return keys;
+    }
+
+    private static int takes(List<RateTake> takes, String[] args, int from) {
+        int a = from;
+        for (RateTake t : takes) {
+            args[a++] = Long.toString(t.perMinute());
+            args[a++] = Long.toString(t.amount());
+        }
+        return a;
+    }
+
+    private void expired(long count) {
+        if (count > 0) {
+            onExpired.accept(count);
+        }
     }
 
     private String counterKey(Counter counter) {

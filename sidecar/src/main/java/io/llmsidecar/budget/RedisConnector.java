@@ -9,6 +9,7 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
@@ -20,22 +21,33 @@ import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The Lettuce client behind the Redis budget store and rate limiter: standalone, Sentinel (from the URI) or Cluster
- * (from configuration). Connections are made lazily and retried in the background, so a sidecar starts while Redis
- * is down; once connected Lettuce reconnects by itself.
+ * The Lettuce client behind the Redis budget store: standalone, Sentinel (from the URI) or Cluster (from
+ * configuration). Connections are made lazily and retried in the background, so a sidecar starts while Redis is
+ * down; once connected Lettuce reconnects by itself.
+ *
+ * <p>A Cluster connection needs the cluster's topology first ({@code CLUSTER NODES} through the seed node):
+ * {@code RedisClusterClient.connectAsync} does not load it and fails with "Partitions not initialized", so every
+ * attempt refreshes it before connecting. The topology is then refreshed periodically and on MOVED/ASK redirects and
+ * reconnects, so a failover or resharding is followed.
  */
 final class RedisConnector implements AutoCloseable {
     /** Reconnection backs off to this at most, so usage is replayed within seconds of Redis coming back. */
     private static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(2);
     private static final long RETRY_CONNECT_MILLIS = 1000;
+    private static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(30);
 
     private final BudgetStoreConfig config;
     private final ClientResources resources;
     private final AbstractRedisClient client;
     private final RedisURI uri;
+    private final AtomicInteger attempts = new AtomicInteger();
+    private volatile String lastError = "no attempt yet";
+    private volatile boolean everConnected;
+    private volatile boolean connecting;
 
     private RedisConnector(BudgetStoreConfig config, ClientResources resources, AbstractRedisClient client,
                            RedisURI uri) {
@@ -65,8 +77,12 @@ final class RedisConnector implements AutoCloseable {
         AbstractRedisClient client;
         if (config.cluster()) {
             RedisClusterClient cluster = RedisClusterClient.create(resources, uri);
+            ClusterTopologyRefreshOptions topology = ClusterTopologyRefreshOptions.builder()
+                    .enablePeriodicRefresh(TOPOLOGY_REFRESH)
+                    .enableAllAdaptiveRefreshTriggers()
+                    .build();
             cluster.setOptions(ClusterClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts)
-                                       .disconnectedBehavior(reject).build());
+                                       .topologyRefreshOptions(topology).disconnectedBehavior(reject).build());
             client = cluster;
         } else {
             RedisClient standalone = RedisClient.create(resources, uri);
@@ -80,12 +96,34 @@ final class RedisConnector implements AutoCloseable {
     /** A connection with {@code codec} that connects in the background and waits for its first attempt now. */
     <V> Lazy<V> connection(RedisCodec<String, V> codec) {
         Lazy<V> lazy = new Lazy<>(codec);
-        lazy.connectOrWait(config.connectTimeout().plusMillis(200));
+        // A Cluster takes two steps (topology, then the masters), each bounded by the connect timeout.
+        lazy.connectOrWait(config.connectTimeout().multipliedBy(config.cluster() ? 2 : 1).plusMillis(200));
         return lazy;
     }
 
     String describe() {
         return (config.cluster() ? "Redis Cluster " : "Redis ") + config.redactedUri().orElse("");
+    }
+
+    /** What connecting involves, for the error that says why it never worked. */
+    String whatIsTried() {
+        String how = config.cluster()
+                ? "reading the Cluster topology from the seed node, then connecting to its masters"
+                : config.redisUri().orElse("").contains("sentinel")
+                        ? "asking the Sentinels for the master, then connecting to it"
+                        : "connecting to the server";
+        return attempts.get() + " attempts " + how + " (connect timeout " + config.connectTimeout().toMillis()
+               + " ms); last error: " + lastError;
+    }
+
+    /** Whether the last connection attempt has not finished yet. */
+    boolean connecting() {
+        return connecting;
+    }
+
+    /** Whether any connection ever succeeded. */
+    boolean everConnected() {
+        return everConnected;
     }
 
     @Override
@@ -115,6 +153,7 @@ final class RedisConnector implements AutoCloseable {
             CompletableFuture<? extends StatefulConnection<String, V>> current = attempt.get();
             if (current != null && current.isDone() && !current.isCompletedExceptionally()) {
                 connection = current.join();
+                everConnected = true;
                 return connection;
             }
             if ((current == null || current.isDone()) && System.currentTimeMillis() >= nextAttemptAt) {
@@ -135,6 +174,7 @@ final class RedisConnector implements AutoCloseable {
             start(null);
             try {
                 connection = attempt.get().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+                everConnected = true;
             } catch (Exception e) {
                 // Redis is down or slow at startup: the first call after the retry delay tries again.
             }
@@ -142,12 +182,30 @@ final class RedisConnector implements AutoCloseable {
 
         private void start(CompletableFuture<? extends StatefulConnection<String, V>> previous) {
             nextAttemptAt = System.currentTimeMillis() + RETRY_CONNECT_MILLIS;
+            attempts.incrementAndGet();
+            connecting = true;
             CompletableFuture<? extends StatefulConnection<String, V>> next = client instanceof RedisClusterClient c
-                    ? c.connectAsync(codec)
+                    ? c.refreshPartitionsAsync().toCompletableFuture().thenCompose(topology -> c.connectAsync(codec))
                     : ((RedisClient) client).connectAsync(codec, uri).toCompletableFuture();
+            next.whenComplete((c, e) -> {
+                connecting = false;
+                if (e != null) {
+                    lastError = message(e);
+                }
+            });
             if (!attempt.compareAndSet(previous, next)) {
                 next.thenAccept(StatefulConnection::closeAsync);
             }
+        }
+
+        private static String message(Throwable e) {
+            StringBuilder m = new StringBuilder();
+            for (Throwable t = e; t != null && m.length() < 400; t = t.getCause()) {
+                if (t.getMessage() != null && !m.toString().contains(t.getMessage())) {
+                    m.append(m.isEmpty() ? "" : ": ").append(t.getMessage());
+                }
+            }
+            return BudgetStoreConfig.redact(m.toString());
         }
 
         void close() {

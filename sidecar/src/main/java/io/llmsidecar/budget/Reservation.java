@@ -1,7 +1,6 @@
 package io.llmsidecar.budget;
 
 import io.llmsidecar.identity.Subject;
-import io.llmsidecar.openai.ChatRequest;
 import io.llmsidecar.openai.Usage;
 import io.llmsidecar.pricing.Estimate;
 
@@ -24,34 +23,27 @@ public final class Reservation implements AutoCloseable {
     final List<Charge> held;
     /** False when the store was unreachable and the request was admitted fail-open. */
     final boolean inStore;
-    private final ChatRequest request;
     private final OptionalLong completionLimit;
     private final AtomicBoolean settled = new AtomicBoolean();
     volatile long renewedAt;
 
-    Reservation(BudgetService service, String id, Subject subject, Estimate estimate, List<Charge> held,
-                boolean inStore, ChatRequest request, OptionalLong completionLimit, long now) {
+    Reservation(BudgetService service, String id, Subject subject, String model, Estimate estimate,
+                List<Charge> held, boolean inStore, OptionalLong completionLimit, long now) {
         this.service = service;
         this.id = id;
         this.subject = subject;
-        this.model = request.model();
+        this.model = model;
         this.estimate = estimate;
         this.held = held;
         this.inStore = inStore;
-        this.request = request;
         this.completionLimit = completionLimit;
         this.renewedAt = now;
     }
 
     /**
-     * The request to forward: when budgets apply and the caller set no completion limit, it carries the limit the
-     * reservation covers, so the gateway cannot produce more than was reserved.
+     * The most completion tokens (all choices together) the reservation covers, which the forwarded request must not
+     * exceed; empty when no budget applies.
      */
-    public ChatRequest request() {
-        return request;
-    }
-
-    /** The most completion tokens (all choices together) the reservation covers; empty when no budget applies. */
     public OptionalLong completionLimit() {
         return completionLimit;
     }
@@ -67,5 +59,12 @@ public final class Reservation implements AutoCloseable {
     @Override
     public void close() {
         settle(Usage.NONE);
+    }
+
+    /** For reservations cut off at shutdown: bills what is held ({@code charge}) or nothing, unless settled. */
+    void settleAsHeld(boolean charge) {
+        if (settled.compareAndSet(false, true)) {
+            service.settleHeld(this, charge);
+        }
     }
 }

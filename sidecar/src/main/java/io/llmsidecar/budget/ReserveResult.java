@@ -7,7 +7,7 @@ sealed interface ReserveResult {
     /** The state of every counter of the request after the call, in the order of the charges. */
     List<CounterState> states();
 
-    /** Every charge was reserved. */
+    /** Every charge was reserved and every rate-limit take taken. */
     record Reserved(List<CounterState> states) implements ReserveResult {
     }
 
@@ -16,5 +16,9 @@ sealed interface ReserveResult {
         CounterState exceeded() {
             return states.get(index);
         }
+    }
+
+    /** Nothing was taken or reserved because rate-limit take {@code index} found its bucket short. */
+    record RateLimited(int index, long waitNanos, List<CounterState> states) implements ReserveResult {
     }
 }

@@ -100,6 +100,8 @@ public final class SidecarEnvironment {
         m.put("SIDECAR_BUDGET_RESERVATION_TTL", "budget-store.reservation-ttl");
         m.put("SIDECAR_REDIS_TIMEOUT", "budget-store.command-timeout");
         m.put("SIDECAR_BUDGET_KEY_PREFIX", "budget-store.key-prefix");
+        m.put("SIDECAR_BUDGET_EXPIRED_RESERVATIONS", "budget-store.expired-reservations");
+        m.put("SIDECAR_BUDGET_LEDGER_FILE", "budget-store.ledger-file");
         m.put("SIDECAR_POLICY_ENABLED", "policy.enabled");
         m.put("SIDECAR_POLICY_DIR", "policy.dir");
         m.put("SIDECAR_POLICY_BUNDLE", "policy.bundle");

@@ -196,6 +196,25 @@ public final class SidecarMetrics {
         budgetReplayed.inc(requests);
     }
 
+    // Budget store: connected since start, and reservations that expired (their sidecar died mid-request).
+    private final Gauge budgetStoreConnected = Gauge.build(
+            PREFIX + "budget_store_connected", "1 once the budget store has answered since start; 0 while it never "
+                                               + "has (a misconfiguration: see the ERROR log).").register(registry);
+    private final Counter budgetExpired = Counter.build(
+            PREFIX + "budget_reservations_expired_total", "Reservations that outlived their TTL unsettled (a sidecar "
+                                                          + "killed mid-request), charged or released as "
+                                                          + "budget-store.expired-reservations says.")
+            .labelNames("action").register(registry);
+
+    public void budgetStoreConnected(boolean connected) {
+        budgetStoreConnected.set(connected ? 1 : 0);
+    }
+
+    /** {@code action} is {@code charge} or {@code release}. */
+    public void budgetReservationsExpired(String action, long count) {
+        budgetExpired.labels(action).inc(count);
+    }
+
     public void policyEvaluation(long nanos) {
         policySeconds.observe(nanos / 1e9);
     }

@@ -11,11 +11,16 @@ import io.llmsidecar.detect.ChatPromptTexts;
 import io.llmsidecar.detect.Findings;
 import io.llmsidecar.identity.SubjectResolver;
 import io.llmsidecar.openai.ChatRequest;
+import io.llmsidecar.openai.RequestPatch;
 import io.llmsidecar.openai.SidecarException;
 import io.llmsidecar.policy.Decision;
 import io.llmsidecar.policy.PolicyEngine;
 import io.llmsidecar.policy.PolicyInput;
+import io.llmsidecar.pricing.Estimate;
 import io.llmsidecar.pricing.Estimator;
+
+import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * {@code POST /v1/chat/completions}: the sidecar's request pipeline, one step per line. Anything refused is refused
@@ -61,9 +66,10 @@ final class ChatCompletionsHandler implements Handler {
                 ex.policyRevision = decision.revision();
                 request = applied(decision, request, ex, res);                  // 403 / 503, nothing forwarded
             }
-            try (Reservation reservation = budgets.reserve(ex.subject, request, ex.estimate)) { // 429, 503
-                ex.completed(forwarder.forward(reservation.request(), ex.estimate, reservation.completionLimit(),
-                                               req.headers(), ex.requestId, res));
+            Estimate budgeted = allChoices(request, ex.estimate);
+            try (Reservation reservation = budgets.reserve(ex.subject, request.model(), budgeted)) { // 429, 503
+                ex.completed(forwarder.forward(withCompletionLimit(request, ex.estimate, reservation), ex.estimate,
+                                               reservation.completionLimit(), req.headers(), ex.requestId, res));
                 reservation.settle(ex.usage());                                 // bill what it used, not the hold
             }
         } catch (SidecarException e) {
@@ -72,6 +78,33 @@ final class ChatCompletionsHandler implements Handler {
         } finally {
             recorder.record(ex);
         }
+    }
+
+    /**
+     * The estimate across all {@code n} choices, which is what a budget must hold. Temporary: the Estimator will
+     * include {@code n} and a ForwardPlan will carry the completion limit.
+     */
+    private static Estimate allChoices(ChatRequest request, Estimate estimate) {
+        var n = request.json().get("n");
+        int choices = n != null && n.canConvertToInt() && n.intValue() > 1 ? n.intValue() : 1;
+        if (choices == 1) {
+            return estimate;
+        }
+        long completion = Math.multiplyExact(estimate.maxCompletionTokens(), choices);
+        return new Estimate(estimate.promptTokens(), completion, estimate.model()
+                .map(m -> m.price().maxCostNanos(estimate.promptTokens(), completion)).orElse(0L), estimate.model());
+    }
+
+    /**
+     * The request with the completion limit the budget covers, when the app set none: the gateway then cannot
+     * produce more than the reservation holds ({@code max_tokens} is per choice).
+     */
+    private static ChatRequest withCompletionLimit(ChatRequest request, Estimate estimate, Reservation reservation) {
+        if (request.maxTokens().isPresent() || reservation.completionLimit().isEmpty()) {
+            return request;
+        }
+        int limit = (int) Math.min(Integer.MAX_VALUE, estimate.maxCompletionTokens());
+        return request.withPatch(new RequestPatch(Optional.empty(), OptionalInt.of(limit)));
     }
 
     /**

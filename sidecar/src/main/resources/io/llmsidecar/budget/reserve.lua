@@ -1,26 +1,49 @@
--- Reserves every charge or none.
--- KEYS: exp, r:<id>, then n counters, then their n key indexes.
--- ARGV: prefix, now ms, expires-at ms, id, keep ms (how long an expired reservation is remembered), then per
---       counter: limit tokens (-1: none), limit nanos (-1: none), tokens, nanos, counter expire-at (s), key.
--- Returns: 1 if reserved or -i if counter i did not fit, then ut, rt, un, rn of every counter.
-local n = (#KEYS - 2) / 2
-expire(KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[5])
-local verdict = 1
+-- Admits a request in one call: rate limits first, then every budget charge or none.
+-- KEYS: exp, r:<id>, then n counters, then their n key indexes, then m rate-limit buckets.
+-- ARGV: prefix, now ms, expires-at ms, id, keep ms (how long an ended reservation is remembered), charge expired
+--       ('1' or '0'), n, then per counter: limit tokens (-1: none), limit nanos (-1: none), tokens, nanos, counter
+--       expire-at (s), key; then per bucket: capacity per minute, amount to take.
+-- Returns: verdict (1 reserved, 2 budget exceeded, 3 rate limited), the index (1-based) of the counter or bucket
+--          that refused, how many reservations expired, ms until the refusing bucket has room, then ut, rt, un, rn
+--          of every counter.
+local n = tonumber(ARGV[7])
+local m = #KEYS - 2 - 2 * n
+local expired = expire(KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[5], ARGV[6])
+local verdict, index, wait = 1, 0, 0
+local buckets = {}
+if m > 0 then
+  local now = clock()
+  for j = 1, m do
+    local a = 7 + n * 6 + (j - 1) * 2
+    local capacity, amount = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+    local tokens = bucket(KEYS[2 + 2 * n + j], capacity, now)
+    if verdict == 1 and tokens < amount then
+      verdict, index = 3, j
+      wait = math.ceil((amount - tokens) * 60000 / capacity)
+    end
+    buckets[j] = {capacity, tokens - amount}
+  end
+  if verdict == 1 then
+    for j = 1, m do
+      put_bucket(KEYS[2 + 2 * n + j], buckets[j][1], buckets[j][2], now)
+    end
+  end
+end
 local states = {}
 for i = 1, n do
-  local a = 5 + (i - 1) * 6
+  local a = 7 + (i - 1) * 6
   local v = redis.call('HMGET', KEYS[2 + i], 'ut', 'rt', 'un', 'rn')
   local ut, rt, un, rn = tonumber(v[1]) or 0, tonumber(v[2]) or 0, tonumber(v[3]) or 0, tonumber(v[4]) or 0
   local limitTokens, limitNanos = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
   if verdict == 1 and ((limitTokens >= 0 and ut + rt + tonumber(ARGV[a + 3]) > limitTokens)
       or (limitNanos >= 0 and un + rn + tonumber(ARGV[a + 4]) > limitNanos)) then
-    verdict = -i
+    verdict, index = 2, i
   end
   states[i] = {ut, rt, un, rn}
 end
-if verdict == 1 then
+if verdict == 1 and n > 0 then
   for i = 1, n do
-    local a = 5 + (i - 1) * 6
+    local a = 7 + (i - 1) * 6
     local counter = KEYS[2 + i]
     states[i][2] = redis.call('HINCRBY', counter, 'rt', ARGV[a + 3])
     states[i][4] = redis.call('HINCRBY', counter, 'rn', ARGV[a + 4])
@@ -33,7 +56,7 @@ if verdict == 1 then
   redis.call('PEXPIREAT', KEYS[2], tonumber(ARGV[3]) + tonumber(ARGV[5]))
   redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
 end
-local out = {verdict}
+local out = {verdict, index, expired, wait}
 for i = 1, n do
   for j = 1, 4 do
     out[#out + 1] = states[i][j]

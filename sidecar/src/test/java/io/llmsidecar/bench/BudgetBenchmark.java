@@ -84,7 +84,7 @@ public class BudgetBenchmark {
         Files.writeString(file, BUDGETS);
         background = Executors.newSingleThreadScheduledExecutor();
         budgets = BudgetService.create(BudgetsConfig.create(ConfigLoader.load(overrides, Optional.of(file))),
-                                       new SidecarMetrics("bench"), background, Clock.systemUTC());
+                                       new SidecarMetrics("bench"), Clock.systemUTC());
         Files.delete(file);
     }
 
@@ -99,14 +99,14 @@ public class BudgetBenchmark {
 
     @Benchmark
     public void reserveAndSettle() {
-        try (Reservation r = budgets.reserve(subject, request, estimate)) {
+        try (Reservation r = budgets.reserve(subject, request.model(), estimate)) {
             r.settle(usage);
         }
     }
 
     @Benchmark
     public Reservation reserve() {
-        pending = budgets.reserve(subject, request, estimate);
+        pending = budgets.reserve(subject, request.model(), estimate);
         return pending;
     }
 

@@ -3,14 +3,13 @@ package io.llmsidecar.budget;
 import io.llmsidecar.identity.PodIdentity;
 import io.llmsidecar.identity.Subject;
 import io.llmsidecar.metrics.SidecarMetrics;
-import io.llmsidecar.openai.ChatRequest;
 import io.llmsidecar.openai.SidecarException;
 import io.llmsidecar.openai.Usage;
 import io.llmsidecar.pricing.Estimate;
 import io.llmsidecar.pricing.ModelPrice;
 import io.llmsidecar.pricing.PricedModel;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -19,13 +18,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.OptionalLong;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -42,21 +39,15 @@ class BudgetServiceTest {
     private final Clock clock = Clock.fixed(now, ZoneOffset.UTC);
     private final Subject payments = new Subject("payments", "alice", new PodIdentity("", "", "", "", "", true));
     private final SidecarMetrics metrics = new SidecarMetrics("test");
-    private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor();
     private final FlakyStore store = new FlakyStore();
-
-    @AfterEach
-    void stop() {
-        background.shutdownNow();
-    }
 
     @Test
     void rejectsWhenBudgetExhaustedNamingTheBudgetAndWhenItResets() {
         BudgetService budgets = service(FailureMode.FAIL_OPEN);
-        budgets.reserve(payments, request(""), estimate(100, 800)).settle(usage(100, 800));
+        budgets.reserve(payments, "gpt-4o-mini", estimate(100, 800)).settle(usage(100, 800));
 
         SidecarException e = assertThrows(SidecarException.class,
-                                          () -> budgets.reserve(payments, request(""), estimate(100, 50)));
+                                          () -> budgets.reserve(payments, "gpt-4o-mini", estimate(100, 50)));
 
         assertEquals(429, e.status());
         assertEquals("budget_exceeded", e.code());
@@ -69,35 +60,22 @@ class BudgetServiceTest {
     @Test
     void tellsToRetryShortlyWhenRequestsInFlightHoldTheRest() {
         BudgetService budgets = service(FailureMode.FAIL_OPEN);
-        budgets.reserve(payments, request(""), estimate(100, 800));
+        budgets.reserve(payments, "gpt-4o-mini", estimate(100, 800));
 
         SidecarException e = assertThrows(SidecarException.class,
-                                          () -> budgets.reserve(payments, request(""), estimate(100, 50)));
+                                          () -> budgets.reserve(payments, "gpt-4o-mini", estimate(100, 50)));
 
         assertTrue(e.getMessage().contains("900 tokens held by requests in flight"), e.getMessage());
         assertEquals("1", e.headers().get("Retry-After"));
     }
 
     @Test
-    void capsTheForwardedCompletionAtWhatWasReservedWhenTheCallerSetNoLimit() {
+    void reservesTheWholeEstimateAndReportsItsCompletionLimit() {
         BudgetService budgets = service(FailureMode.FAIL_OPEN);
 
-        Reservation open = budgets.reserve(payments, request(""), estimate(10, 300));
-        Reservation capped = budgets.reserve(payments, request(",\"max_tokens\":20"), estimate(10, 20));
+        Reservation r = budgets.reserve(payments, "gpt-4o-mini", estimate(10, 300));
 
-        assertEquals(OptionalInt.of(300), open.request().maxTokens());
-        assertTrue(new String(open.request().upstreamBody(), StandardCharsets.UTF_8).contains("\"max_tokens\":300"));
-        assertEquals(OptionalLong.of(300), open.completionLimit());
-        assertEquals(OptionalInt.of(20), capped.request().maxTokens(), "the caller's own limit is kept");
-    }
-
-    @Test
-    void reservesEveryChoiceOfAMultiChoiceRequest() {
-        BudgetService budgets = service(FailureMode.FAIL_OPEN);
-
-        Reservation r = budgets.reserve(payments, request(",\"n\":3"), estimate(10, 100));
-
-        assertEquals(OptionalLong.of(300), r.completionLimit());
+        assertEquals(OptionalLong.of(300), r.completionLimit(), "all choices together, as the estimate says");
         assertEquals(310, budgets.statuses(payments, "gpt-4o-mini").getFirst().reservedTokens());
     }
 
@@ -105,7 +83,7 @@ class BudgetServiceTest {
     void settlesTheGatewaysUsagePricedFromThePriceBook() {
         BudgetService budgets = service(FailureMode.FAIL_OPEN);
 
-        try (Reservation r = budgets.reserve(payments, request(""), estimate(100, 800))) {
+        try (Reservation r = budgets.reserve(payments, "gpt-4o-mini", estimate(100, 800))) {
             r.settle(usage(120, 30));
         }
 
@@ -119,7 +97,7 @@ class BudgetServiceTest {
     void releasesWhatARequestHeldWhenItFailsBeforeSettling() {
         BudgetService budgets = service(FailureMode.FAIL_OPEN);
 
-        try (Reservation ignored = budgets.reserve(payments, request(""), estimate(100, 800))) {
+        try (Reservation ignored = budgets.reserve(payments, "gpt-4o-mini", estimate(100, 800))) {
             // the upstream call failed: nothing settled
         }
 
@@ -130,7 +108,7 @@ class BudgetServiceTest {
     @Test
     void answersPoliciesFromTheLastStatesWithoutAskingTheStore() {
         BudgetService budgets = service(FailureMode.FAIL_OPEN);
-        budgets.reserve(payments, request(""), estimate(100, 800)).settle(usage(100, 500));
+        budgets.reserve(payments, "gpt-4o-mini", estimate(100, 800)).settle(usage(100, 500));
         int calls = store.calls.get();
 
         BudgetStatus status = budgets.statuses(payments, "gpt-4o-mini").getFirst();
@@ -145,11 +123,11 @@ class BudgetServiceTest {
     @Test
     void failOpenAdmitsDuringAnOutageAndReplaysTheUsageWhenTheStoreIsBack() throws IOException {
         BudgetService budgets = service(FailureMode.FAIL_OPEN);
-        Reservation before = budgets.reserve(payments, request(""), estimate(100, 100));
+        Reservation before = budgets.reserve(payments, "gpt-4o-mini", estimate(100, 100));
         store.down = true;
 
-        budgets.reserve(payments, request(""), estimate(100, 100)).settle(usage(100, 10));
-        budgets.reserve(payments, request(""), estimate(100, 100)).settle(usage(100, 20));
+        budgets.reserve(payments, "gpt-4o-mini", estimate(100, 100)).settle(usage(100, 10));
+        budgets.reserve(payments, "gpt-4o-mini", estimate(100, 100)).settle(usage(100, 20));
         before.settle(usage(50, 5));
         budgets.replay();
         store.down = false;
@@ -171,7 +149,7 @@ class BudgetServiceTest {
         store.down = true;
 
         SidecarException e = assertThrows(SidecarException.class,
-                                          () -> budgets.reserve(payments, request(""), estimate(10, 10)));
+                                          () -> budgets.reserve(payments, "gpt-4o-mini", estimate(10, 10)));
 
         assertEquals(503, e.status());
         assertEquals("budget_backend_unavailable", e.code());
@@ -182,17 +160,16 @@ class BudgetServiceTest {
         BudgetsConfig config = new BudgetsConfig(List.of(), List.of(
                 new RateLimit("app-rpm", List.of(Scope.TEAM), 2, OptionalLong.of(1000))),
                                                  BudgetStoreConfig.embedded());
-        BudgetService budgets = BudgetService.of(config, store, BucketRateLimiter.local(config.rateLimits()),
-                                                 metrics, background, clock);
+        BudgetService budgets = BudgetService.of(config, store, metrics, clock);
 
         Subject search = new Subject("search", "", payments.pod());
-        budgets.reserve(payments, request(""), estimate(10, 100)).settle(usage(10, 995));
+        budgets.reserve(payments, "gpt-4o-mini", estimate(10, 100)).settle(usage(10, 995));
         SidecarException tokens = assertThrows(SidecarException.class,
-                                               () -> budgets.reserve(payments, request(""), estimate(10, 100)));
-        budgets.reserve(search, request(""), estimate(10, 100)).close();
-        budgets.reserve(search, request(""), estimate(10, 100)).close();
+                                               () -> budgets.reserve(payments, "gpt-4o-mini", estimate(10, 100)));
+        budgets.reserve(search, "gpt-4o-mini", estimate(10, 100)).close();
+        budgets.reserve(search, "gpt-4o-mini", estimate(10, 100)).close();
         SidecarException requests = assertThrows(SidecarException.class,
-                                                 () -> budgets.reserve(search, request(""), estimate(10, 100)));
+                                                 () -> budgets.reserve(search, "gpt-4o-mini", estimate(10, 100)));
 
         assertEquals("rate_limited", tokens.code());
         assertEquals(429, tokens.status());
@@ -203,16 +180,120 @@ class BudgetServiceTest {
                    requests.getMessage());
     }
 
-    private BudgetService service(FailureMode mode) {
-        BudgetStoreConfig storeConfig = new BudgetStoreConfig(Optional.empty(), false, mode, Duration.ofMinutes(2),
-                                                              Duration.ofMillis(500), Duration.ofSeconds(2), "p:");
-        BudgetsConfig config = new BudgetsConfig(List.of(DAILY), List.of(), storeConfig);
-        return BudgetService.of(config, store, BucketRateLimiter.local(List.of()), metrics, background, clock);
+    @Test
+    void closeChargesWhatRequestsStillOpenHoldAndReleasesWhenConfigured() {
+        BudgetService charging = service(FailureMode.FAIL_OPEN, ExpiredReservations.CHARGE, Optional.empty());
+        charging.reserve(payments, "gpt-4o-mini", estimate(100, 200));
+        charging.close();
+        Counter counter = Counter.of(DAILY, "team=payments", now);
+        assertEquals(new CounterState(counter, 300, 0, 500, 0), store.read(List.of(counter)).getFirst());
+
+        BudgetService releasing = service(FailureMode.FAIL_OPEN, ExpiredReservations.RELEASE, Optional.empty());
+        releasing.reserve(payments, "gpt-4o-mini", estimate(100, 200));
+        releasing.close();
+        assertEquals(new CounterState(counter, 300, 0, 500, 0), store.read(List.of(counter)).getFirst(),
+                     "released: nothing more billed, nothing held");
     }
 
-    private static ChatRequest request(String extra) {
-        return ChatRequest.parse(("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]"
-                                  + extra + "}").getBytes(StandardCharsets.UTF_8));
+    @Test
+    void aLedgerFileOutlivesTheProcessAndIsReplayedOnceByTheNextOne(@TempDir Path dir) {
+        Path file = dir.resolve("ledger");
+        BudgetService first = service(FailureMode.FAIL_OPEN, ExpiredReservations.CHARGE, Optional.of(file));
+        Reservation inStore = first.reserve(payments, "gpt-4o-mini", estimate(100, 100));
+        store.down = true;
+        first.reserve(payments, "gpt-4o-mini", estimate(100, 100)).settle(usage(100, 10));
+        first.reserve(payments, "gpt-4o-mini", estimate(100, 100)).settle(usage(100, 20));
+        inStore.settle(usage(50, 5));
+        first.close();
+
+        store.down = false;
+        BudgetService second = service(FailureMode.FAIL_OPEN, ExpiredReservations.RELEASE, Optional.of(file));
+        second.replay();
+        second.replay();
+        second.close();
+        BudgetService third = service(FailureMode.FAIL_OPEN, ExpiredReservations.RELEASE, Optional.of(file));
+        third.replay();
+
+        Counter counter = Counter.of(DAILY, "team=payments", now);
+        assertEquals(new CounterState(counter, 110 + 120 + 55, 0, 120 + 140 + 60, 0),
+                     store.read(List.of(counter)).getFirst(), "replayed once, by the next process only");
+    }
+
+    @Test
+    void aStoreNeverReachedSinceStartIsRefusedAfterTheGraceEvenFailingOpen() {
+        MutableClock time = new MutableClock(now);
+        store.down = true;
+        BudgetStoreConfig storeConfig = new BudgetStoreConfig(Optional.of("redis://wrong:6379"), false,
+                                                              FailureMode.FAIL_OPEN, Duration.ofMinutes(2),
+                                                              Duration.ofMillis(500), Duration.ofSeconds(2), "p:",
+                                                              ExpiredReservations.CHARGE, Optional.empty(),
+                                                              Duration.ofSeconds(30));
+        BudgetService budgets = BudgetService.neverReached(new BudgetsConfig(List.of(DAILY), List.of(), storeConfig),
+                                                           store, metrics, time);
+
+        budgets.reserve(payments, "gpt-4o-mini", estimate(10, 10)).close();
+        assertEquals(true, budgets.healthCheck().call().status() == io.helidon.health.HealthCheckResponse.Status.UP);
+        time.advance(Duration.ofSeconds(31));
+        SidecarException e = assertThrows(SidecarException.class,
+                                          () -> budgets.reserve(payments, "gpt-4o-mini", estimate(10, 10)));
+
+        assertEquals(503, e.status());
+        assertTrue(e.getMessage().contains("has not been reachable since the sidecar started"), e.getMessage());
+        assertEquals(io.helidon.health.HealthCheckResponse.Status.DOWN, budgets.healthCheck().call().status());
+        assertTrue(scrapeUnchecked().contains("llm_sidecar_budget_store_connected 0.0"));
+        store.down = false;
+        budgets.replay();
+        assertEquals(io.helidon.health.HealthCheckResponse.Status.UP, budgets.healthCheck().call().status());
+        assertTrue(scrapeUnchecked().contains("llm_sidecar_budget_store_connected 1.0"));
+        budgets.reserve(payments, "gpt-4o-mini", estimate(10, 10)).close();
+    }
+
+    private String scrapeUnchecked() {
+        try {
+            return scrape();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A clock a test moves forward. */
+    static final class MutableClock extends Clock {
+        private volatile Instant at;
+
+        MutableClock(Instant at) {
+            this.at = at;
+        }
+
+        void advance(Duration d) {
+            at = at.plus(d);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return at;
+        }
+    }
+
+    private BudgetService service(FailureMode mode) {
+        return service(mode, ExpiredReservations.CHARGE, Optional.empty());
+    }
+
+    private BudgetService service(FailureMode mode, ExpiredReservations expired, Optional<Path> ledger) {
+        BudgetStoreConfig storeConfig = new BudgetStoreConfig(Optional.empty(), false, mode, Duration.ofMinutes(2),
+                                                              Duration.ofMillis(500), Duration.ofSeconds(2), "p:",
+                                                              expired, ledger, Duration.ofSeconds(30));
+        BudgetsConfig config = new BudgetsConfig(List.of(DAILY), List.of(), storeConfig);
+        return BudgetService.of(config, store, metrics, clock);
     }
 
     private static Estimate estimate(long prompt, long completion) {
@@ -243,15 +324,22 @@ class BudgetServiceTest {
         }
 
         @Override
-        public ReserveResult reserve(String id, List<Charge> charges, long expiresAtMillis, long nowMillis) {
+        public ReserveResult reserve(String id, List<Charge> charges, List<RateTake> takes, long expiresAtMillis,
+                                     long nowMillis) {
             check();
-            return store.reserve(id, charges, expiresAtMillis, nowMillis);
+            return store.reserve(id, charges, takes, expiresAtMillis, nowMillis);
         }
 
         @Override
-        public List<CounterState> settle(String id, List<Charge> used, boolean reserved, long nowMillis) {
+        public List<CounterState> settle(String id, List<Charge> used, List<RateTake> completion, boolean reserved,
+                                         long nowMillis) {
             check();
-            return store.settle(id, used, reserved, nowMillis);
+            return store.settle(id, used, completion, reserved, nowMillis);
+        }
+
+        @Override
+        public void ping() {
+            check();
         }
 
         @Override

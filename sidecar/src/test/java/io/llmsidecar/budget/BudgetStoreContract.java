@@ -44,7 +44,11 @@ abstract class BudgetStoreContract {
     final Counter paymentsUsd = Counter.of(USD, "team=payments", at);
     final Counter alice = Counter.of(HOURLY, "user=alice", at);
 
+    /** A fresh, empty store that charges expired reservations (the default). */
     abstract BudgetStore newStore();
+
+    /** A fresh, empty store that treats expired reservations as {@code mode} says. */
+    abstract BudgetStore newStore(ExpiredReservations mode);
 
     @BeforeEach
     void open() {
@@ -133,7 +137,9 @@ abstract class BudgetStoreContract {
     }
 
     @Test
-    void releasesAnExpiredReservationOnTheNextCall() {
+    void releasesAnExpiredReservationOnTheNextCallWhenConfiguredTo() {
+        store.close();
+        store = newStore(ExpiredReservations.RELEASE);
         store.reserve("crashed", List.of(charge(payments, 900, 0)), now + 100, now);
         assertInstanceOf(ReserveResult.Exceeded.class,
                          store.reserve("r2", List.of(charge(payments, 900, 0)), now + TTL, now + 99));
@@ -146,6 +152,8 @@ abstract class BudgetStoreContract {
 
     @Test
     void lateSettlementOfAnExpiredReservationCountsItsUsageOnceAndFreesNothingTwice() {
+        store.close();
+        store = newStore(ExpiredReservations.RELEASE);
         store.reserve("slow", List.of(charge(payments, 500, 0)), now + 100, now);
         store.reserve("r2", List.of(charge(payments, 400, 0)), now + 200 + TTL, now + 200);
 
@@ -153,6 +161,64 @@ abstract class BudgetStoreContract {
         List<CounterState> again = store.settle("slow", List.of(charge(payments, 300, 0)), true, now + 300);
 
         assertEquals(List.of(new CounterState(payments, 300, 400, 0, 0)), again);
+    }
+
+    @Test
+    void chargesAnExpiredReservationWhatItHeldByDefault() {
+        store.reserve("crashed", List.of(charge(payments, 900, 70)), now + 100, now);
+
+        ReserveResult later = store.reserve("r2", List.of(charge(payments, 200, 0)), now + 200 + TTL, now + 200);
+
+        assertEquals(List.of(new CounterState(payments, 900, 0, 70, 0)),
+                     assertInstanceOf(ReserveResult.Exceeded.class, later).states(),
+                     "the gateway may have served it: billed as used, never released");
+    }
+
+    @Test
+    void lateSettlementOfAChargedReservationReplacesTheChargeWithTheUsageOnce() {
+        store.reserve("slow", List.of(charge(payments, 500, 50)), now + 100, now);
+        store.reserve("r2", List.of(charge(payments, 400, 0)), now + 200 + TTL, now + 200);
+
+        store.settle("slow", List.of(charge(payments, 300, 30)), true, now + 300);
+        List<CounterState> again = store.settle("slow", List.of(charge(payments, 300, 30)), true, now + 300);
+
+        assertEquals(List.of(new CounterState(payments, 300, 400, 30, 0)), again);
+    }
+
+    @Test
+    void rateLimitsTakeEveryBucketOrNone() {
+        RateLimit limit = new RateLimit("rpm-" + now, List.of(Scope.TEAM), 2, OptionalLong.of(100));
+        RateTake request = new RateTake(limit, "team=payments", RateTake.Unit.REQUESTS, 1);
+        RateTake tokens = new RateTake(limit, "team=payments", RateTake.Unit.TOKENS, 60);
+
+        assertInstanceOf(ReserveResult.Reserved.class,
+                         store.reserve("r1", List.of(charge(payments, 10, 0)), List.of(request, tokens), now + TTL,
+                                       now));
+        ReserveResult.RateLimited short1 = assertInstanceOf(
+                ReserveResult.RateLimited.class,
+                store.reserve("r2", List.of(charge(payments, 10, 0)), List.of(request, tokens), now + TTL, now));
+        assertEquals(1, short1.index(), "the tokens bucket is short");
+        assertTrue(short1.waitNanos() > 0);
+        assertInstanceOf(ReserveResult.Reserved.class,
+                         store.reserve("r3", List.of(), List.of(request, tokens.withAmount(30)), now + TTL, now),
+                         "the refused request took nothing from the requests bucket");
+        ReserveResult.RateLimited short2 = assertInstanceOf(
+                ReserveResult.RateLimited.class,
+                store.reserve("r4", List.of(charge(payments, 10, 0)), List.of(request), now + TTL, now));
+        assertEquals(0, short2.index(), "two requests per minute");
+        assertEquals(List.of(new CounterState(payments, 0, 10, 0, 0)), short2.states(), "r2 and r4 hold nothing");
+    }
+
+    @Test
+    void aCompletionOverdrawsTheTokensBucketSoTheNextRequestWaits() {
+        RateLimit limit = new RateLimit("tpm-" + now, List.of(Scope.TEAM), 100, OptionalLong.of(1000));
+        RateTake tokens = new RateTake(limit, "team=payments", RateTake.Unit.TOKENS, 10);
+        store.reserve("r1", List.of(), List.of(tokens), now + TTL, now);
+
+        store.settle("r1", List.of(), List.of(tokens.withAmount(5000)), true, now);
+
+        assertInstanceOf(ReserveResult.RateLimited.class,
+                         store.reserve("r2", List.of(), List.of(tokens.withAmount(1)), now + TTL, now));
     }
 
     @Test

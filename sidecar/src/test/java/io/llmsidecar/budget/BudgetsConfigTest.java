@@ -49,7 +49,8 @@ class BudgetsConfigTest {
         assertEquals(List.of(new RateLimit("app-rpm", List.of(Scope.APP, Scope.MODEL), 600, OptionalLong.of(200_000))),
                      config.rateLimits());
         assertEquals(new BudgetStoreConfig(Optional.empty(), false, FailureMode.FAIL_OPEN, Duration.ofMinutes(2),
-                                           Duration.ofMillis(500), Duration.ofSeconds(2), "llm-sidecar:{budgets}:"),
+                                           Duration.ofMillis(500), Duration.ofSeconds(2), "llm-sidecar:{budgets}:",
+                                           ExpiredReservations.CHARGE, Optional.empty(), Duration.ofSeconds(30)),
                      config.store(), "the bundled defaults");
         assertTrue(config.enabled());
     }

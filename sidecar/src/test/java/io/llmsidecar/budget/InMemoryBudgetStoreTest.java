@@ -6,4 +6,9 @@ class InMemoryBudgetStoreTest extends BudgetStoreContract {
     BudgetStore newStore() {
         return new InMemoryBudgetStore();
     }
+
+    @Override
+    BudgetStore newStore(ExpiredReservations mode) {
+        return new InMemoryBudgetStore(mode, n -> { });
+    }
 }

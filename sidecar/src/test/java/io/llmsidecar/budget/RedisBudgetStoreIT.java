@@ -33,8 +33,13 @@ class RedisBudgetStoreIT extends BudgetStoreContract {
 
     @Override
     BudgetStore newStore() {
+        return newStore(ExpiredReservations.CHARGE);
+    }
+
+    @Override
+    BudgetStore newStore(ExpiredReservations mode) {
         prefix = RedisServer.uniquePrefix();
-        return new RedisBudgetStore(connector, prefix);
+        return new RedisBudgetStore(connector, prefix, mode, n -> { });
     }
 
     @Test
@@ -48,8 +53,10 @@ class RedisBudgetStoreIT extends BudgetStoreContract {
     }
 
     @Test
-    void aCrashedSidecarsReservationIsReleasedAfterItsTtlForEveryone() throws Exception {
-        BudgetStore crashed = new RedisBudgetStore(connector, prefix);
+    void aCrashedSidecarsReservationIsReleasedAfterItsTtlForEveryoneWhenConfiguredTo() throws Exception {
+        store.close();
+        store = newStore(ExpiredReservations.RELEASE);
+        BudgetStore crashed = new RedisBudgetStore(connector, prefix, ExpiredReservations.RELEASE, n -> { });
         crashed.reserve("crashed", List.of(charge(payments, 1000, 0)), System.currentTimeMillis() + 300,
                         System.currentTimeMillis());
         crashed.close();
@@ -78,6 +85,7 @@ class RedisBudgetStoreIT extends BudgetStoreContract {
 
     static BudgetStoreConfig config(String uri) {
         return new BudgetStoreConfig(Optional.of(uri), false, FailureMode.FAIL_OPEN, Duration.ofMinutes(2),
-                                     Duration.ofSeconds(2), Duration.ofSeconds(2), "unused:");
+                                     Duration.ofSeconds(2), Duration.ofSeconds(2), "unused:",
+                                     ExpiredReservations.CHARGE, Optional.empty(), Duration.ofSeconds(30));
     }
 }
