@@ -29,7 +29,7 @@ install_etcd() {
     rm -rf "$download"
   fi
   mkdir -p "$tools/bin"
-  ln -sf "$etcd" "$tools/bin/etcd"
+  ln -sfn ../etcd/usr/bin/etcd "$tools/bin/etcd"
 }
 
 free_port() {

@@ -17,7 +17,9 @@ record AdmissionHandler(PodMutator mutator, ObjectMapper json, InjectorMetrics m
     private static final System.Logger LOG = System.getLogger(AdmissionHandler.class.getName());
 
     void answer(ServerRequest req, ServerResponse res, boolean requireOptIn) {
-        byte[] answer = review(req.content().as(byte[].class), requireOptIn);
+        // A POST without a body is an unreadable review like any other, not a server error with a stack trace.
+        byte[] body = req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
+        byte[] answer = review(body, requireOptIn);
         res.headers().set(HeaderNames.CONTENT_TYPE, "application/json");
         res.send(answer);
     }
