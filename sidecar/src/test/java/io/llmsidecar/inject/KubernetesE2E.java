@@ -322,6 +322,23 @@ class KubernetesE2E {
     }
 
     @Test
+    @Order(8)
+    void theInjectorCountsAdmissionsByOutcomeAndLogsNoStackTraces() throws Exception {
+        HttpClient client = HttpClient.newBuilder().sslContext(TestCertificates.trusting(List.of(certificate)))
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        String metrics = client.send(HttpRequest.newBuilder(URI.create("https://localhost:" + injectorPort
+                                                                        + "/metrics")).build(),
+                                     HttpResponse.BodyHandlers.ofString()).body();
+        // Injected: the chat-app pods, the opted-in pod, the reinvoked pod. Skipped: the opted-out Redis pod and the
+        // plain pod of the other namespace (the disabled namespace sends nothing). Already injected: the reinvocation.
+        assertTrue(count(metrics, "injected") >= 4, metrics);
+        assertTrue(count(metrics, "skipped") >= 2, metrics);
+        assertTrue(count(metrics, "already_injected") >= 1, metrics);
+        assertEquals(0, count(metrics, "error"), metrics);
+        assertQuietLog();
+    }
+
+    @Test
     @Order(9)
     void creationFailsClosedForEnabledNamespacesWhileTheInjectorIsDownAndSucceedsElsewhere() throws Exception {
         injector.close();
@@ -350,23 +367,6 @@ class KubernetesE2E {
         assertFalse(log.lines().anyMatch(l -> l.startsWith("\tat ") || l.contains("Exception")),
                     "no stack traces for ordinary traffic:\n" + log);
         assertFalse(log.contains("WARNING") || log.contains("SEVERE"), "no warnings for ordinary traffic:\n" + log);
-    }
-
-    @Test
-    @Order(8)
-    void theInjectorCountsAdmissionsByOutcomeAndLogsNoStackTraces() throws Exception {
-        HttpClient client = HttpClient.newBuilder().sslContext(TestCertificates.trusting(List.of(certificate)))
-                .connectTimeout(Duration.ofSeconds(5)).build();
-        String metrics = client.send(HttpRequest.newBuilder(URI.create("https://localhost:" + injectorPort
-                                                                        + "/metrics")).build(),
-                                     HttpResponse.BodyHandlers.ofString()).body();
-        // Injected: the chat-app pods, the opted-in pod, the reinvoked pod. Skipped: the opted-out Redis pod and the
-        // plain pod of the other namespace (the disabled namespace sends nothing). Already injected: the reinvocation.
-        assertTrue(count(metrics, "injected") >= 4, metrics);
-        assertTrue(count(metrics, "skipped") >= 2, metrics);
-        assertTrue(count(metrics, "already_injected") >= 1, metrics);
-        assertEquals(0, count(metrics, "error"), metrics);
-        assertQuietLog();
     }
 
     // --- helpers
