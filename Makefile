@@ -8,7 +8,7 @@ export MAVEN_OPTS ?= $(shell [ "$$($(JAVA_HOME)/bin/java -version 2>&1 | sed -n 
 MVN := mvn -B -q
 JAR := sidecar/target/llm-sidecar.jar
 
-.PHONY: run test build bench setup-run setup-test setup-bench clean
+.PHONY: run test e2e build bench setup-run setup-test setup-bench clean
 
 run: setup-run build
 	java -jar $(JAR)
@@ -20,6 +20,10 @@ $(JAR): pom.xml sidecar/pom.xml $(shell find sidecar/src/main policies -type f 2
 
 test: setup-test
 	$(MVN) verify
+
+# The injector and the bundle against a real kube-apiserver on loopback (docs/KUBERNETES.md); builds it the first time.
+e2e: setup-test
+	scripts/e2e/run.sh
 
 # End-to-end benchmark (docs/BENCHMARKS.md); BENCH_DURATION=2s BENCH_ROUNDS=1 ... for a smoke run, see scripts/bench/run.sh.
 bench: setup-bench build

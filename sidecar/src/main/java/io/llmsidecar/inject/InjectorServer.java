@@ -2,11 +2,14 @@ package io.llmsidecar.inject;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helidon.common.tls.Tls;
+import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.llmsidecar.config.ConfigException;
+import io.llmsidecar.metrics.InjectorMetrics;
 
+import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -18,6 +21,7 @@ import java.util.concurrent.TimeUnit;
  * {@code llm-sidecar.io/injection=enabled} (inject unless the pod opts out); {@code POST /mutate/opt-in} serves the
  * rest, where only pods annotated {@code llm-sidecar.io/inject: "true"} are injected. Every answer is "allowed":
  * the injector never blocks a pod over its own trouble, it logs a warning and leaves the pod unchanged.
+ * {@code GET /metrics} counts the answers by outcome (docs/METRICS.md).
  */
 public final class InjectorServer implements AutoCloseable {
     static final String MUTATE = "/mutate";
@@ -44,14 +48,16 @@ public final class InjectorServer implements AutoCloseable {
             throw new ConfigException("Cannot serve TLS from inject.tls-cert (SIDECAR_INJECT_TLS_CERT) and "
                                       + "inject.tls-key (SIDECAR_INJECT_TLS_KEY): " + e.getMessage() + ".");
         }
-        AdmissionHandler webhook = new AdmissionHandler(new PodMutator(config.sidecar(), version), new ObjectMapper());
+        InjectorMetrics metrics = new InjectorMetrics(version, AdmissionOutcome.labels());
+        AdmissionHandler webhook = new AdmissionHandler(new PodMutator(config.sidecar(), version), new ObjectMapper(),
+                                                        metrics);
         WebServer server = WebServer.builder()
                 .featuresDiscoverServices(false)
                 .host(config.host())
                 .port(config.port())
                 .maxPayloadSize(MAX_REVIEW_SIZE)
                 .tls(certificate.tls())
-                .routing(routing(webhook))
+                .routing(routing(webhook, metrics))
                 .build()
                 .start();
         ScheduledExecutorService reloader = Executors.newSingleThreadScheduledExecutor(
@@ -60,7 +66,7 @@ public final class InjectorServer implements AutoCloseable {
         long every = config.tlsReloadInterval().toMillis();
         reloader.scheduleWithFixedDelay(injector::reloadTlsIfChanged, every, every, TimeUnit.MILLISECONDS);
         LOG.log(Level.INFO, "LLM sidecar injector " + version + " listening on https://" + config.host() + ":"
-                            + server.port() + " (" + MUTATE + ", " + MUTATE_OPT_IN + ", /health); certificate "
+                            + server.port() + " (" + MUTATE + ", " + MUTATE_OPT_IN + ", /health, /metrics); certificate "
                             + describe(certificate) + "; injecting " + config.sidecar().image());
         return injector;
     }
@@ -90,11 +96,18 @@ public final class InjectorServer implements AutoCloseable {
         server.stop();
     }
 
-    private static HttpRouting.Builder routing(AdmissionHandler webhook) {
+    private static HttpRouting.Builder routing(AdmissionHandler webhook, InjectorMetrics metrics) {
         return HttpRouting.builder()
                 .post(MUTATE, (req, res) -> webhook.answer(req, res, false))
                 .post(MUTATE_OPT_IN, (req, res) -> webhook.answer(req, res, true))
-                .get("/health", (req, res) -> res.header(HeaderValues.CONTENT_TYPE_JSON).send("{\"status\":\"UP\"}"));
+                .get("/health", (req, res) -> res.header(HeaderValues.CONTENT_TYPE_JSON).send("{\"status\":\"UP\"}"))
+                .get("/metrics", (req, res) -> {
+                    String contentType = metrics.contentType(req.headers().first(HeaderNames.ACCEPT).orElse(""));
+                    res.headers().set(HeaderNames.CONTENT_TYPE, contentType);
+                    try (OutputStream out = res.outputStream()) {
+                        metrics.scrape(contentType, out);
+                    }
+                });
     }
 
     private static String describe(ServingCertificate certificate) {

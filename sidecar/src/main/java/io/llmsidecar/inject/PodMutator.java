@@ -38,7 +38,7 @@ final class PodMutator {
     }
 
     /** The outcome for one pod; {@code warnings} go back to whoever created the pod. */
-    sealed interface Result permits Skipped, Patched {
+    sealed interface Result permits Skipped, Patched, AlreadyInjected {
         List<String> warnings();
     }
 
@@ -48,6 +48,13 @@ final class PodMutator {
 
     /** Operations to apply, and a one-line summary for the log. */
     record Patched(ArrayNode operations, String summary, List<String> warnings) implements Result {
+    }
+
+    /**
+     * The pod has the sidecar already (a reinvocation, or a pod created with it); {@code operations}, possibly none,
+     * point the {@code pointed} app containers that lack the variables at it.
+     */
+    record AlreadyInjected(ArrayNode operations, int pointed, List<String> warnings) implements Result {
     }
 
     /**
@@ -70,9 +77,7 @@ final class PodMutator {
         ArrayNode ops = nodes.arrayNode();
         int pointed = pointAppContainers(pod, ops);
         if (pod.hasContainer(SidecarTemplate.CONTAINER)) {
-            return pointed == 0
-                    ? new Skipped("already injected", warnings)
-                    : new Patched(ops, "already injected; pointed " + pointed + " new app container(s)", warnings);
+            return new AlreadyInjected(ops, pointed, warnings);
         }
         boolean nativeSidecar = flag(pod, ANNOTATION_NATIVE, warnings).orElse(spec.nativeSidecar());
         Optional<String> appLabel = APP_LABELS.stream().filter(l -> pod.label(l).isPresent()).findFirst();

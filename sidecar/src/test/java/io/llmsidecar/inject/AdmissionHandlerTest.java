@@ -2,11 +2,14 @@ package io.llmsidecar.inject;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmsidecar.metrics.InjectorMetrics;
 import io.llmsidecar.testing.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -20,6 +23,7 @@ import static io.llmsidecar.inject.Reviews.toBytes;
 import static io.llmsidecar.inject.Reviews.withAnnotation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** AdmissionReview fixtures through the webhook's handler: the answer, the patch applied, the pod that results. */
@@ -28,7 +32,9 @@ class AdmissionHandlerTest {
                                                     8686, 9464, "llm-sidecar-gateway", "api-key",
                                                     "llm-sidecar-policies", "llm-sidecar-config", "50m", "192Mi", "1",
                                                     "384Mi", 65532);
-    private final AdmissionHandler handler = new AdmissionHandler(new PodMutator(SPEC, "0.1.0-test"), Reviews.JSON);
+    private final InjectorMetrics metrics = new InjectorMetrics("0.1.0-test", AdmissionOutcome.labels());
+    private final AdmissionHandler handler = new AdmissionHandler(new PodMutator(SPEC, "0.1.0-test"), Reviews.JSON,
+                                                                  metrics);
     private LogCapture logs;
 
     @BeforeEach
@@ -268,6 +274,31 @@ class AdmissionHandlerTest {
         }
         assertEquals(bodies.size(), logs.lines().stream().filter(l -> l.contains("left unchanged")).count(),
                      logs.all());
+    }
+
+    @Test
+    void countsEveryAnswerByOutcome() throws Exception {
+        ObjectNode review = review("review-deployment-pod.json");
+        JsonNode once = injected(review);
+        ((ObjectNode) review.path("request")).set("object", once);
+        answer(review, false);
+        answer(withAnnotation(review("review-bare-pod.json"), "llm-sidecar.io/inject", "false"), false);
+        answer(review("review-bare-pod.json"), true);
+        handler.review("{".getBytes(), false);
+
+        String scrape = scrape();
+        assertTrue(scrape.contains("llm_sidecar_injector_admissions_total{outcome=\"injected\",} 1.0"), scrape);
+        assertTrue(scrape.contains("llm_sidecar_injector_admissions_total{outcome=\"already_injected\",} 1.0"),
+                   scrape);
+        assertTrue(scrape.contains("llm_sidecar_injector_admissions_total{outcome=\"skipped\",} 2.0"), scrape);
+        assertTrue(scrape.contains("llm_sidecar_injector_admissions_total{outcome=\"error\",} 1.0"), scrape);
+        assertThrows(IllegalArgumentException.class, () -> metrics.admission("made_up"));
+    }
+
+    private String scrape() throws Exception {
+        var out = new ByteArrayOutputStream();
+        metrics.scrape(metrics.contentType(""), out);
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     private JsonNode answer(ObjectNode review, boolean requireOptIn) {

@@ -120,6 +120,17 @@ class InjectorServerIT {
     }
 
     @Test
+    void answersAPostWithoutBodyAllowedWithoutPatchAndWithoutAStackTrace() throws Exception {
+        HttpResponse<String> response = post("/mutate", new byte[0], List.of(first, second));
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode answer = Reviews.read(response.body().getBytes());
+        assertTrue(answer.path("response").path("allowed").asBoolean());
+        assertFalse(answer.path("response").has("patch"));
+        assertFalse(logs.all().contains("Internal server error"), logs.all());
+    }
+
+    @Test
     void injectsOnTheOptInEndpointOnlyWhenThePodAsks() throws Exception {
         ObjectNode review = review("review-bare-pod.json");
         JsonNode plain = Reviews.read(post("/mutate/opt-in", Reviews.toBytes(review), List.of(first, second))
