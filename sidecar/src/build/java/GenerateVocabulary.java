@@ -8,6 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Set;
 
 /**
  * Build step (run by exec-maven-plugin as a single-file program): turns a tiktoken rank file, read from the
@@ -29,6 +32,7 @@ public final class GenerateVocabulary {
         }
         ByteArrayOutputStream lengths = new ByteArrayOutputStream(1 << 18);
         ByteArrayOutputStream blob = new ByteArrayOutputStream(1 << 21);
+        Set<String> seen = new HashSet<>();
         int count = 0;
         try (InputStream in = GenerateVocabulary.class.getResourceAsStream(args[0])) {
             if (in == null) {
@@ -47,6 +51,9 @@ public final class GenerateVocabulary {
                 }
                 if (token.length == 0 || token.length > 255) {
                     throw new IllegalStateException("token " + rank + " has " + token.length + " bytes; the format holds 1..255");
+                }
+                if (!seen.add(HexFormat.of().formatHex(token))) {
+                    throw new IllegalStateException("token " + rank + " repeats an earlier token's bytes");
                 }
                 lengths.write(token.length);
                 blob.write(token);
