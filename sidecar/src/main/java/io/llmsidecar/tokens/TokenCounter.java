@@ -1,21 +1,20 @@
 package io.llmsidecar.tokens;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.knuddels.jtokkit.Encodings;
-import com.knuddels.jtokkit.api.Encoding;
-import com.knuddels.jtokkit.api.EncodingRegistry;
-import com.knuddels.jtokkit.api.EncodingType;
 import io.llmsidecar.openai.ChatRequest;
 
 
 /**
- * Counts tokens with OpenAI's BPE encodings (jtokkit): prompts before a request is forwarded, so it can be priced
- * and reserved, and completions when the gateway reports no usage.
+ * Counts tokens with OpenAI's BPE encoding {@code o200k_base}: prompts before a request is forwarded, so it can be
+ * priced and reserved, and completions when the gateway reports no usage.
+ *
+ * <p>Counts are exact for ordinary text and an upper bound, in linear time, for pathological text such as one
+ * multi-megabyte word ({@link BpeTokenizer}), so a reservation never falls short of the count for the prompt.
  *
  * <p>Every model is counted with {@code o200k_base}, the encoding of OpenAI's current models (GPT-4o, 4.1, 5, the
  * o-series). Other models (Claude, Gemini, the older GPT-4's {@code cl100k_base}) tokenize differently by a few
  * percent; that is why the sidecar's own counts are always labelled estimated, and why budgets settle to the
- * gateway's reported usage. One encoding rather than two keeps ~20 MB of vocabulary off the heap. Chat framing follows OpenAI's published accounting: 3 tokens per
+ * gateway's reported usage. The vocabulary is a compact build-time table of about 4.5 MB ({@link Vocabulary}). Chat framing follows OpenAI's published accounting: 3 tokens per
  * message, 1 per name, 3 to prime the reply. An image part counts as {@value #IMAGE_PART_TOKENS} tokens, the cost of
  * a high-detail 1024x1024 image, so a reservation errs on the high side.
  */
@@ -28,21 +27,22 @@ public final class TokenCounter {
     /** Characters of text whose counts are remembered (about 16 MiB of heap at most). */
     private static final long CACHE_CHARS = 8L * 1024 * 1024;
 
-    private final TokenCache o200k;
+    private final BpeTokenizer tokenizer;
+    private final TokenCache cache;
 
-    private TokenCounter(Encoding o200k) {
-        this.o200k = new TokenCache(o200k, CACHE_CHARS);
+    private TokenCounter(BpeTokenizer tokenizer) {
+        this.tokenizer = tokenizer;
+        this.cache = new TokenCache(tokenizer::count, CACHE_CHARS);
     }
 
-    /** Loads the encoding now (a few hundred milliseconds) so no request ever pays for it. */
+    /** Loads the vocabulary now (tens of milliseconds) so no request ever pays for it. */
     public static TokenCounter create() {
-        EncodingRegistry registry = Encodings.newLazyEncodingRegistry();
-        return new TokenCounter(registry.getEncoding(EncodingType.O200K_BASE));
+        return new TokenCounter(BpeTokenizer.o200k());
     }
 
     /** Tokens the prompt of {@code request} will cost: messages with their framing, plus tool definitions. */
     public long promptTokens(ChatRequest request) {
-        TokenCache encoding = o200k;
+        TokenCache encoding = cache;
         long tokens = REPLY_PRIMING;
         for (JsonNode message : request.messages()) {
             tokens += TOKENS_PER_MESSAGE;
@@ -67,7 +67,7 @@ public final class TokenCounter {
     /** Tokens of plain generated text, for completions the gateway did not count. */
     public long textTokens(String text) {
         // Generated text is new by definition: count it directly rather than fill the cache with it.
-        return text.isEmpty() ? 0 : o200k.encoding().countTokensOrdinary(text);
+        return tokenizer.count(text);
     }
 
     private static long text(TokenCache encoding, JsonNode node) {
