@@ -153,6 +153,45 @@ public final class BudgetService implements AutoCloseable {
     }
 
     /**
+     * Admits a request of any API as {@link #reserve(Subject, ChatRequest, Estimate)} does, without touching the
+     * request: the estimate's {@code maxCompletionTokens} already covers every choice, and the caller writes the
+     * reserved limit into what it forwards ({@link Reservation#completionLimit()}).
+     */
+    public Reservation reserve(Subject subject, String model, Estimate estimate) {
+        admitRate(subject, model, estimate.promptTokens());
+        long now = clock.millis();
+        if (budgets.isEmpty()) {
+            return new Reservation(this, "", subject, model, estimate, List.of(), false, OptionalLong.empty(), now);
+        }
+        long completion = estimate.maxCompletionTokens();
+        Instant at = Instant.ofEpochMilli(now);
+        List<Charge> charges = charges(subject, model, estimate, completion, at);
+        String id = newId();
+        ReserveResult result;
+        long started = System.nanoTime();
+        try {
+            result = store.reserve(id, charges, now + ttlMillis, now);
+            reachable("reserve", started);
+        } catch (BudgetStoreUnavailableException e) {
+            unreachable("reserve", e);
+            if (failureMode == FailureMode.FAIL_CLOSED) {
+                throw BudgetErrors.unavailable();
+            }
+            metrics.failOpenAdmission();
+            return new Reservation(this, id, subject, model, estimate, charges, false, OptionalLong.of(completion),
+                                   now);
+        }
+        remember(result.states());
+        if (result instanceof ReserveResult.Exceeded exceeded) {
+            throw BudgetErrors.exceeded(exceeded.exceeded(), charges.get(exceeded.index()), at);
+        }
+        Reservation reservation = new Reservation(this, id, subject, model, estimate, charges, true,
+                                                  OptionalLong.of(completion), now);
+        live.put(id, reservation);
+        return reservation;
+    }
+
+    /**
      * The current state of every budget that applies to {@code subject} calling {@code model}, as policies see it in
      * {@code input.budgets}. Answered from the states the last reserve and settle calls returned, so it costs no
      * round trip; a counter this sidecar has not seen yet reads as unused while it is fetched in the background.

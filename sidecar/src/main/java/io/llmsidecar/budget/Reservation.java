@@ -43,6 +43,21 @@ public final class Reservation implements AutoCloseable {
         this.renewedAt = now;
     }
 
+    /** A reservation of a request the caller forwards itself (any API); {@link #request()} is {@code null}. */
+    Reservation(BudgetService service, String id, Subject subject, String model, Estimate estimate, List<Charge> held,
+                boolean inStore, OptionalLong completionLimit, long now) {
+        this.service = service;
+        this.id = id;
+        this.subject = subject;
+        this.model = model;
+        this.estimate = estimate;
+        this.held = held;
+        this.inStore = inStore;
+        this.request = null;
+        this.completionLimit = completionLimit;
+        this.renewedAt = now;
+    }
+
     /**
      * The request to forward: when budgets apply and the caller set no completion limit, it carries the limit the
      * reservation covers, so the gateway cannot produce more than was reserved.
