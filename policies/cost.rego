@@ -24,7 +24,9 @@ deny contains reason if {
 	}
 }
 
-# The worst case after this policy's own max_tokens patch: the estimate was made before the patch.
+# The worst case after this policy's own max_tokens patch: the estimate was made before the patch, and both count
+# every choice (n), so a request for many choices is priced for all of them.
 effective_max_cost_usd := input.estimate.max_cost_usd - saved if {
-	saved := ((input.estimate.max_completion_tokens - patch.max_tokens) * input.estimate.output_usd_per_million) / 1000000
+	kept := patch.max_tokens * estimate_choices
+	saved := ((input.estimate.max_completion_tokens - kept) * input.estimate.output_usd_per_million) / 1000000
 } else := input.estimate.max_cost_usd

@@ -48,3 +48,37 @@ test_the_ceiling_comes_from_data if {
 		with data.config.cost.max_request_usd as 0.0001
 	codes(decision) == {"request_cost_too_high"}
 }
+
+test_counts_every_choice if {
+	# The estimate of n=8 choices is 8 times one choice's completion: over the ceiling although one choice is not.
+	decision := sidecar.decision with input as with_request({"n": 8})
+		with input.estimate.choices as 8
+		with input.estimate.max_completion_tokens as 8 * 16000
+		with input.estimate.max_cost_usd as 2.3
+	codes(decision) == {"request_cost_too_high"}
+}
+
+test_judges_n_choices_after_clamping_each if {
+	# 4 choices of 100000 tokens at 75 USD per million: 30 USD; clamped to 4096 each: 1.23 USD, within 2 USD.
+	request := object.union(with_request({"model": "anthropic/claude-opus", "n": 4}), {"estimate": {
+		"model": "anthropic/claude-opus",
+		"priced": true,
+		"prompt_tokens": 20,
+		"max_completion_tokens": 400000,
+		"choices": 4,
+		"max_cost_usd": 30.0003,
+		"input_usd_per_million": 15,
+		"output_usd_per_million": 75,
+	}})
+	decision := sidecar.decision with input as request
+	decision.allow
+	decision.patch == {"max_tokens": 4096}
+}
+
+test_prices_every_api if {
+	not "request_cost_too_high" in codes(sidecar.decision) with input as embeddings_input
+	codes(sidecar.decision) == {"request_cost_too_high"} with input as embeddings_input
+		with input.estimate.max_cost_usd as 3
+	codes(sidecar.decision) == {"model_not_priced"} with input as responses_input
+		with input.estimate.priced as false
+}

@@ -3,12 +3,15 @@ package sidecar_test
 
 base_input := {
 	"request": {
+		"api": "chat.completions",
 		"model": "gpt-4o-mini",
 		"messages": [
 			{"role": "system", "content": "You are a concise assistant."},
 			{"role": "user", "content": "Plan meals for the week, about 2000 kcal a day."},
 		],
 		"max_tokens": 256,
+		"limit_field": "max_tokens",
+		"n": 1,
 		"temperature": 0.7,
 		"stream": false,
 		"user": "u-42",
@@ -29,6 +32,7 @@ base_input := {
 		"priced": true,
 		"prompt_tokens": 30,
 		"max_completion_tokens": 256,
+		"choices": 1,
 		"max_cost_usd": 0.0001581,
 		"input_usd_per_million": 0.15,
 		"output_usd_per_million": 0.6,
@@ -46,3 +50,35 @@ with_subject(fields) := object.union(base_input, {"subject": object.union(base_i
 with_prompt(text) := with_request({"messages": [{"role": "user", "content": text}]})
 
 codes(decision) := {reason.code | some reason in decision.reasons}
+
+# The same request through the other governed APIs, as the sidecar writes their input: prompt texts become
+# messages with a `where`, the limit field is the API's own.
+responses_input := object.union(base_input, {"request": object.union(base_input.request, {
+	"api": "responses",
+	"messages": [
+		{"role": "system", "content": "You are a concise assistant.", "where": "instructions"},
+		{"role": "user", "content": "Plan meals for the week, about 2000 kcal a day.", "where": "input"},
+	],
+	"limit_field": "max_output_tokens",
+})})
+
+embeddings_input := object.union(base_input, {
+	"request": object.union(base_input.request, {
+		"api": "embeddings",
+		"model": "text-embedding-3-small",
+		"messages": [{"role": "user", "content": "Plan meals for the week.", "where": "input"}],
+		"max_tokens": null,
+		"limit_field": null,
+		"temperature": null,
+	}),
+	"estimate": object.union(base_input.estimate, {
+		"model": "text-embedding-3-small",
+		"max_completion_tokens": 0,
+		"max_cost_usd": 0.0000006,
+	}),
+})
+
+completions_input := object.union(base_input, {"request": object.union(base_input.request, {
+	"api": "completions",
+	"messages": [{"role": "user", "content": "Plan meals for the week.", "where": "prompt"}],
+})})

@@ -14,11 +14,16 @@ max_tokens_ceiling := data.config.max_tokens.default if {
 	not data.config.max_tokens.models[input.estimate.model]
 }
 
-# The estimate's completion limit is the request's own or, when it sets none, the model's maximum: clamping on
-# it bounds what a reservation must cover either way.
+# The estimate's completion limit covers all choices (n); per choice it is the request's own or, when it sets
+# none, the model's maximum: clamping on it bounds what a reservation must cover either way. The sidecar writes
+# the patched limit into the field of the request's API (input.request.limit_field: max_tokens or
+# max_completion_tokens for chat, max_output_tokens for responses, max_tokens for legacy completions). Embeddings
+# produce no completion (max_completion_tokens 0), so they are never patched.
 patch["max_tokens"] := max_tokens_ceiling if {
-	input.estimate.max_completion_tokens > max_tokens_ceiling
+	input.estimate.max_completion_tokens > max_tokens_ceiling * estimate_choices
 }
+
+estimate_choices := object.get(input.estimate, "choices", 1)
 
 # Defaults span what the API accepts (0 to 2), so a data document without a range denies nothing.
 temperature_min := object.get(data.config, ["temperature", "min"], 0)

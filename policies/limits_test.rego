@@ -59,3 +59,37 @@ test_allows_the_range_bounds_and_no_temperature if {
 	sidecar.decision.allow with input as with_request({"temperature": 0})
 	sidecar.decision.allow with input as with_request({"temperature": null})
 }
+
+test_clamps_per_choice_when_n_choices_are_estimated if {
+	# n=4 choices of 8000 tokens each: 32000 estimated in all, 8000 per choice, above opus' 4096.
+	decision := sidecar.decision with input as with_request({"model": "anthropic/claude-opus", "n": 4})
+		with input.estimate.max_completion_tokens as 32000
+		with input.estimate.choices as 4
+	decision.patch == {"max_tokens": 4096}
+}
+
+test_leaves_n_choices_within_the_ceiling_alone if {
+	# 4 choices of 4000 tokens: 16000 in all is above the ceiling, but each choice is below it.
+	decision := sidecar.decision with input as with_request({"model": "anthropic/claude-opus", "n": 4})
+		with input.estimate.max_completion_tokens as 16000
+		with input.estimate.choices as 4
+	decision.patch == {}
+}
+
+test_clamps_the_responses_api_limit if {
+	decision := sidecar.decision with input as responses_input
+		with input.estimate.max_completion_tokens as 50000
+	decision.patch == {"max_tokens": 16384}
+}
+
+test_clamps_the_legacy_completions_limit if {
+	decision := sidecar.decision with input as completions_input
+		with input.estimate.max_completion_tokens as 50000
+	decision.patch == {"max_tokens": 16384}
+}
+
+test_never_patches_embeddings if {
+	decision := sidecar.decision with input as embeddings_input
+	decision.allow
+	decision.patch == {}
+}

@@ -75,7 +75,7 @@ public final class SidecarEnvironment {
         m.put("SIDECAR_HOST", "server.host");
         m.put("SIDECAR_PORT", "server.port");
         m.put("SIDECAR_MAX_BODY_SIZE", "server.max-body-size");
-        m.put("SIDECAR_PASSTHROUGH", "server.passthrough");
+        m.put("SIDECAR_PASSTHROUGH_ROUTES", "server.passthrough-routes");
         m.put("SIDECAR_ACCESS_LOG", "server.access-log");
         m.put("SIDECAR_ADMIN_HOST", "admin.host");
         m.put("SIDECAR_ADMIN_PORT", "admin.port");

@@ -1,5 +1,6 @@
 package io.llmsidecar.detect;
 
+import io.llmsidecar.openai.PromptText;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;

@@ -23,13 +23,18 @@ public final class SubjectResolver {
     }
 
     public Subject resolve(Headers headers, ChatRequest request) {
+        return resolve(headers, request.user());
+    }
+
+    /** {@code bodyUser}: the request body's {@code user}, whatever its API. */
+    public Subject resolve(Headers headers, java.util.Optional<String> bodyUser) {
         String team = pod.team();
         if (pod.trustTeamHeader() && headers.contains(TEAM_HEADER)) {
             team = checked(TEAM_HEADER, headers.get(TEAM_HEADER).get().strip());
         }
         String user = headers.contains(USER_HEADER)
                 ? checked(USER_HEADER, headers.get(USER_HEADER).get().strip())
-                : request.user().map(u -> checked("user", u)).orElse("");
+                : bodyUser.map(u -> checked("user", u)).orElse("");
         return new Subject(team, user, pod);
     }
 

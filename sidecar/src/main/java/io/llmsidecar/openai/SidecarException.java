@@ -50,6 +50,21 @@ public final class SidecarException extends RuntimeException {
                                     + " bytes (server.max-body-size, SIDECAR_MAX_BODY_SIZE).");
     }
 
+    /** 415: a compressed body, which the sidecar would forward unread; the app must send it as is. */
+    public static SidecarException unsupportedContentEncoding(String encoding) {
+        return new SidecarException(415, ErrorTypes.INVALID_REQUEST, "unsupported_content_encoding", null,
+                                    "Content-Encoding '" + encoding + "' is not accepted: the sidecar must read the "
+                                    + "body it checks. Send the JSON body uncompressed (no Content-Encoding, or "
+                                    + "identity).");
+    }
+
+    /** 415: a body declared as something other than JSON. */
+    public static SidecarException unsupportedMediaType(String type) {
+        return new SidecarException(415, ErrorTypes.INVALID_REQUEST, "unsupported_media_type", null,
+                                    "Content-Type '" + type + "' is not accepted; send the body as "
+                                    + "application/json (UTF-8).");
+    }
+
     public static SidecarException upstreamUnreachable(String detail) {
         return new SidecarException(502, ErrorTypes.SERVER, "upstream_unreachable", null,
                                     "The sidecar could not reach the AI gateway: " + detail + ".");

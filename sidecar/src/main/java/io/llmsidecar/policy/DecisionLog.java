@@ -96,6 +96,7 @@ final class DecisionLog implements AutoCloseable {
             g.writeStringField("time", Instant.now().toString());
             g.writeStringField("request_id", input.requestId());
             PolicyInput.writeSubject(g, input.subject());
+            g.writeStringField("api", input.request().api().label());
             g.writeStringField("model", input.request().model());
             writeDecision(g, decision, failedOpen);
             g.writeNumberField("eval_us", evalNanos / 1000);
@@ -161,7 +162,7 @@ final class DecisionLog implements AutoCloseable {
     private void writeMessages(JsonGenerator g, PolicyInput input) throws IOException {
         byte[] messages = input.messagesJson();
         g.writeObjectFieldStart("messages");
-        g.writeNumberField("count", input.request().messages().size());
+        g.writeNumberField("count", input.messageCount());
         g.writeNumberField("bytes", messages.length);
         g.writeStringField("sha256", sha256(messages));
         if (withContents) {

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmsidecar.budget.BudgetStatus;
 import io.llmsidecar.detect.Findings;
 import io.llmsidecar.identity.Subject;
+import io.llmsidecar.openai.ApiRequest;
 import io.llmsidecar.openai.ChatRequest;
+import io.llmsidecar.openai.PromptText;
 import io.llmsidecar.pricing.Estimate;
 import io.llmsidecar.pricing.ModelPrice;
 import io.llmsidecar.pricing.Usd;
@@ -29,12 +31,17 @@ import java.util.OptionalLong;
  * {@code messages} are copied from the parsed tree without an intermediate map, and only when the policy reads
  * prompt text ({@code data.config.input.include_text}): otherwise each message is written as its {@code role}
  * alone, and policies decide on {@code input.findings}, so a long prompt costs the policy nothing.
+ *
+ * <p>{@code input.request} has the same shape for every API ({@code input.request.api} tells which): chat sends its
+ * own {@code messages}; the other APIs send their prompt texts as messages ({@code role}, {@code content} and
+ * {@code where}, the field the text came from), so a policy that reads messages sees every prompt of every API.
  */
 public final class PolicyInput {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String requestId;
-    private final ChatRequest request;
+    private final ApiRequest request;
+    private final int messageCount;
     private final Subject subject;
     private final Estimate estimate;
     private final List<BudgetStatus> budgets;
@@ -47,10 +54,12 @@ public final class PolicyInput {
     private int messagesStart;
     private int messagesEnd;
 
-    private PolicyInput(String requestId, ChatRequest request, Subject subject, Estimate estimate,
+    private PolicyInput(String requestId, ApiRequest request, Subject subject, Estimate estimate,
                         List<BudgetStatus> budgets, Instant now, Findings findings) {
         this.requestId = requestId;
         this.request = request;
+        this.messageCount = request instanceof ChatRequest chat ? chat.messages().size()
+                : request.promptTexts().size();
         this.subject = subject;
         this.estimate = estimate;
         this.budgets = List.copyOf(budgets);
@@ -59,18 +68,18 @@ public final class PolicyInput {
     }
 
     /** The input for {@code request} as it is now, evaluated at the current time. */
-    public static PolicyInput of(String requestId, ChatRequest request, Subject subject, Estimate estimate,
+    public static PolicyInput of(String requestId, ApiRequest request, Subject subject, Estimate estimate,
                                  List<BudgetStatus> budgets) {
         return of(requestId, request, subject, estimate, budgets, Instant.now());
     }
 
-    public static PolicyInput of(String requestId, ChatRequest request, Subject subject, Estimate estimate,
+    public static PolicyInput of(String requestId, ApiRequest request, Subject subject, Estimate estimate,
                                  List<BudgetStatus> budgets, Instant now) {
         return new PolicyInput(requestId, request, subject, estimate, budgets, now, Findings.NONE);
     }
 
     /** The input with what the detectors found in the request's prompt texts, as {@code input.findings}. */
-    public static PolicyInput of(String requestId, ChatRequest request, Subject subject, Estimate estimate,
+    public static PolicyInput of(String requestId, ApiRequest request, Subject subject, Estimate estimate,
                                  List<BudgetStatus> budgets, Findings findings) {
         return new PolicyInput(requestId, request, subject, estimate, budgets, Instant.now(), findings);
     }
@@ -83,8 +92,13 @@ public final class PolicyInput {
         return requestId;
     }
 
-    public ChatRequest request() {
+    public ApiRequest request() {
         return request;
+    }
+
+    /** How many messages {@code input.request.messages} holds. */
+    int messageCount() {
+        return messageCount;
     }
 
     public Subject subject() {
@@ -121,11 +135,13 @@ public final class PolicyInput {
         if (json != null && jsonHasText) {
             return java.util.Arrays.copyOfRange(json, messagesStart, messagesEnd);
         }
-        try {
-            return JSON.writeValueAsBytes(request.messages());
+        var out = new ByteArrayOutputStream(request.rawSize() + 64);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            writeMessages(g, request);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return out.toByteArray();
     }
 
     long epochNanos() {
@@ -138,14 +154,15 @@ public final class PolicyInput {
             g.writeStartObject();
 
             g.writeObjectFieldStart("request");
+            g.writeStringField("api", request.api().label());
             g.writeStringField("model", request.model());
             g.writeFieldName("messages");
             g.flush();
             messages[0] = out.size() + 1;               // the ':' is written with the value
             if (withText) {
-                g.writeTree(request.messages());
+                writeMessages(g, request);
             } else {
-                writeRoles(g);
+                writeRoles(g, request);
             }
             g.flush();
             messages[1] = out.size();
@@ -154,6 +171,8 @@ public final class PolicyInput {
             } else {
                 g.writeNullField("max_tokens");
             }
+            g.writeStringField("limit_field", request.limitField().orElse(null));
+            g.writeNumberField("n", request.choices());
             if (request.temperature().isPresent()) {
                 g.writeNumberField("temperature", request.temperature().getAsDouble());
             } else {
@@ -175,6 +194,7 @@ public final class PolicyInput {
             g.writeBooleanField("priced", estimate.priced());
             g.writeNumberField("prompt_tokens", estimate.promptTokens());
             g.writeNumberField("max_completion_tokens", estimate.maxCompletionTokens());
+            g.writeNumberField("choices", estimate.choices());
             g.writeFieldName("max_cost_usd");
             g.writeNumber(usd(estimate.maxCostNanos()));
             ModelPrice price = estimate.model().map(m -> m.price()).orElse(null);
@@ -205,15 +225,50 @@ public final class PolicyInput {
         return messages;
     }
 
-    private void writeRoles(JsonGenerator g) throws IOException {
+    /** Without text: each chat message's {@code role}; for other APIs each prompt text's role and {@code where}. */
+    private static void writeRoles(JsonGenerator g, ApiRequest request) throws IOException {
         g.writeStartArray();
-        for (var message : request.messages()) {
+        if (request instanceof ChatRequest chat) {
+            for (var message : chat.messages()) {
+                g.writeStartObject();
+                var role = message.get("role");
+                g.writeStringField("role", role != null && role.isTextual() ? role.textValue() : "");
+                g.writeEndObject();
+            }
+        } else {
+            for (PromptText text : request.promptTexts()) {
+                g.writeStartObject();
+                g.writeStringField("role", role(text.where()));
+                g.writeStringField("where", text.where());
+                g.writeEndObject();
+            }
+        }
+        g.writeEndArray();
+    }
+
+    /** Chat's own messages; for other APIs one message per prompt text. */
+    private static void writeMessages(JsonGenerator g, ApiRequest request) throws IOException {
+        if (request instanceof ChatRequest chat) {
+            g.writeTree(chat.messages());
+            return;
+        }
+        g.writeStartArray();
+        for (PromptText text : request.promptTexts()) {
             g.writeStartObject();
-            var role = message.get("role");
-            g.writeStringField("role", role != null && role.isTextual() ? role.textValue() : "");
+            g.writeStringField("role", role(text.where()));
+            g.writeStringField("content", text.text());
+            g.writeStringField("where", text.where());
             g.writeEndObject();
         }
         g.writeEndArray();
+    }
+
+    /** {@code instructions} act as a system prompt, tool outputs as tool messages; the rest is the caller's. */
+    private static String role(String where) {
+        if (where.equals("instructions")) {
+            return "system";
+        }
+        return where.endsWith(".output") || where.contains(".output[") ? "tool" : "user";
     }
 
     /** {@code "subject": {...}}, as in the input and in decision log lines. */

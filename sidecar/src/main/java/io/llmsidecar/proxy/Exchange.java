@@ -1,6 +1,7 @@
 package io.llmsidecar.proxy;
 
 import io.llmsidecar.identity.Subject;
+import io.llmsidecar.openai.Api;
 import io.llmsidecar.openai.SidecarException;
 import io.llmsidecar.openai.Usage;
 import io.llmsidecar.pricing.Estimate;
@@ -15,6 +16,8 @@ final class Exchange {
     final String method;
     final String path;
     final long startNanos = System.nanoTime();
+    /** The governed API; {@code null} for pass-through and refused routes. */
+    Api api;
     String model = "";
     /** The policy revision that decided, for the access log; empty when none was loaded. */
     String policyRevision = "";

@@ -53,9 +53,12 @@ final class ExchangeRecorder {
         StringBuilder b = new StringBuilder(192)
                 .append("request_id=").append(ex.requestId)
                 .append(" method=").append(ex.method)
-                .append(" path=").append(ex.path)
+                .append(" path=").append(quoted(RequestTarget.printable(ex.path)))
                 .append(" status=").append(ex.status)
                 .append(" outcome=").append(ex.outcome.label());
+        if (ex.api != null) {
+            b.append(" api=").append(ex.api.label());
+        }
         if (!ex.code.isEmpty()) {
             b.append(" code=").append(ex.code);
         }

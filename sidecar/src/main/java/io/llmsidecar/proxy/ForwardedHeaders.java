@@ -18,6 +18,15 @@ final class ForwardedHeaders {
             HeaderNames.CONNECTION, HeaderNames.create("Keep-Alive"), HeaderNames.PROXY_AUTHENTICATE,
             HeaderNames.PROXY_AUTHORIZATION, HeaderNames.TE, HeaderNames.TRAILER, HeaderNames.TRANSFER_ENCODING,
             HeaderNames.UPGRADE, HeaderNames.HOST, HeaderNames.CONTENT_LENGTH, HeaderNames.EXPECT);
+    /**
+     * Headers some servers and gateways read to override the method or the path: the gateway must act on the
+     * request the sidecar checked, so these never cross. {@code Content-Encoding} of governed requests is refused
+     * before this (415); forwarded-for headers would let the app speak for the sidecar.
+     */
+    private static final Set<String> OVERRIDES = Set.of(
+            "x-http-method-override", "x-http-method", "x-method-override", "x-original-url", "x-rewrite-url",
+            "x-original-method", "x-forwarded-host", "x-forwarded-prefix", "x-forwarded-uri", "x-forwarded-path",
+            "forwarded");
 
     private ForwardedHeaders() {
     }
@@ -34,7 +43,8 @@ final class ForwardedHeaders {
             if (HOP_BY_HOP.contains(name)
                 || (!keepAuthorization && name.equals(HeaderNames.AUTHORIZATION))
                 || (!keepEncoding && name.equals(HeaderNames.ACCEPT_ENCODING))
-                || isSidecarControl(name)) {
+                || isSidecarControl(name)
+                || OVERRIDES.contains(name.lowerCase())) {
                 continue;
             }
             to.add(header);

@@ -2,7 +2,6 @@ package io.llmsidecar.proxy;
 
 import io.helidon.http.Method;
 import io.helidon.webclient.api.HttpClientResponse;
-import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.llmsidecar.openai.SidecarException;
@@ -13,53 +12,50 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.OptionalLong;
-import java.util.function.Function;
 
 /**
- * Forwards a request the sidecar does not inspect (other {@code /v1/*} paths, the model lists) with the sidecar's
- * key, streaming both bodies through. Answers the gateway sized up front are relayed whole; others are flushed as
- * they arrive, so streamed endpoints stay streamed.
+ * Forwards a request of the read-only allow-list ({@link PassthroughRoute}: the model lists by default) with the
+ * sidecar's key, without policy or budget. Such a request carries no body; one that does is refused, so nothing
+ * can be smuggled through. Answers the gateway sized up front are relayed whole; others are flushed as they arrive.
  */
-final class PassthroughHandler implements Handler {
+final class PassthroughHandler {
     private static final int WHOLE_LIMIT = 1024 * 1024;
 
     private final UpstreamClient upstream;
-    private final Function<ServerRequest, URI> target;
     private final ExchangeRecorder recorder;
 
-    private PassthroughHandler(UpstreamClient upstream, Function<ServerRequest, URI> target,
-                               ExchangeRecorder recorder) {
+    PassthroughHandler(UpstreamClient upstream, ExchangeRecorder recorder) {
         this.upstream = upstream;
-        this.target = target;
         this.recorder = recorder;
     }
 
-    /** {@code /v1/<rest>} to the gateway's base URL plus {@code <rest>}. */
-    static PassthroughHandler v1(UpstreamClient upstream, ExchangeRecorder recorder) {
-        return new PassthroughHandler(upstream, req -> {
-            String path = req.path().absolute().rawPath();
-            return upstream.resolve(path.substring("/v1".length()), req.query().rawValue());
-        }, recorder);
+    /** {@code /models} to the gateway's pricing map; {@code /v1/<rest>} to the gateway's base URL plus {@code <rest>}. */
+    private URI target(PassthroughRoute route, String rawPath, String rawQuery) {
+        if (route.gatewayModels()) {
+            return upstream.modelsUrl();
+        }
+        return upstream.resolve(rawPath.substring("/v1".length()), rawQuery);
     }
 
-    /** {@code /models} to the gateway's pricing map. */
-    static PassthroughHandler gatewayModels(UpstreamClient upstream, ExchangeRecorder recorder) {
-        return new PassthroughHandler(upstream, req -> upstream.modelsUrl(), recorder);
-    }
-
-    @Override
-    public void handle(ServerRequest req, ServerResponse res) {
+    void handle(PassthroughRoute route, ServerRequest req, ServerResponse res) {
         Method method = req.prologue().method();
-        Exchange ex = new Exchange(RequestIds.of(req.headers()), method.text(), req.path().absolute().rawPath());
+        String rawPath = req.prologue().uriPath().rawPath();
+        Exchange ex = new Exchange(RequestIds.of(req.headers()), method.text(), rawPath);
         res.header(RequestIds.HEADER, ex.requestId);
-        try (InputStream body = req.content().inputStream();
-             HttpClientResponse response = upstream.forward(method, target.apply(req), req.headers(), ex.requestId,
-                                                            body, req.content().hasEntity())) {
-            ex.status = response.status().code();
-            ex.outcome = Outcome.PASSTHROUGH;
-            res.status(response.status());
-            ForwardedHeaders.copyResponse(response.headers(), res.headers());
-            relay(response, res);
+        try {
+            if (req.content().hasEntity()) {
+                throw SidecarException.invalidRequest("unexpected_body", null,
+                        route + " is a read-only route and takes no request body.");
+            }
+            try (HttpClientResponse response = upstream.forward(method, target(route, rawPath, req.query().rawValue()),
+                                                                req.headers(), ex.requestId, InputStream.nullInputStream(),
+                                                                false)) {
+                ex.status = response.status().code();
+                ex.outcome = Outcome.PASSTHROUGH;
+                res.status(response.status());
+                ForwardedHeaders.copyResponse(response.headers(), res.headers());
+                relay(response, res);
+            }
         } catch (SidecarException e) {
             ex.rejected(e);
             throw e;

@@ -2,21 +2,43 @@ package io.llmsidecar.proxy;
 
 import io.helidon.config.Config;
 import io.llmsidecar.config.ConfigValues;
+import io.llmsidecar.openai.Api;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The {@code server} node: the socket applications call.
  *
- * @param host        address to bind; loopback by default so only the pod's own containers can reach it
- * @param port        port to bind ({@code SIDECAR_PORT}); 0 picks a free one (tests)
- * @param maxBodySize largest request body accepted, in bytes; larger ones get 413 without being forwarded
- * @param passthrough whether {@code /v1/*} paths other than chat completions are forwarded unchecked; switch off to
- *                    answer them 404 so no traffic can bypass policies and budgets
- * @param accessLog   whether to log one line per request (never prompts or keys)
+ * @param host              address to bind; loopback by default so only the pod's own containers can reach it
+ * @param port              port to bind ({@code SIDECAR_PORT}); 0 picks a free one (tests)
+ * @param maxBodySize       largest request body accepted, in bytes; larger ones get 413 without being forwarded
+ * @param passthroughRoutes the read-only routes forwarded without policy or budget ({@code server.passthrough-routes},
+ *                          {@code "GET /v1/models/{id}"} each); every other route that is not governed answers 404
+ * @param accessLog         whether to log one line per request (never prompts or keys)
  */
-public record ProxyConfig(String host, int port, long maxBodySize, boolean passthrough, boolean accessLog) {
+public record ProxyConfig(String host, int port, long maxBodySize, List<String> passthroughRoutes,
+                          boolean accessLog) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8686;
     public static final long DEFAULT_MAX_BODY_SIZE = 4L * 1024 * 1024;
+    public static final List<String> DEFAULT_PASSTHROUGH_ROUTES = PassthroughRoute.DEFAULTS;
+
+    public ProxyConfig {
+        passthroughRoutes = List.copyOf(passthroughRoutes);
+        for (String route : passthroughRoutes) {
+            StringBuilder problem = new StringBuilder();
+            if (PassthroughRoute.parse(route, problem).isEmpty()) {
+                throw ConfigValues.invalid("server.passthrough-routes", route, problem.toString());
+            }
+            for (Api api : Api.values()) {
+                if (route.strip().endsWith(" " + api.route())) {
+                    throw ConfigValues.invalid("server.passthrough-routes", route,
+                                               "a route other than the governed " + api.route());
+                }
+            }
+        }
+    }
 
     public static ProxyConfig create(Config node) {
         long maxBody = ConfigValues.byteSize(node.get("max-body-size"), DEFAULT_MAX_BODY_SIZE);
@@ -24,10 +46,34 @@ public record ProxyConfig(String host, int port, long maxBodySize, boolean passt
             throw ConfigValues.invalid(node.get("max-body-size"), String.valueOf(maxBody),
                                        "a size from 1KiB to 2GiB, such as 4MiB");
         }
+        if (node.get("passthrough").exists()) {
+            throw ConfigValues.invalid(node.get("passthrough"), node.get("passthrough").asString().orElse(""),
+                                       "no value: server.passthrough (SIDECAR_PASSTHROUGH) was removed because it "
+                                       + "forwarded every /v1/* path unchecked; list read-only routes in "
+                                       + "server.passthrough-routes (SIDECAR_PASSTHROUGH_ROUTES) instead");
+        }
         return new ProxyConfig(ConfigValues.string(node.get("host"), DEFAULT_HOST),
                                ConfigValues.port(node.get("port"), DEFAULT_PORT),
                                maxBody,
-                               ConfigValues.bool(node.get("passthrough"), true),
+                               routes(node.get("passthrough-routes")),
                                ConfigValues.bool(node.get("access-log"), true));
+    }
+
+    /** A YAML list, or one comma-separated string (as the environment variable gives it); default the model lists. */
+    private static List<String> routes(Config node) {
+        if (!node.exists()) {
+            return DEFAULT_PASSTHROUGH_ROUTES;
+        }
+        List<String> routes = new ArrayList<>();
+        if (node.isLeaf()) {
+            for (String part : node.asString().orElse("").split(",")) {
+                if (!part.isBlank()) {
+                    routes.add(part.strip());
+                }
+            }
+        } else {
+            node.asList(String.class).orElse(List.of()).forEach(r -> routes.add(r.strip()));
+        }
+        return routes;
     }
 }

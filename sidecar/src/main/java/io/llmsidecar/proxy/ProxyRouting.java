@@ -1,22 +1,39 @@
 package io.llmsidecar.proxy;
 
 import io.helidon.http.HttpException;
-import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
 import io.llmsidecar.budget.BudgetService;
 import io.llmsidecar.identity.SubjectResolver;
 import io.llmsidecar.metrics.SidecarMetrics;
+import io.llmsidecar.openai.Api;
 import io.llmsidecar.openai.SidecarException;
 import io.llmsidecar.policy.PolicyEngine;
 import io.llmsidecar.pricing.Estimator;
 import io.llmsidecar.tokens.TokenCounter;
 
+import java.util.EnumMap;
+import java.util.Map;
+
 /**
- * The routes of the app-facing socket. Known paths with the wrong method get 405, anything outside {@code /v1}
- * (and {@code /models}) 404, both in the OpenAI error shape.
+ * The app-facing socket. Helidon's router matches normalized paths ({@code //v1/chat/completions} and
+ * {@code /v1/chat%2Fcompletions} would match {@code /v1/chat/completions}), so it is not used to route: one
+ * handler takes every request and the {@link RouteTable} decides on the raw request target. Refusals are recorded
+ * like any other request and answered in the OpenAI error shape.
  */
 public final class ProxyRouting {
-    private ProxyRouting() {
+    private final RouteTable routes;
+    private final Map<Api, GovernedHandler> governed;
+    private final PassthroughHandler passthrough;
+    private final ExchangeRecorder recorder;
+
+    private ProxyRouting(RouteTable routes, Map<Api, GovernedHandler> governed, PassthroughHandler passthrough,
+                         ExchangeRecorder recorder) {
+        this.routes = routes;
+        this.governed = governed;
+        this.passthrough = passthrough;
+        this.recorder = recorder;
     }
 
     /** Assembles the pipeline's parts into the app-facing routes. */
@@ -24,33 +41,36 @@ public final class ProxyRouting {
                                              Estimator estimator, PolicyEngine policy, BudgetService budgets,
                                              TokenCounter tokens, SidecarMetrics metrics) {
         ExchangeRecorder recorder = new ExchangeRecorder(metrics, config.accessLog());
-        Handler chat = new ChatCompletionsHandler(new RequestBodies(config.maxBodySize()), subjects, estimator,
-                                                  policy, budgets, new ChatForwarder(upstream, tokens), recorder);
-        Handler v1Passthrough = PassthroughHandler.v1(upstream, recorder);
-        Handler gatewayModels = PassthroughHandler.gatewayModels(upstream, recorder);
-        HttpRouting.Builder routing = HttpRouting.builder()
-                .post("/v1/chat/completions", chat)
-                .any("/v1/chat/completions", methodNotAllowed("POST"))
-                .get("/v1/models", v1Passthrough)
-                .any("/v1/models", methodNotAllowed("GET"))
-                .get("/models", gatewayModels)
-                .any("/models", methodNotAllowed("GET"));
-        if (config.passthrough()) {
-            routing.any("/v1/*", v1Passthrough);
+        RequestBodies bodies = new RequestBodies(config.maxBodySize());
+        ApiForwarder forwarder = new ApiForwarder(upstream, tokens);
+        Map<Api, GovernedHandler> governed = new EnumMap<>(Api.class);
+        for (Api api : Api.values()) {
+            governed.put(api, new GovernedHandler(api, bodies, subjects, estimator, policy, budgets, forwarder,
+                                                  recorder));
         }
-        return routing
-                .any((req, res) -> {
-                    throw SidecarException.notFound(req.path().absolute().rawPath());
-                })
+        ProxyRouting routing = new ProxyRouting(RouteTable.create(config), governed,
+                                                new PassthroughHandler(upstream, recorder), recorder);
+        return HttpRouting.builder()
+                .any(routing::route)
                 .error(SidecarException.class, ErrorResponses::write)
                 .error(HttpException.class, ErrorResponses::write)
                 .error(Exception.class, ErrorResponses::unexpected);
     }
 
-    private static Handler methodNotAllowed(String allowed) {
-        return (req, res) -> {
-            throw SidecarException.methodNotAllowed(req.prologue().method().text(),
-                                                    req.path().absolute().rawPath(), allowed);
-        };
+    private void route(ServerRequest req, ServerResponse res) {
+        String method = req.prologue().method().text();
+        // The prologue's path is the target as sent (percent-encoding, dot segments and all), without the query.
+        String rawPath = req.prologue().uriPath().rawPath();
+        switch (routes.resolve(method, rawPath, req.query().rawValue())) {
+            case Route.Governed g -> governed.get(g.api()).handle(req, res);
+            case Route.Passthrough p -> passthrough.handle(p.route(), req, res);
+            case Route.Refused refused -> {
+                Exchange ex = new Exchange(RequestIds.of(req.headers()), method, rawPath);
+                res.header(RequestIds.HEADER, ex.requestId);
+                ex.rejected(refused.error());
+                recorder.record(ex);
+                throw refused.error();
+            }
+        }
     }
 }

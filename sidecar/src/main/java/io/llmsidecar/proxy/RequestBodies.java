@@ -1,5 +1,8 @@
 package io.llmsidecar.proxy;
 
+import io.helidon.http.Header;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
 import io.helidon.webserver.http.ServerRequest;
 import io.llmsidecar.openai.SidecarException;
 
@@ -7,9 +10,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.OptionalLong;
 
-/** Reads a request body once, refusing more than the configured limit with 413 before reading it all. */
+/**
+ * Reads a governed request's body once, refusing what the sidecar could not check: more than the configured limit
+ * (413, before reading it all, also for chunked bodies, which are read as they come and governed the same), a
+ * {@code Content-Encoding} other than identity (415: a compressed body would be forwarded unread), and a
+ * {@code Content-Type} other than JSON (415). A missing Content-Type is accepted: the body must parse as a JSON
+ * object either way.
+ */
 final class RequestBodies {
     private final long limit;
 
@@ -18,7 +28,10 @@ final class RequestBodies {
     }
 
     byte[] read(ServerRequest req) {
-        OptionalLong declared = req.headers().contentLength();
+        Headers headers = req.headers();
+        requireIdentityEncoding(headers);
+        requireJson(headers);
+        OptionalLong declared = headers.contentLength();
         if (declared.isPresent() && declared.getAsLong() > limit) {
             throw SidecarException.tooLarge(limit);
         }
@@ -32,6 +45,41 @@ final class RequestBodies {
             return readBounded(in);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void requireIdentityEncoding(Headers headers) {
+        if (!headers.contains(HeaderNames.CONTENT_ENCODING)) {
+            return;
+        }
+        Header encoding = headers.get(HeaderNames.CONTENT_ENCODING);
+        for (String value : encoding.allValues()) {
+            for (String coding : value.split(",")) {
+                String c = coding.strip();
+                if (!c.isEmpty() && !c.equalsIgnoreCase("identity")) {
+                    throw SidecarException.unsupportedContentEncoding(RequestTarget.printable(c));
+                }
+            }
+        }
+    }
+
+    private static void requireJson(Headers headers) {
+        if (!headers.contains(HeaderNames.CONTENT_TYPE)) {
+            return;
+        }
+        String value = headers.get(HeaderNames.CONTENT_TYPE).values();
+        String[] parts = value.split(";");
+        String type = parts[0].strip().toLowerCase(Locale.ROOT);
+        boolean json = type.equals("application/json");
+        for (int i = 1; i < parts.length && json; i++) {
+            String[] param = parts[i].strip().split("=", 2);
+            if (param[0].strip().equalsIgnoreCase("charset")) {
+                String charset = param.length < 2 ? "" : param[1].strip().replace("\"", "");
+                json = charset.equalsIgnoreCase("utf-8") || charset.equalsIgnoreCase("utf8");
+            }
+        }
+        if (!json) {
+            throw SidecarException.unsupportedMediaType(RequestTarget.printable(value));
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.llmsidecar.openai.Api;
 import io.llmsidecar.openai.Usage;
 
 import java.io.ByteArrayOutputStream;
@@ -13,9 +14,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.ToLongFunction;
 
 /**
- * Reads each server-sent event of a chat-completion stream as it passes: the final usage chunk, the generated text
- * (counted by the tokenizer only if the gateway never sends usage), when the first token arrived, and whether the
- * stream ended with {@code [DONE]}. One pass of a streaming JSON parser per event; nothing is kept but the text.
+ * Reads each server-sent event of a stream as it passes: the usage (chat and legacy completions: the final usage
+ * chunk; responses: {@code response.usage} of the {@code response.completed} event), the generated text (chat
+ * {@code choices[].delta}, completions {@code choices[].text}, responses {@code delta} of the
+ * {@code response.*.delta} events; counted by the tokenizer only if the gateway never sends usage), when the first
+ * token arrived, and whether the stream ended with {@code [DONE]}. One pass of a streaming JSON parser per event;
+ * nothing is kept but the text.
  */
 final class StreamInspector {
     private static final JsonFactory JSON = new JsonFactory();
@@ -26,6 +30,7 @@ final class StreamInspector {
      */
     enum Verdict { FORWARD, USAGE_ONLY, OVER_LIMIT }
 
+    private final Api api;
     private final StringBuilder generated = new StringBuilder();
     private final long completionLimit;
     private final ToLongFunction<String> tokenCounter;
@@ -40,7 +45,11 @@ final class StreamInspector {
     private long firstTokenNanos;
 
     StreamInspector() {
-        this(Long.MAX_VALUE, null);
+        this(Api.CHAT_COMPLETIONS);
+    }
+
+    StreamInspector(Api api) {
+        this(api, Long.MAX_VALUE, null);
     }
 
     /**
@@ -48,6 +57,11 @@ final class StreamInspector {
      * which errs high rather than low), and reports {@link Verdict#OVER_LIMIT} past {@code completionLimit}.
      */
     StreamInspector(long completionLimit, ToLongFunction<String> tokenCounter) {
+        this(Api.CHAT_COMPLETIONS, completionLimit, tokenCounter);
+    }
+
+    StreamInspector(Api api, long completionLimit, ToLongFunction<String> tokenCounter) {
+        this.api = api;
         this.completionLimit = completionLimit;
         this.tokenCounter = tokenCounter;
     }
@@ -104,6 +118,12 @@ final class StreamInspector {
      * choice with {@code finish_reason: "length"}, then {@code [DONE]}.
      */
     byte[] cutOffEnding() {
+        return api == Api.RESPONSES ? responseIncomplete() : chunkEnding();
+    }
+
+    /** Chat and legacy completions: a final chunk per choice with {@code finish_reason: "length"}, then [DONE]. */
+    private byte[] chunkEnding() {
+        boolean chat = api == Api.CHAT_COMPLETIONS;
         var out = new ByteArrayOutputStream(256);
         for (int i = 0; i < choiceCount; i++) {
             out.writeBytes("data: ".getBytes(StandardCharsets.US_ASCII));
@@ -112,7 +132,7 @@ final class StreamInspector {
                 if (id != null) {
                     g.writeStringField("id", id);
                 }
-                g.writeStringField("object", "chat.completion.chunk");
+                g.writeStringField("object", chat ? "chat.completion.chunk" : "text_completion");
                 if (created > 0) {
                     g.writeNumberField("created", created);
                 }
@@ -122,8 +142,12 @@ final class StreamInspector {
                 g.writeArrayFieldStart("choices");
                 g.writeStartObject();
                 g.writeNumberField("index", i);
-                g.writeObjectFieldStart("delta");
-                g.writeEndObject();
+                if (chat) {
+                    g.writeObjectFieldStart("delta");
+                    g.writeEndObject();
+                } else {
+                    g.writeStringField("text", "");
+                }
                 g.writeStringField("finish_reason", "length");
                 g.writeEndObject();
                 g.writeEndArray();
@@ -134,6 +158,40 @@ final class StreamInspector {
             out.writeBytes("\n\n".getBytes(StandardCharsets.US_ASCII));
         }
         out.writeBytes("data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII));
+        return out.toByteArray();
+    }
+
+    /**
+     * Responses: the {@code response.incomplete} event a gateway sends when {@code max_output_tokens} runs out. The
+     * Responses API has no {@code [DONE]}.
+     */
+    private byte[] responseIncomplete() {
+        var out = new ByteArrayOutputStream(256);
+        out.writeBytes("event: response.incomplete\ndata: ".getBytes(StandardCharsets.US_ASCII));
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("type", "response.incomplete");
+            g.writeObjectFieldStart("response");
+            if (id != null) {
+                g.writeStringField("id", id);
+            }
+            g.writeStringField("object", "response");
+            if (created > 0) {
+                g.writeNumberField("created_at", created);
+            }
+            if (model != null) {
+                g.writeStringField("model", model);
+            }
+            g.writeStringField("status", "incomplete");
+            g.writeObjectFieldStart("incomplete_details");
+            g.writeStringField("reason", "max_output_tokens");
+            g.writeEndObject();
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        out.writeBytes("\n\n".getBytes(StandardCharsets.US_ASCII));
         return out.toByteArray();
     }
 
@@ -157,6 +215,21 @@ final class StreamInspector {
                         }
                     }
                     case "choices" -> choices = choices(p, value);
+                    case "delta" -> {
+                        // Responses: response.output_text.delta, response.function_call_arguments.delta...
+                        if (api == Api.RESPONSES && value == JsonToken.VALUE_STRING) {
+                            text(p);
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                    case "response" -> {
+                        if (api == Api.RESPONSES && value == JsonToken.START_OBJECT) {
+                            response(p);
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
                     case "error" -> {
                         upstreamError = true;
                         p.skipChildren();
@@ -176,7 +249,32 @@ final class StreamInspector {
         return sawUsage && choices == 0 ? Verdict.USAGE_ONLY : Verdict.FORWARD;
     }
 
-    /** Walks {@code choices[].delta}, keeping generated text; returns the number of choices. */
+    /** The {@code response} object of a Responses event: its id and model, and its usage once it has one. */
+    private void response(JsonParser p) throws IOException {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken value = p.nextToken();
+            switch (name) {
+                case "usage" -> {
+                    if (value == JsonToken.START_OBJECT) {
+                        usage = Usage.read(p);
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                case "id" -> id = id == null && value == JsonToken.VALUE_STRING ? p.getText() : id;
+                case "model" -> model = model == null && value == JsonToken.VALUE_STRING ? p.getText() : model;
+                case "created_at" -> created = created == 0 && value == JsonToken.VALUE_NUMBER_INT
+                        ? p.getLongValue() : created;
+                default -> p.skipChildren();
+            }
+        }
+    }
+
+    /**
+     * Walks {@code choices[].delta} (chat) and {@code choices[].text} (legacy completions), keeping generated text;
+     * returns the number of choices.
+     */
     private int choices(JsonParser p, JsonToken value) throws IOException {
         if (value != JsonToken.START_ARRAY) {
             p.skipChildren();
@@ -190,6 +288,8 @@ final class StreamInspector {
                 JsonToken v = p.nextToken();
                 if (name.equals("delta") && v == JsonToken.START_OBJECT) {
                     delta(p);
+                } else if (name.equals("text") && v == JsonToken.VALUE_STRING && api == Api.COMPLETIONS) {
+                    text(p);
                 } else {
                     p.skipChildren();
                 }

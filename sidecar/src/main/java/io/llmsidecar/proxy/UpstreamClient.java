@@ -8,6 +8,7 @@ import io.helidon.http.Method;
 import io.helidon.webclient.api.HttpClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
+import io.llmsidecar.openai.Api;
 import io.llmsidecar.openai.SidecarException;
 
 import java.io.IOException;
@@ -18,6 +19,8 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpTimeoutException;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -32,14 +35,16 @@ public final class UpstreamClient {
     private final WebClient client;
     private final UpstreamConfig config;
     private final UpstreamCredentials credentials;
-    private final URI chatCompletions;
+    private final Map<Api, URI> governed = new EnumMap<>(Api.class);
     private final String basePath;
 
     private UpstreamClient(WebClient client, UpstreamConfig config, UpstreamCredentials credentials) {
         this.client = client;
         this.config = config;
         this.credentials = credentials;
-        this.chatCompletions = URI.create(config.url() + "/chat/completions");
+        for (Api api : Api.values()) {
+            governed.put(api, URI.create(config.url() + api.upstreamPath()));
+        }
         this.basePath = config.url().getRawPath() == null ? "" : config.url().getRawPath();
     }
 
@@ -64,9 +69,9 @@ public final class UpstreamClient {
         return config;
     }
 
-    /** Posts a chat completion body; the response's body is left unread for the caller to relay. */
-    HttpClientResponse chatCompletion(Headers inbound, String requestId, byte[] body) {
-        HttpClientRequest request = client.post().uri(chatCompletions);
+    /** Posts a governed request's body to its API's path; the response's body is left unread for the caller. */
+    HttpClientResponse post(Api api, Headers inbound, String requestId, byte[] body) {
+        HttpClientRequest request = client.post().uri(governed.get(api));
         headers(request, inbound, requestId, false);
         try {
             return request.submit(body);

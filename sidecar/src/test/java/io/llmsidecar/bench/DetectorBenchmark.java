@@ -3,7 +3,7 @@ package io.llmsidecar.bench;
 import io.llmsidecar.detect.DetectorConfig;
 import io.llmsidecar.detect.Detectors;
 import io.llmsidecar.detect.Findings;
-import io.llmsidecar.detect.PromptText;
+import io.llmsidecar.openai.PromptText;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

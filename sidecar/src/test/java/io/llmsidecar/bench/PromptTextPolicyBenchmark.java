@@ -1,6 +1,5 @@
 package io.llmsidecar.bench;
 
-import io.llmsidecar.detect.ChatPromptTexts;
 import io.llmsidecar.detect.Findings;
 import io.llmsidecar.identity.PodIdentity;
 import io.llmsidecar.identity.Subject;
@@ -103,7 +102,7 @@ public class PromptTextPolicyBenchmark {
 
     @Benchmark
     public Decision evaluate() {
-        Findings findings = engine.detectors().scan(ChatPromptTexts.of(request.messages()));
+        Findings findings = engine.detectors().scan(request.promptTexts());
         return engine.evaluate(PolicyInput.of("bench", request, subject, estimate, List.of(), findings));
     }
 

@@ -1,5 +1,6 @@
 package io.llmsidecar.detect;
 
+import io.llmsidecar.openai.PromptText;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 

@@ -1,5 +1,6 @@
 package io.llmsidecar.detect;
 
+import io.llmsidecar.openai.PromptText;
 import io.llmsidecar.testing.Project;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,5 @@
 package io.llmsidecar.policy;
 
-import io.llmsidecar.detect.ChatPromptTexts;
 import io.llmsidecar.detect.DetectorConfig;
 import io.llmsidecar.detect.Detectors;
 import io.llmsidecar.detect.FindingKind;
@@ -177,7 +176,7 @@ class DefaultPolicyIT {
     private static Decision evaluate(String body, Estimate estimate, Detectors detectors) {
         ChatRequest request = PolicyFixtures.request(body);
         Subject subject = PolicyFixtures.SUBJECT;
-        Findings findings = detectors.scan(ChatPromptTexts.of(request.messages()));
+        Findings findings = detectors.scan(request.promptTexts());
         return engine.evaluate(PolicyInput.of("it", request, subject, estimate, List.of(), findings));
     }
 }

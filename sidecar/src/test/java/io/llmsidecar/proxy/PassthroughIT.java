@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Model lists, the gateway's price map and other /v1 paths. */
+/** Model lists, the gateway's price map, configured read-only routes; other /v1 paths are never forwarded. */
 class PassthroughIT {
     @Test
     void modelListsAreForwardedWithTheSidecarsKey() throws Exception {
@@ -54,35 +54,53 @@ class PassthroughIT {
     }
 
     @Test
-    void otherV1PathsPassThroughWithMethodQueryAndBody() throws Exception {
+    void aModelIsLookedUpByIdWithItsQuery() throws Exception {
         try (StubUpstream upstream = StubUpstream.start();
              TestSidecar sidecar = TestSidecar.start(upstream, Map.of())) {
-            upstream.on("/v1/embeddings", StubUpstream.json(200, "{\"object\":\"list\",\"data\":[]}"));
-            String body = "{\"model\":\"text-embedding-3-small\",\"input\":\"hello\"}";
-            HttpResponse<String> response = sidecar.send(HttpRequest.newBuilder(sidecar.url("/v1/embeddings?x=1&y=2"))
-                    .header("Authorization", "Bearer app-key")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+            upstream.on("/v1/models/gpt-4o-mini", StubUpstream.json(200, "{\"id\":\"gpt-4o-mini\"}"));
+            HttpResponse<String> response = sidecar.get("/v1/models/gpt-4o-mini?x=1");
             assertEquals(200, response.statusCode());
-            assertEquals("{\"object\":\"list\",\"data\":[]}", response.body());
             StubUpstream.Recorded r = upstream.awaitRequest(Duration.ofSeconds(5));
-            assertEquals("POST", r.method());
-            assertEquals("/v1/embeddings", r.path());
-            assertEquals("x=1&y=2", r.query());
-            assertEquals(body, r.bodyText());
+            assertEquals("GET /v1/models/gpt-4o-mini x=1", r.method() + " " + r.path() + " " + r.query());
             assertEquals("Bearer " + TestSidecar.KEY, r.header("authorization"));
             sidecar.metricsContaining("outcome=\"passthrough\",status=\"200\"");
         }
     }
 
     @Test
-    void withPassthroughOffOtherV1PathsAre404AndNeverForwarded() {
+    void otherV1PathsAre404AndNeverForwarded() {
         try (StubUpstream upstream = StubUpstream.start();
-             TestSidecar sidecar = TestSidecar.start(upstream, Map.of("server.passthrough", "false"))) {
-            HttpResponse<String> response = sidecar.send(HttpRequest.newBuilder(sidecar.url("/v1/completions"))
-                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build());
-            assertEquals(404, response.statusCode());
+             TestSidecar sidecar = TestSidecar.start(upstream, Map.of())) {
+            for (String path : new String[] {"/v1/files", "/v1/batches", "/v1/assistants", "/v1/models/a/b"}) {
+                HttpResponse<String> response = sidecar.send(HttpRequest.newBuilder(sidecar.url(path))
+                        .POST(HttpRequest.BodyPublishers.ofString("{}")).build());
+                assertEquals(404, response.statusCode(), path);
+                UpstreamFailuresIT.assertErrorShape(response.body(), "not_found", "invalid_request_error");
+            }
             assertEquals(0, upstream.requestCount());
         }
+    }
+
+    @Test
+    void configuredReadOnlyRoutesPassThroughAndTheDefaultsCanBeReplaced() throws Exception {
+        try (StubUpstream upstream = StubUpstream.start();
+             TestSidecar sidecar = TestSidecar.start(upstream, Map.of("server.passthrough-routes",
+                                                                      "GET /v1/files/{id}, GET /v1/models"))) {
+            upstream.on("/v1/files/file-abc", StubUpstream.json(200, "{\"id\":\"file-abc\"}"));
+            assertEquals(200, sidecar.get("/v1/files/file-abc").statusCode());
+            assertEquals("/v1/files/file-abc", upstream.awaitRequest(Duration.ofSeconds(5)).path());
+            assertEquals(404, sidecar.get("/models").statusCode(), "the list replaces the defaults");
+            assertEquals(405, sidecar.send(HttpRequest.newBuilder(sidecar.url("/v1/files/file-abc"))
+                    .DELETE().build()).statusCode());
+            assertEquals(1, upstream.requestCount());
+        }
+    }
+
+    @Test
+    void theRemovedPassthroughSwitchStopsStartupWithWhatToDoInstead() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(io.llmsidecar.config.ConfigException.class,
+                () -> TestSidecar.start(Map.of("server.passthrough", "true"), java.util.Optional.empty()));
+        assertTrue(e.getMessage().contains("server.passthrough-routes"), e.getMessage());
     }
 
     @Test

@@ -33,6 +33,28 @@ public final class RawHttp implements AutoCloseable {
         return http;
     }
 
+    /**
+     * Sends {@code request} byte for byte (request line, headers, body: whatever an app could write to the socket)
+     * and returns everything the server answers until it closes the connection or goes quiet for a second.
+     */
+    public static String exchange(int port, byte[] request) throws IOException {
+        try (RawHttp http = new RawHttp(new Socket(InetAddress.getLoopbackAddress(), port))) {
+            http.socket.getOutputStream().write(request);
+            http.socket.getOutputStream().flush();
+            http.socket.setSoTimeout(1_000);
+            byte[] buf = new byte[4096];
+            try {
+                int n;
+                while ((n = http.in.read(buf)) >= 0) {
+                    http.seen.write(buf, 0, n);
+                }
+            } catch (java.net.SocketTimeoutException | java.net.SocketException e) {
+                // Quiet or reset after the answer: what arrived is the answer.
+            }
+            return http.text();
+        }
+    }
+
     /** Reads until everything received so far contains {@code marker}; returns all received text. */
     public String readUntil(String marker) throws IOException {
         byte[] buf = new byte[4096];

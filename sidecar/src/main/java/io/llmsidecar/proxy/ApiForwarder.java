@@ -3,7 +3,7 @@ package io.llmsidecar.proxy;
 import io.helidon.http.Headers;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webserver.http.ServerResponse;
-import io.llmsidecar.openai.ChatRequest;
+import io.llmsidecar.openai.Api;
 import io.llmsidecar.openai.ErrorBody;
 import io.llmsidecar.openai.SidecarException;
 import io.llmsidecar.openai.Usage;
@@ -18,39 +18,37 @@ import java.nio.charset.StandardCharsets;
 import java.util.OptionalLong;
 
 /**
- * Sends an allowed chat completion to the gateway and relays the answer: a stream event by event, anything else
- * whole (it must be read whole to find its usage anyway). Returns the usage to bill.
+ * Sends a {@link ForwardPlan} to the gateway and relays the answer: a stream event by event, anything else whole (it
+ * must be read whole to find its usage anyway). Returns the usage to bill.
  */
-final class ChatForwarder {
+final class ApiForwarder {
     private static final String EVENT_STREAM = "text/event-stream";
 
     private final UpstreamClient upstream;
     private final TokenCounter tokens;
 
-    ChatForwarder(UpstreamClient upstream, TokenCounter tokens) {
+    ApiForwarder(UpstreamClient upstream, TokenCounter tokens) {
         this.upstream = upstream;
         this.tokens = tokens;
     }
 
     /**
-     * Forwards the request and relays the answer; a stream whose generated text exceeds {@code completionLimit}
-     * tokens (what its budget reservation covers) is cut off cleanly, in case the gateway does not honour
-     * {@code max_tokens}.
+     * Sends the plan's body and relays the answer; a stream whose generated text exceeds the plan's
+     * {@code streamLimit} tokens (what its budget reservation covers) is cut off cleanly, in case the gateway does
+     * not honour the limit.
      */
-    Completion forward(ChatRequest request, Estimate estimate, OptionalLong completionLimit, Headers inbound,
-                       String requestId, ServerResponse res) {
-        byte[] body = request.upstreamBody();
+    Completion forward(ForwardPlan plan, Estimate estimate, Headers inbound, String requestId, ServerResponse res) {
         long sent = System.nanoTime();
-        try (HttpClientResponse response = upstream.chatCompletion(inbound, requestId, body)) {
+        try (HttpClientResponse response = upstream.post(plan.api(), inbound, requestId, plan.body())) {
             int status = response.status().code();
-            if (request.stream() && status == 200 && isEventStream(response)) {
-                return stream(request, estimate, completionLimit, response, res, sent);
+            if (plan.stream() && status == 200 && isEventStream(response)) {
+                return stream(plan, estimate, response, res, sent);
             }
-            return whole(estimate, response, res, sent, status);
+            return whole(plan.api(), estimate, response, res, sent, status);
         }
     }
 
-    private Completion whole(Estimate estimate, HttpClientResponse response, ServerResponse res, long sent,
+    private Completion whole(Api api, Estimate estimate, HttpClientResponse response, ServerResponse res, long sent,
                              int status) {
         byte[] answer;
         try {
@@ -61,8 +59,8 @@ final class ChatForwarder {
         long upstreamNanos = System.nanoTime() - sent;
         Usage usage = Usage.NONE;
         if (status == 200) {
-            usage = CompletionBodies.usage(answer)
-                    .orElseGet(() -> estimated(estimate, CompletionBodies.generatedText(answer)));
+            usage = ResponseBodies.usage(answer)
+                    .orElseGet(() -> estimated(estimate, ResponseBodies.generatedText(api, answer)));
         }
         res.status(response.status());
         ForwardedHeaders.copyResponse(response.headers(), res.headers());
@@ -75,16 +73,17 @@ final class ChatForwarder {
         return new Completion(status, usage, upstreamNanos, 0, end, false);
     }
 
-    private Completion stream(ChatRequest request, Estimate estimate, OptionalLong completionLimit,
-                              HttpClientResponse response, ServerResponse res, long sent) {
+    private Completion stream(ForwardPlan plan, Estimate estimate, HttpClientResponse response, ServerResponse res,
+                              long sent) {
         res.status(response.status());
         ForwardedHeaders.copyResponse(response.headers(), res.headers());
-        StreamInspector inspector = completionLimit.isPresent()
-                ? new StreamInspector(completionLimit.getAsLong(), tokens::textTokens)
-                : new StreamInspector();
+        OptionalLong limit = plan.streamLimit();
+        StreamInspector inspector = limit.isPresent()
+                ? new StreamInspector(plan.api(), limit.getAsLong(), tokens::textTokens)
+                : new StreamInspector(plan.api());
         OutputStream app = res.outputStream();
         InputStream events = response.inputStream();
-        SseRelay.End end = SseRelay.relay(events, app, inspector, request.clientRequestedUsage());
+        SseRelay.End end = SseRelay.relay(events, app, inspector, plan.relayUsageChunk());
         long upstreamNanos = System.nanoTime() - sent;
         if (end == SseRelay.End.UPSTREAM_FAILED) {
             tellAppStreamFailed(app);

@@ -1,0 +1,29 @@
+# The default policies govern every API the sidecar routes (input.request.api): chat.completions, responses,
+# embeddings and completions, with the inputs fixtures_test.rego builds the way the sidecar writes them.
+package sidecar_test
+
+import data.sidecar
+
+api_inputs := [base_input, responses_input, embeddings_input, completions_input]
+
+test_the_allow_list_admits_listed_models_of_every_api if {
+	every api_input in api_inputs {
+		sidecar.decision.allow with input as api_input
+			with data.config.model_allowlist as {"default": [api_input.request.model]}
+	}
+}
+
+test_the_allow_list_refuses_other_models_of_every_api if {
+	every api_input in api_inputs {
+		"model_not_allowed" in codes(sidecar.decision) with input as api_input
+			with data.config.model_allowlist as {"default": ["claude-*"]}
+	}
+}
+
+# Tool outputs, instructions and embedding inputs reach the policy as messages, so the prompt checks read them.
+test_finds_secrets_in_the_prompts_of_every_api if {
+	every api_input in api_inputs {
+		secret := object.union(api_input, {"request": {"messages": [{"role": "tool", "content": "aws_access_key_id = AKIAIOSFODNN7EXAMPLE", "where": "input[2].output"}]}})
+		"secret_in_prompt" in codes(sidecar.decision) with input as secret
+	}
+}

@@ -1,0 +1,99 @@
+package io.llmsidecar.proxy;
+
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.llmsidecar.budget.BudgetService;
+import io.llmsidecar.budget.Reservation;
+import io.llmsidecar.detect.Findings;
+import io.llmsidecar.identity.SubjectResolver;
+import io.llmsidecar.openai.Api;
+import io.llmsidecar.openai.ApiRequest;
+import io.llmsidecar.openai.SidecarException;
+import io.llmsidecar.policy.Decision;
+import io.llmsidecar.policy.PolicyEngine;
+import io.llmsidecar.policy.PolicyInput;
+import io.llmsidecar.pricing.Estimator;
+
+/**
+ * A governed route ({@code POST /v1/chat/completions}, {@code /v1/responses}, {@code /v1/embeddings},
+ * {@code /v1/completions}): the sidecar's one admission pipeline, one step per line, for every API dialect.
+ * Anything refused is refused before a byte goes upstream.
+ */
+final class GovernedHandler implements Handler {
+    /** Tells the caller which fields a policy changed, e.g. {@code max_tokens,model}. */
+    static final HeaderName PATCHED_HEADER = HeaderNames.create("x-llm-sidecar-patched");
+
+    private final Api api;
+    private final RequestBodies bodies;
+    private final SubjectResolver subjects;
+    private final Estimator estimator;
+    private final PolicyEngine policy;
+    private final BudgetService budgets;
+    private final ApiForwarder forwarder;
+    private final ExchangeRecorder recorder;
+
+    GovernedHandler(Api api, RequestBodies bodies, SubjectResolver subjects, Estimator estimator, PolicyEngine policy,
+                    BudgetService budgets, ApiForwarder forwarder, ExchangeRecorder recorder) {
+        this.api = api;
+        this.bodies = bodies;
+        this.subjects = subjects;
+        this.estimator = estimator;
+        this.policy = policy;
+        this.budgets = budgets;
+        this.forwarder = forwarder;
+        this.recorder = recorder;
+    }
+
+    @Override
+    public void handle(ServerRequest req, ServerResponse res) {
+        Exchange ex = new Exchange(RequestIds.of(req.headers()), "POST", api.route());
+        ex.api = api;
+        res.header(RequestIds.HEADER, ex.requestId);
+        try {
+            ApiRequest request = api.parse(bodies.read(req));                  // 400/413/415, nothing forwarded
+            ex.model = request.model();
+            ex.subject = subjects.resolve(req.headers(), request.user());
+            ex.estimate = estimator.estimate(request);                          // tokens of all n, the most it costs
+            if (policy.enabled()) {
+                Findings findings = policy.detectors().scan(request.promptTexts());  // kinds and places, no text
+                Decision decision = policy.evaluate(PolicyInput.of(ex.requestId, request, ex.subject, ex.estimate,
+                                                                   budgets.statuses(ex.subject, request.model()),
+                                                                   findings));
+                ex.policyRevision = decision.revision();
+                request = applied(decision, request, ex, res);                  // 403 / 503, nothing forwarded
+            }
+            try (Reservation reservation = budgets.reserve(ex.subject, request.model(), ex.estimate)) { // 429, 503
+                ForwardPlan plan = ForwardPlan.of(request, ex.estimate, reservation.completionLimit());
+                ex.completed(forwarder.forward(plan, ex.estimate, req.headers(), ex.requestId, res));
+                reservation.settle(ex.usage());                                 // bill what it used, not the hold
+            }
+        } catch (SidecarException e) {
+            ex.rejected(e);
+            throw e;
+        } finally {
+            recorder.record(ex);
+        }
+    }
+
+    /**
+     * The request to forward: unchanged, or patched and re-estimated, because budgets must price what is actually
+     * sent. A denial or (when failing closed) a policy error ends the request here.
+     */
+    private ApiRequest applied(Decision decision, ApiRequest request, Exchange ex, ServerResponse res) {
+        return switch (decision) {
+            case Decision.Deny deny -> throw deny.toException();
+            case Decision.Failed failed -> throw failed.toException();
+            case Decision.Allow allow when allow.patch().isEmpty() -> request;
+            case Decision.Allow allow -> {
+                ApiRequest patched = request.withPatch(allow.patch());
+                ex.model = patched.model();
+                ex.estimate = estimator.estimate(patched);
+                res.header(PATCHED_HEADER, allow.patchedFields());
+                yield patched;
+            }
+        };
+    }
+}

@@ -1,0 +1,121 @@
+package io.llmsidecar.proxy;
+
+import io.llmsidecar.openai.Api;
+import io.llmsidecar.openai.SidecarException;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The app socket's routes, denying by default. The raw request target is checked before anything else (see
+ * {@link RequestTarget}); then its path must be one of the governed APIs' paths (with {@code POST}) or one of the
+ * read-only pass-through routes (with {@code GET}). A known path with another method gets 405 with {@code Allow};
+ * everything else 404. Paths compare exactly, case included.
+ *
+ * <p>A query string is refused on governed routes: the sidecar never forwards it, and a gateway that reads
+ * parameters from it (an {@code api-version}, a model override) would act on something no policy saw. On
+ * pass-through routes it is forwarded when it is made of URL-safe characters only.
+ */
+final class RouteTable {
+    private final List<PassthroughRoute> passthrough;
+
+    RouteTable(List<PassthroughRoute> passthrough) {
+        this.passthrough = List.copyOf(passthrough);
+    }
+
+    static RouteTable create(ProxyConfig config) {
+        List<PassthroughRoute> routes = new ArrayList<>();
+        for (String text : config.passthroughRoutes()) {
+            routes.add(PassthroughRoute.parse(text, new StringBuilder()).orElseThrow());
+        }
+        return new RouteTable(routes);
+    }
+
+    Route resolve(String method, String rawPath, String rawQuery) {
+        try {
+            RequestTarget.requireCanonical(rawPath);
+        } catch (SidecarException e) {
+            return new Route.Refused(e);
+        }
+        Optional<Api> governed = governed(rawPath);
+        if (governed.isPresent()) {
+            if (!method.equals("POST")) {
+                return new Route.Refused(SidecarException.methodNotAllowed(method, rawPath, "POST"));
+            }
+            if (rawQuery != null && !rawQuery.isEmpty()) {
+                return new Route.Refused(SidecarException.invalidRequest("unsupported_query", null,
+                        "Refused a query string on " + rawPath + ": governed routes take their parameters in the "
+                        + "JSON body only. Send the request without '?...'."));
+            }
+            return new Route.Governed(governed.get());
+        }
+        Set<String> allowed = new LinkedHashSet<>();
+        for (PassthroughRoute route : passthrough) {
+            if (route.matches(rawPath)) {
+                if (route.method().equals(method)) {
+                    if (rawQuery != null && !safeQuery(rawQuery)) {
+                        return new Route.Refused(SidecarException.invalidRequest("unsupported_query", null,
+                                "Refused the query string of " + rawPath + ": only letters, digits and "
+                                + "- . _ ~ = & % + are forwarded."));
+                    }
+                    return new Route.Passthrough(route);
+                }
+                allowed.add(route.method());
+            }
+        }
+        if (!allowed.isEmpty()) {
+            return new Route.Refused(SidecarException.methodNotAllowed(method, rawPath, String.join(", ", allowed)));
+        }
+        return new Route.Refused(notFound(rawPath));
+    }
+
+    private static Optional<Api> governed(String rawPath) {
+        for (Api api : Api.values()) {
+            if (api.route().equals(rawPath)) {
+                return Optional.of(api);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private SidecarException notFound(String rawPath) {
+        String lower = rawPath.toLowerCase(Locale.ROOT);
+        for (Api api : Api.values()) {
+            if (api.route().equals(lower)) {
+                return notFound(rawPath, " Paths are case-sensitive: use " + api.route() + ".");
+            }
+        }
+        return notFound(rawPath, "");
+    }
+
+    private SidecarException notFound(String rawPath, String hint) {
+        StringBuilder routes = new StringBuilder();
+        for (Api api : Api.values()) {
+            routes.append("POST ").append(api.route()).append(", ");
+        }
+        for (PassthroughRoute route : passthrough) {
+            routes.append(route).append(", ");
+        }
+        routes.setLength(Math.max(0, routes.length() - 2));
+        return new SidecarException(404, io.llmsidecar.openai.ErrorTypes.INVALID_REQUEST, "not_found", null,
+                "Unknown route " + RequestTarget.printable(rawPath) + "; it is not forwarded." + hint
+                + " The sidecar serves " + routes + ".");
+    }
+
+    private static boolean safeQuery(String rawQuery) {
+        if (rawQuery.length() > RequestTarget.MAX_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < rawQuery.length(); i++) {
+            char c = rawQuery.charAt(i);
+            if (!RequestTarget.safe(c) && c != '=' && c != '&' && c != '%' && c != '+') {
+                return false;
+            }
+        }
+        return true;
+    }
+}
