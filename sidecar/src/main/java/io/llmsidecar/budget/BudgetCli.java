@@ -71,15 +71,34 @@ public final class BudgetCli {
         RedisConnector connector = RedisConnector.create(config.store());
         RedisBudgetStore store = new RedisBudgetStore(connector, config.store().keyPrefix(),
                                                       config.store().expiredReservations(), n -> { });
+        // The connection is made in the background; give it a few connect timeouts before giving up.
+        long deadline = System.nanoTime() + config.store().connectTimeout().multipliedBy(5).toNanos();
         try {
-            return words.getFirst().equals("list") ? list(store, json) : reset(store, words.get(1), words.get(2), json);
-        } catch (BudgetStoreUnavailableException e) {
-            err.println("llm-sidecar budgets: cannot reach " + connector.describe() + " (" + connector.whatIsTried()
-                        + ")");
-            return UNAVAILABLE;
+            while (true) {
+                try {
+                    return words.getFirst().equals("list") ? list(store, json)
+                            : reset(store, words.get(1), words.get(2), json);
+                } catch (BudgetStoreUnavailableException e) {
+                    if (System.nanoTime() > deadline) {
+                        err.println("llm-sidecar budgets: cannot reach " + connector.describe() + " ("
+                                    + connector.whatIsTried() + ")");
+                        return UNAVAILABLE;
+                    }
+                    sleep();
+                }
+            }
         } finally {
             store.close();
             connector.close();
+        }
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BudgetStoreUnavailableException("interrupted", e);
         }
     }
 

@@ -45,7 +45,9 @@ local function uncharge(res)
 end
 
 -- Ends reservations past their expiry (their sidecar died or lost its way): with charge ('1') what they held is
--- billed as used, because the gateway may have served the request; otherwise it is freed. A bounded batch per call
+-- billed as used, because the gateway may have served the request; otherwise it is freed. Each reservation carries
+-- the choice of the sidecar that took it ('~charge'), so replicas (or the CLI) configured differently still end it as
+-- its owner would have; the caller's choice applies to reservations from before that field existed. A bounded batch per call
 -- keeps the script short. The reservation is remembered, so a late settlement replaces the charge with the real
 -- usage (or adds it) and frees nothing twice. Returns how many expired.
 local function expire(exp, prefix, now, keep, charge)
@@ -54,8 +56,9 @@ local function expire(exp, prefix, now, keep, charge)
   for _, id in ipairs(ids) do
     local res = prefix .. 'r:' .. id
     if redis.call('HGET', res, '~state') == 'held' then
-      release(res, charge == '1')
-      redis.call('HSET', res, '~state', charge == '1' and 'charged' or 'expired')
+      local mode = redis.call('HGET', res, '~charge') or charge
+      release(res, mode == '1')
+      redis.call('HSET', res, '~state', mode == '1' and 'charged' or 'expired')
       redis.call('PEXPIRE', res, keep)
       expired = expired + 1
     end

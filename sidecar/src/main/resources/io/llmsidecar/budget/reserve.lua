@@ -52,7 +52,7 @@ if verdict == 1 and n > 0 then
     redis.call('EXPIREAT', KEYS[2 + n + i], ARGV[a + 5])
     redis.call('HSET', KEYS[2], counter, ARGV[a + 3] .. ' ' .. ARGV[a + 4])
   end
-  redis.call('HSET', KEYS[2], '~state', 'held')
+  redis.call('HSET', KEYS[2], '~state', 'held', '~charge', ARGV[6])
   redis.call('PEXPIREAT', KEYS[2], tonumber(ARGV[3]) + tonumber(ARGV[5]))
   redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
 end

@@ -96,6 +96,10 @@ class BudgetOutageIT {
         assertEquals(200, chat(sidecar));
         assertTrue(sidecar.metrics().contains("llm_sidecar_fail_open_admissions_total 1.0"));
         assertFalse(logs.all().contains("hunter2-redis"), "the Redis password stays out of the logs");
+        assertTrue(logs.all().contains("has not been reachable since the sidecar started"), "a store that never "
+                                                                                            + "answered is loud");
+        assertTrue(logs.all().contains("redis://<redacted>@127.0.0.1:" + closedPort), "naming the URI");
+        assertTrue(sidecar.metrics().contains("llm_sidecar_budget_store_connected 0.0"));
     }
 
     private TestSidecar sidecar(String uri, String mode) {

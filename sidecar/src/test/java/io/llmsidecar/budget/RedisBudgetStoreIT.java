@@ -72,6 +72,22 @@ class RedisBudgetStoreIT extends BudgetStoreContract {
     }
 
     @Test
+    void anExpiredReservationIsEndedAsTheSidecarThatTookItChose() throws Exception {
+        BudgetStore releasing = new RedisBudgetStore(connector, prefix, ExpiredReservations.RELEASE, n -> { });
+        long t = System.currentTimeMillis();
+        releasing.reserve("crashed", List.of(charge(payments, 900, 0)), t + 200, t);
+        releasing.close();
+
+        Thread.sleep(300);
+        ReserveResult r = store.reserve("r2", List.of(charge(payments, 900, 0)), System.currentTimeMillis() + 60_000,
+                                        System.currentTimeMillis());
+
+        assertEquals(List.of(new CounterState(payments, 0, 900, 0, 0)),
+                     assertInstanceOf(ReserveResult.Reserved.class, r).states(),
+                     "released, though this store would have charged it");
+    }
+
+    @Test
     void keysCarryTheHashTagAndExpire() {
         store.reserve("r1", List.of(charge(payments, 10, 0)), now + 60_000, now);
 
@@ -85,7 +101,7 @@ class RedisBudgetStoreIT extends BudgetStoreContract {
 
     static BudgetStoreConfig config(String uri) {
         return new BudgetStoreConfig(Optional.of(uri), false, FailureMode.FAIL_OPEN, Duration.ofMinutes(2),
-                                     Duration.ofSeconds(2), Duration.ofSeconds(2), "unused:",
+                                     Duration.ofSeconds(2), Duration.ofSeconds(10), "unused:",
                                      ExpiredReservations.CHARGE, Optional.empty(), Duration.ofSeconds(30));
     }
 }
