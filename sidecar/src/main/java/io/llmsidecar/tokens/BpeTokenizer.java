@@ -1,14 +1,11 @@
 package io.llmsidecar.tokens;
 
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-
 /**
  * Counts {@code o200k_base} tokens in time linear in the text: exact for ordinary text, an upper bound for
  * pathological text.
  *
- * <p>Text is split by o200k's pre-tokenizer regex (the one tiktoken and jtokkit use, byte for byte) and each piece is
- * merged by {@link PieceEncoder}. Ordinary pieces are words, numbers, punctuation runs and whitespace, a few bytes
+ * <p>Text is split into the pieces of o200k's pre-tokenizer regex (the one tiktoken and jtokkit use), found by
+ * {@link O200kPieces}, and each piece is merged by {@link PieceEncoder}. Ordinary pieces are words, numbers, punctuation runs and whitespace, a few bytes
  * each. A piece longer than {@code maxPieceBytes} only comes from text like one multi-megabyte "word" or a long run
  * of one character; BPE on it would cost O(n log n) in the piece, so it is counted as its UTF-8 length instead.
  * That bound is proven, not measured: byte-level BPE starts from one token per byte and every merge removes one, so
@@ -23,7 +20,10 @@ final class BpeTokenizer {
      */
     static final int DEFAULT_MAX_PIECE_BYTES = 1024;
 
-    /** o200k_base's pre-tokenizer, as tiktoken defines it and jtokkit spells it for java.util.regex. */
+    /**
+     * o200k_base's pre-tokenizer, as tiktoken defines it and jtokkit spells it for java.util.regex (compiled with
+     * UNICODE_CHARACTER_CLASS). {@link O200kPieces} finds the same pieces; the tests hold it to this pattern.
+     */
     static final String O200K_PATTERN = String.join("|",
             "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
             "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
@@ -32,8 +32,6 @@ final class BpeTokenizer {
             "\\s*[\\r\\n]+",
             "\\s+(?!\\S)",
             "\\s+");
-
-    private static final Pattern PIECES = Pattern.compile(O200K_PATTERN, Pattern.UNICODE_CHARACTER_CLASS);
 
     private final Vocabulary vocabulary;
     private final int maxPieceBytes;
@@ -59,10 +57,12 @@ final class BpeTokenizer {
         PieceEncoder encoder = new PieceEncoder(vocabulary);
         byte[] bytes = new byte[Math.min(text.length() * 3, 3 * 256)];
         long tokens = 0;
-        Matcher pieces = PIECES.matcher(text);
-        while (pieces.find()) {
-            int start = pieces.start();
-            int end = pieces.end();
+        for (int start = 0, end; start < text.length(); start = end) {
+            end = O200kPieces.pieceEnd(text, start);
+            if (end < 0) {
+                end = text.offsetByCodePoints(start, 1);
+                continue;
+            }
             int chars = end - start;
             if (chars > maxPieceBytes) {
                 tokens += Utf8.length(text, start, end);

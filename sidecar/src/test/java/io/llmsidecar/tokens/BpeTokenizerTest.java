@@ -106,7 +106,7 @@ class BpeTokenizerTest {
         private static final String[] WORDS = {"the", "The", "HTTP", "request's", "WE'LL", "don't", "I'M", "naïve",
                 "Straße", "Größenordnung", "日本語", "中文字符", "한국어", "русский", "ελληνικά", "עברית", "العربية",
                 "हिन्दी", "ไทย", "e\u0301", "\u0301\u0301a", "😀", "👍🏽", "🇩🇪", "ǅungla", "ʰaspirated", "ABCdef", "fooBar",
-                "getHTTPResponseCode", "snake_case_name", "x", "I", "a", "ǈ", "Ⅻ", "½", "٣٤٥", "①②"};
+                "getHTTPResponseCode", "it'ſ", "\u0345x", "snake_case_name", "x", "I", "a", "ǈ", "Ⅻ", "½", "٣٤٥", "①②"};
         private static final String[] SYMBOLS = {".", ",", "!", "?", "...", "--", "->", "=>", "{", "}", "[", "]", "(",
                 ")", "\"", "'", "`", "/", "//", "/*", "*/", "\\", "#", "@", "$", "%", "^", "&&", "||", ";", ":", "<",
                 ">", "<|endoftext|>", "«", "»", "—", "…", "€", "©", "\u0000", "\u007f", "\u200b", "\ufeff"};
