@@ -57,12 +57,15 @@ state=$(mktemp -d "${TMPDIR:-/tmp}/llm-sidecar-e2e.XXXXXX")
 pids=()
 cleanup() {
   local status=$?
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [[ $status -ne 0 && -f $state/kube-apiserver.log ]]; then
     say "Failed; the end of the kube-apiserver log:"
-    tail -n 30 "$state/kube-apiserver.log" >&2
+    tail -n 20 "$state/kube-apiserver.log" >&2
   fi
+  # The API server first, then etcd: in reverse order of starting, each one waited for.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill "${pids[i]}" 2>/dev/null || true
+    wait "${pids[i]}" 2>/dev/null || true
+  done
   if [[ ${E2E_KEEP:-0} == 1 ]]; then say "Kept $state"; else rm -rf "$state"; fi
   say "Finished in $(($(date +%s) - started)) s (exit $status)"
 }
@@ -85,7 +88,7 @@ etcd_url="http://127.0.0.1:$etcd_port"
 "$tools/bin/etcd" --name e2e --data-dir "$state/etcd" \
   --listen-client-urls "$etcd_url" --advertise-client-urls "$etcd_url" \
   --listen-peer-urls "http://127.0.0.1:$etcd_peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer_port" \
-  --initial-cluster "e2e=http://127.0.0.1:$etcd_peer_port" --listen-metrics-urls "" \
+  --initial-cluster "e2e=http://127.0.0.1:$etcd_peer_port" \
   >"$state/etcd.log" 2>&1 &
 pids+=($!)
 wait_for etcd 30 "$state/etcd.log" curl -fsS "$etcd_url/health"

@@ -55,6 +55,13 @@ class KubernetesE2E {
     private static final String GATEWAY_KEY = "sk-e2e-gateway-key-5d1c0a";
     private static final String RESTRICTED_MESSAGE = "violates PodSecurity \"restricted:latest\"";
     private static final AtomicInteger PODS = new AtomicInteger();
+    /**
+     * The webhooks' timeout here instead of the bundle's 5 s: the machine running {@code make e2e} is shared, and a
+     * cold JVM's first reviews (the injector's, and the test's own second webhook's) can take longer on it.
+     */
+    private static final int WEBHOOK_TIMEOUT_SECONDS = 30;
+    /** The test's kustomization and the injector's and sidecar's logs, kept for a look after a failure. */
+    private static final Path OUT = Project.root().resolve("sidecar/target/e2e");
 
     @TempDir
     static Path dir;
@@ -105,7 +112,8 @@ class KubernetesE2E {
         injectorEnvironment.put("SIDECAR_INJECT_PROXY_PORT", String.valueOf(proxyPort));
         injectorEnvironment.put("SIDECAR_INJECT_ADMIN_PORT", String.valueOf(Project.freePort()));
         injectorEnvironment.put("PATH", System.getenv("PATH"));
-        injectorLog = dir.resolve("injector.log");
+        Files.deleteIfExists(Files.createDirectories(OUT).resolve("injector.log"));
+        injectorLog = OUT.resolve("injector.log");
         injector = startInjector();
 
         kubectl.ok(namespace(OTHER, Map.of()), "apply", "--server-side", "--field-manager=e2e", "-f", "-");
@@ -135,6 +143,9 @@ class KubernetesE2E {
     @Test
     @Order(1)
     void theBundleAppliesServerSideWithItsCustomResourcesValidated() {
+        JsonNode version = Reviews.read(kubectl.ok(null, "version", "-o", "json").getBytes());
+        assertEquals(System.getenv("E2E_KUBE_VERSION"), version.path("serverVersion").path("gitVersion").asText(),
+                     "the API server built by scripts/e2e/kube/build.sh: " + version);
         assertTrue(bundleApply.ok(), bundleApply.describe());
         assertTrue(bundleApply.output().contains("mutatingwebhookconfiguration.admissionregistration.k8s.io/"
                                                  + "llm-sidecar-injector serverside-applied"), bundleApply.output());
@@ -269,7 +280,7 @@ class KubernetesE2E {
                                                    + ": already injected; pointed 1 new app container(s)"),
                            injector.log());
             } finally {
-                kubectl.ok(null, "delete", "mutatingwebhookconfiguration", "e2e-late-container");
+                kubectl.ok(null, "delete", "mutatingwebhookconfiguration", "zz-e2e-late-container");
             }
         }
     }
@@ -289,7 +300,8 @@ class KubernetesE2E {
         JsonNode app = pod.path("spec").path("containers").get(0);
         int port = Integer.parseInt(materialised.environment().get("SIDECAR_PORT"));
 
-        try (JarProcess sidecar = materialised.start(dir.resolve("sidecar.log"))) {
+        Files.deleteIfExists(OUT.resolve("sidecar.log"));
+        try (JarProcess sidecar = materialised.start(OUT.resolve("sidecar.log"))) {
             sidecar.awaitPort(port, Duration.ofSeconds(120));
             HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             // What the kubelet's startup probe asks, on the port and path the injector wrote into it.
@@ -324,11 +336,8 @@ class KubernetesE2E {
     @Test
     @Order(8)
     void theInjectorCountsAdmissionsByOutcomeAndLogsNoStackTraces() throws Exception {
-        HttpClient client = HttpClient.newBuilder().sslContext(TestCertificates.trusting(List.of(certificate)))
-                .connectTimeout(Duration.ofSeconds(5)).build();
-        String metrics = client.send(HttpRequest.newBuilder(URI.create("https://localhost:" + injectorPort
-                                                                        + "/metrics")).build(),
-                                     HttpResponse.BodyHandlers.ofString()).body();
+        String metrics = injectorClient().send(HttpRequest.newBuilder(injectorUrl("/metrics")).build(),
+                                               HttpResponse.BodyHandlers.ofString()).body();
         // Injected: the chat-app pods, the opted-in pod, the reinvoked pod. Skipped: the opted-out Redis pod and the
         // plain pod of the other namespace (the disabled namespace sends nothing). Already injected: the reinvocation.
         assertTrue(count(metrics, "injected") >= 4, metrics);
@@ -356,6 +365,8 @@ class KubernetesE2E {
         } finally {
             injector = startInjector();
         }
+        // Back means ready, as its readiness probe sees it.
+        awaitStatus(injectorClient(), injectorUrl("/health"), 200, Duration.ofSeconds(60), injector);
         assertTrue(hasSidecar(created(podOf(DEMO, "chat-app"))), "injects again once the injector is back");
         assertQuietLog();
     }
@@ -371,6 +382,15 @@ class KubernetesE2E {
 
     // --- helpers
 
+    private static HttpClient injectorClient() {
+        return HttpClient.newBuilder().sslContext(TestCertificates.trusting(List.of(certificate)))
+                .connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    private static URI injectorUrl(String path) {
+        return URI.create("https://127.0.0.1:" + injectorPort + path);
+    }
+
     private static JarProcess startInjector() throws InterruptedException {
         return JarProcess.start(List.of(), List.of("inject"), injectorEnvironment, injectorLog)
                 .awaitPort(injectorPort, Duration.ofSeconds(60));
@@ -379,7 +399,7 @@ class KubernetesE2E {
     /** The dev overlay with the test patch; see the class comment. */
     private static Path overlay() throws Exception {
         Path root = Project.root();
-        Path overlay = Files.createDirectories(root.resolve("sidecar/target/e2e-overlay"));
+        Path overlay = Files.createDirectories(OUT.resolve("overlay"));
         String config = Files.readString(root.resolve("k8s/overlays/dev/app/application.yaml"));
         String pointed = config.replace("url: https://api.getunbound.ai/v1", "url: " + gateway.baseUrl());
         assertNotEquals(config, pointed, "the dev overlay's application.yaml no longer names the gateway URL");
@@ -392,7 +412,9 @@ class KubernetesE2E {
                     .append("      - {op: add, path: /webhooks/").append(i).append("/clientConfig/url, value: ")
                     .append("\"https://127.0.0.1:").append(injectorPort).append(paths[i]).append("\"}\n")
                     .append("      - {op: add, path: /webhooks/").append(i).append("/clientConfig/caBundle, value: ")
-                    .append(ca).append("}\n");
+                    .append(ca).append("}\n")
+                    .append("      - {op: replace, path: /webhooks/").append(i).append("/timeoutSeconds, value: ")
+                    .append(WEBHOOK_TIMEOUT_SECONDS).append("}\n");
         }
         Files.writeString(overlay.resolve("kustomization.yaml"), """
                 # Written by KubernetesE2E: the dev overlay as a loopback API server can use it.
@@ -478,14 +500,14 @@ class KubernetesE2E {
         String ca = Base64.getEncoder().encodeToString(Files.readAllBytes(dir.resolve("tls.crt")));
         return """
                 {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
-                 "metadata": {"name": "e2e-late-container"},
+                 "metadata": {"name": "zz-e2e-late-container"},
                  "webhooks": [{"name": "late-container.e2e.llm-sidecar.io", "admissionReviewVersions": ["v1"],
-                   "sideEffects": "None", "failurePolicy": "Fail", "timeoutSeconds": 5,
+                   "sideEffects": "None", "failurePolicy": "Fail", "timeoutSeconds": %d,
                    "clientConfig": {"url": "https://127.0.0.1:%d/", "caBundle": "%s"},
                    "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"],
                               "resources": ["pods"], "scope": "Namespaced"}],
                    "objectSelector": {"matchLabels": {"e2e.llm-sidecar.io/late": "true"}}}]}
-                """.formatted(port, ca);
+                """.formatted(WEBHOOK_TIMEOUT_SECONDS, port, ca);
     }
 
     private static void awaitStatus(HttpClient client, URI uri, int status, Duration timeout, JarProcess process)

@@ -64,7 +64,10 @@ final class SchemaCrds {
         ObjectNode version = spec.putArray("versions").addObject().put("name", "v1").put("served", true)
                 .put("storage", true);
         ObjectNode root = (ObjectNode) structural(schema, schema.path("definitions"), 0, false);
-        ((ObjectNode) root.path("properties")).set("metadata", NODES.objectNode().put("type", "object"));
+        ObjectNode properties = (ObjectNode) root.path("properties");
+        properties.set("metadata", NODES.objectNode().put("type", "object"));
+        properties.set("apiVersion", NODES.objectNode().put("type", "string"));
+        properties.set("kind", NODES.objectNode().put("type", "string"));
         version.putObject("schema").set("openAPIV3Schema", root);
         return crd;
     }
