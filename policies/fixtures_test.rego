@@ -17,6 +17,7 @@ base_input := {
 	},
 	"subject": {
 		"team": "payments",
+		"team_source": "pod",
 		"user": "u-42",
 		"namespace": "shop",
 		"pod": "checkout-7d9f",
