@@ -21,6 +21,7 @@ base_input := {
 	"findings": {},
 	"subject": {
 		"team": "payments",
+		"team_source": "pod",
 		"user": "u-42",
 		"namespace": "shop",
 		"pod": "checkout-7d9f",

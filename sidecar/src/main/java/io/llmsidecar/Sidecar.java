@@ -61,7 +61,7 @@ public final class Sidecar implements AutoCloseable {
         UpstreamCredentials credentials = UpstreamCredentials.create(config.upstream());
         UpstreamClient upstream = UpstreamClient.create(config.upstream(), credentials);
         SidecarMetrics metrics = new SidecarMetrics(version);
-        SubjectResolver subjects = new SubjectResolver(config.identity());
+        SubjectResolver subjects = SubjectResolver.create(config.identity());
         BudgetService budgets = BudgetService.create(config.budgets(), metrics, Clock.systemUTC());
         PolicyEngine policy = PolicyEngine.start(config.policy(), metrics);      // compiles and loads the policy
         TokenCounter tokens = tokenizer.join();

@@ -5,28 +5,36 @@ import io.helidon.http.HttpException;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpService;
 import io.llmsidecar.metrics.SidecarMetrics;
-import io.llmsidecar.openai.ErrorTypes;
 import io.llmsidecar.openai.SidecarException;
 import io.llmsidecar.proxy.ErrorResponses;
 
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Routes of the admin socket besides health (served by Helidon's health observer): {@code /metrics} in the
  * Prometheus text format (OpenMetrics when the scraper asks), and the {@code /admin/*} API that each capability
- * contributes as an {@link HttpService} registered under {@code /admin}. When an admin token is configured, every
- * {@code /admin/*} call must carry it as a bearer token; probes and scrapers need none.
+ * contributes as an {@link HttpService} registered under {@code /admin}. {@link AdminGuard} sees every request
+ * first: probes and scrapers need no token, everything else needs the admin token, and without one it is refused.
  */
 public final class AdminRouting {
+    private static final System.Logger LOG = System.getLogger(AdminRouting.class.getName());
+
     private AdminRouting() {
     }
 
     public static HttpRouting.Builder create(AdminConfig config, SidecarMetrics metrics, List<HttpService> admin) {
+        AdminToken token = AdminToken.create(config);
+        if (!token.configured()) {
+            LOG.log(System.Logger.Level.INFO, "Admin API off: /admin/* answers 403 until admin.token-file "
+                                              + "(SIDECAR_ADMIN_TOKEN_FILE) or admin.token (SIDECAR_ADMIN_TOKEN) is set");
+        } else if (token.weak()) {
+            LOG.log(System.Logger.Level.WARNING, "The admin token from " + token.source() + " is shorter than "
+                                                 + AdminToken.RECOMMENDED_LENGTH + " characters; an app in the pod "
+                                                 + "could guess it. Use `openssl rand -hex 32`.");
+        }
         HttpRouting.Builder routing = HttpRouting.builder()
+                .addFilter(new AdminGuard(token))
                 .get("/metrics", (req, res) -> {
                     String accept = req.headers().first(HeaderNames.ACCEPT).orElse("");
                     String contentType = metrics.contentType(accept);
@@ -35,26 +43,10 @@ public final class AdminRouting {
                         metrics.scrape(contentType, out);
                     }
                 });
-        config.token().ifPresent(token -> routing.any("/admin/*", (req, res) -> {
-            requireToken(token, req.headers().first(HeaderNames.AUTHORIZATION));
-            res.next();
-        }));
         admin.forEach(service -> routing.register("/admin", service));
         return routing
                 .error(SidecarException.class, ErrorResponses::write)
                 .error(HttpException.class, ErrorResponses::write)
                 .error(Exception.class, ErrorResponses::unexpected);
-    }
-
-    private static void requireToken(String token, Optional<String> authorization) {
-        byte[] expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
-        byte[] given = authorization.orElse("").getBytes(StandardCharsets.UTF_8);
-        // Constant-time comparison: the admin API can reset budgets.
-        if (!MessageDigest.isEqual(expected, given)) {
-            throw new SidecarException(401, ErrorTypes.AUTHENTICATION, "invalid_admin_token", null,
-                                       "The admin API needs 'Authorization: Bearer <token>' with the token set in "
-                                       + "admin.token (SIDECAR_ADMIN_TOKEN).")
-                    .withHeader("WWW-Authenticate", "Bearer");
-        }
     }
 }

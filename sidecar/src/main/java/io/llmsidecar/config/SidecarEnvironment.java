@@ -80,6 +80,7 @@ public final class SidecarEnvironment {
         m.put("SIDECAR_ADMIN_HOST", "admin.host");
         m.put("SIDECAR_ADMIN_PORT", "admin.port");
         m.put("SIDECAR_ADMIN_TOKEN", "admin.token");
+        m.put("SIDECAR_ADMIN_TOKEN_FILE", "admin.token-file");
         m.put("SIDECAR_UPSTREAM_URL", "upstream.url");
         m.put("SIDECAR_UPSTREAM_MODELS_URL", "upstream.models-url");
         m.put("SIDECAR_UPSTREAM_API_KEY", "upstream.api-key");
@@ -128,6 +129,8 @@ public final class SidecarEnvironment {
         m.put("SIDECAR_INJECT_ADMIN_PORT", "inject.sidecar.admin-port");
         m.put("SIDECAR_INJECT_SECRET_NAME", "inject.sidecar.secret-name");
         m.put("SIDECAR_INJECT_SECRET_KEY", "inject.sidecar.secret-key");
+        m.put("SIDECAR_INJECT_ADMIN_TOKEN_SECRET_NAME", "inject.sidecar.admin-token-secret-name");
+        m.put("SIDECAR_INJECT_ADMIN_TOKEN_SECRET_KEY", "inject.sidecar.admin-token-secret-key");
         m.put("SIDECAR_INJECT_POLICY_CONFIG_MAP", "inject.sidecar.policy-config-map");
         m.put("SIDECAR_INJECT_CONFIG_CONFIG_MAP", "inject.sidecar.config-config-map");
         m.put("SIDECAR_INJECT_CPU_REQUEST", "inject.sidecar.cpu-request");

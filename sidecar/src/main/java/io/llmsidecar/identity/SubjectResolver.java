@@ -7,19 +7,36 @@ import io.llmsidecar.openai.ChatRequest;
 import io.llmsidecar.openai.SidecarException;
 
 /**
- * Resolves the {@link Subject} of a request: team from {@code x-llm-team} (when trusted) else the pod's team; user
- * from {@code x-llm-user} else the body's {@code user}. Values longer than {@value #MAX_LENGTH} characters are
- * refused, because they become budget keys and policy input.
+ * Resolves the {@link Subject} of a request. The team is the pod's ({@code SIDECAR_TEAM}): the app shares the pod's
+ * network and can send any header, so by default {@code x-llm-team} is ignored (and, like every {@code x-llm-*}
+ * header, never forwarded). Only when {@code identity.trust-team-header} is on does a non-blank header replace the
+ * pod's team, and the subject then says so ({@link TeamSource#HEADER}) for policies to restrict. The user comes from
+ * {@code x-llm-user}, else the body's {@code user}: attribution the app attests, never an enforcement identity.
+ * Values longer than {@value #MAX_LENGTH} characters are refused, because they become budget keys and policy input.
  */
 public final class SubjectResolver {
+    private static final System.Logger LOG = System.getLogger(SubjectResolver.class.getName());
     public static final HeaderName TEAM_HEADER = HeaderNames.create("x-llm-team");
     public static final HeaderName USER_HEADER = HeaderNames.create("x-llm-user");
     static final int MAX_LENGTH = 128;
 
     private final PodIdentity pod;
 
-    public SubjectResolver(PodIdentity pod) {
+    SubjectResolver(PodIdentity pod) {
         this.pod = pod;
+    }
+
+    /** A resolver for this pod; warns once at startup when the app may choose its own team. */
+    public static SubjectResolver create(PodIdentity pod) {
+        if (pod.trustTeamHeader()) {
+            LOG.log(System.Logger.Level.WARNING,
+                    "identity.trust-team-header (SIDECAR_TRUST_TEAM_HEADER) is on: any container of this pod can "
+                    + "pick the team whose budgets and policies apply by sending x-llm-team. Use this only for "
+                    + "single-tenant or development setups; turn it off to make the pod's team ("
+                    + (pod.team().isEmpty() ? "not set; SIDECAR_TEAM" : pod.team()) + ") authoritative. Policies "
+                    + "see input.subject.team_source = \"header\" for such teams (see policies/identity.rego).");
+        }
+        return new SubjectResolver(pod);
     }
 
     public Subject resolve(Headers headers, ChatRequest request) {
@@ -28,14 +45,16 @@ public final class SubjectResolver {
 
     /** {@code bodyUser}: the request body's {@code user}, whatever its API. */
     public Subject resolve(Headers headers, java.util.Optional<String> bodyUser) {
-        String team = pod.team();
-        if (pod.trustTeamHeader() && headers.contains(TEAM_HEADER)) {
-            team = checked(TEAM_HEADER, headers.get(TEAM_HEADER).get().strip());
-        }
         String user = headers.contains(USER_HEADER)
                 ? checked(USER_HEADER, headers.get(USER_HEADER).get().strip())
                 : bodyUser.map(u -> checked("user", u)).orElse("");
-        return new Subject(team, user, pod);
+        if (pod.trustTeamHeader() && headers.contains(TEAM_HEADER)) {
+            String claimed = checked(TEAM_HEADER, headers.get(TEAM_HEADER).get().strip());
+            if (!claimed.isEmpty()) {
+                return new Subject(claimed, user, pod, TeamSource.HEADER);
+            }
+        }
+        return new Subject(pod.team(), user, pod, TeamSource.POD);
     }
 
     public PodIdentity pod() {

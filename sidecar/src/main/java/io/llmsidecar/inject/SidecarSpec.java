@@ -4,6 +4,7 @@ import io.helidon.config.Config;
 import io.llmsidecar.config.ConfigException;
 import io.llmsidecar.config.ConfigValues;
 
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -20,11 +21,13 @@ import java.util.regex.Pattern;
  * @param policyConfigMap the ConfigMap of Rego policies and data ({@code SIDECAR_POLICY_DIR})
  * @param configConfigMap the ConfigMap holding the sidecar's {@code application.yaml} ({@code SIDECAR_CONFIG})
  * @param runAsUser       the non-root user the sidecar runs as; matches the image's user
+ * @param adminToken      the Secret holding the admin API's bearer token, mounted into the sidecar only and named
+ *                        by {@code SIDECAR_ADMIN_TOKEN_FILE}; empty leaves the admin API off (403)
  */
 public record SidecarSpec(String image, String imagePullPolicy, boolean nativeSidecar, int proxyPort, int adminPort,
                           String secretName, String secretKey, String policyConfigMap, String configConfigMap,
                           String cpuRequest, String memoryRequest, String cpuLimit, String memoryLimit,
-                          long runAsUser) {
+                          long runAsUser, Optional<SecretRef> adminToken) {
     public static final String DEFAULT_PULL_POLICY = "IfNotPresent";
     public static final int DEFAULT_PROXY_PORT = 8686;
     public static final int DEFAULT_ADMIN_PORT = 9464;
@@ -37,6 +40,19 @@ public record SidecarSpec(String image, String imagePullPolicy, boolean nativeSi
     public static final String DEFAULT_CPU_LIMIT = "1";
     public static final String DEFAULT_MEMORY_LIMIT = "384Mi";
     public static final long DEFAULT_RUN_AS_USER = 65532;
+    public static final String DEFAULT_ADMIN_TOKEN_SECRET_KEY = "token";
+
+    /** A sidecar without an admin token: its admin API stays off. */
+    public SidecarSpec(String image, String imagePullPolicy, boolean nativeSidecar, int proxyPort, int adminPort,
+                       String secretName, String secretKey, String policyConfigMap, String configConfigMap,
+                       String cpuRequest, String memoryRequest, String cpuLimit, String memoryLimit, long runAsUser) {
+        this(image, imagePullPolicy, nativeSidecar, proxyPort, adminPort, secretName, secretKey, policyConfigMap,
+             configConfigMap, cpuRequest, memoryRequest, cpuLimit, memoryLimit, runAsUser, Optional.empty());
+    }
+
+    /** A key of a Secret in the pod's namespace. */
+    public record SecretRef(String name, String key) {
+    }
 
     private static final Set<String> PULL_POLICIES = Set.of("Always", "IfNotPresent", "Never");
     // Kubernetes' own quantity grammar, simplified: a decimal number and an optional SI or binary suffix.
@@ -71,7 +87,17 @@ public record SidecarSpec(String image, String imagePullPolicy, boolean nativeSi
                                matching(node.get("cpu-limit"), DEFAULT_CPU_LIMIT, QUANTITY),
                                matching(node.get("memory-limit"), DEFAULT_MEMORY_LIMIT, QUANTITY),
                                ConfigValues.longValue(node.get("run-as-user"), DEFAULT_RUN_AS_USER, 1,
-                                                      Integer.MAX_VALUE));
+                                                      Integer.MAX_VALUE),
+                               adminToken(node));
+    }
+
+    private static Optional<SecretRef> adminToken(Config node) {
+        Optional<String> name = ConfigValues.string(node.get("admin-token-secret-name"));
+        String key = matching(node.get("admin-token-secret-key"), DEFAULT_ADMIN_TOKEN_SECRET_KEY, SECRET_KEY);
+        if (name.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new SecretRef(matching(node.get("admin-token-secret-name"), name.get(), DNS_SUBDOMAIN), key));
     }
 
     /** Whether {@code name} could name a Secret or ConfigMap; annotations naming one are checked with it. */

@@ -10,7 +10,8 @@ import java.util.Optional;
 /**
  * The Kubernetes objects the injector adds: the sidecar container, its volumes, and the environment that points an
  * app container at it. Only the sidecar mounts the gateway key: that, not any network rule, is what makes the
- * sidecar the only way to the gateway (see docs/KUBERNETES.md).
+ * sidecar the only way to the gateway (see docs/KUBERNETES.md). The admin token is mounted the same way, into the
+ * sidecar only, because the app reaches the admin port on localhost (see docs/SECURITY.md).
  */
 final class SidecarTemplate {
     static final String CONTAINER = "llm-sidecar";
@@ -18,6 +19,9 @@ final class SidecarTemplate {
     static final String POLICY_VOLUME = "llm-sidecar-policies";
     static final String CONFIG_VOLUME = "llm-sidecar-config";
     static final String TMP_VOLUME = "llm-sidecar-tmp";
+    static final String ADMIN_TOKEN_VOLUME = "llm-sidecar-admin-token";
+    static final String ADMIN_TOKEN_DIR = "/var/run/secrets/llm-sidecar-admin";
+    static final String ADMIN_TOKEN_FILE = "token";
     static final String KEY_DIR = "/var/run/secrets/llm-sidecar";
     static final String KEY_FILE = "api-key";
     static final String POLICY_DIR = "/etc/llm-sidecar/policies";
@@ -74,6 +78,9 @@ final class SidecarTemplate {
         value(env, "SIDECAR_CONFIG", CONFIG_DIR + "/" + CONFIG_FILE);
         value(env, "SIDECAR_UPSTREAM_API_KEY_FILE", KEY_DIR + "/" + KEY_FILE);
         value(env, "SIDECAR_POLICY_DIR", POLICY_DIR);
+        if (spec.adminToken().isPresent()) {
+            value(env, "SIDECAR_ADMIN_TOKEN_FILE", ADMIN_TOKEN_DIR + "/" + ADMIN_TOKEN_FILE);
+        }
         field(env, "SIDECAR_POD_NAMESPACE", "metadata.namespace");
         field(env, "SIDECAR_POD_NAME", "metadata.name");
         field(env, "SIDECAR_POD_SERVICE_ACCOUNT", "spec.serviceAccountName");
@@ -91,6 +98,9 @@ final class SidecarTemplate {
         mount(mounts, POLICY_VOLUME, POLICY_DIR, true);
         mount(mounts, CONFIG_VOLUME, CONFIG_DIR, true);
         mount(mounts, TMP_VOLUME, "/tmp", false);
+        if (spec.adminToken().isPresent()) {
+            mount(mounts, ADMIN_TOKEN_VOLUME, ADMIN_TOKEN_DIR, true);
+        }
 
         // The native sidecar's startup probe holds the app containers back until the sidecar answers.
         c.set("startupProbe", probe("/health", 1, 120));
@@ -123,7 +133,15 @@ final class SidecarTemplate {
         // The root filesystem is read-only; the JVM and the opa compiler need a scratch directory.
         ObjectNode tmp = nodes.objectNode().put("name", TMP_VOLUME);
         tmp.putObject("emptyDir").put("sizeLimit", "64Mi");
-        return List.of(key, policies, config, tmp);
+        if (spec.adminToken().isEmpty()) {
+            return List.of(key, policies, config, tmp);
+        }
+        SidecarSpec.SecretRef ref = spec.adminToken().get();
+        ObjectNode admin = nodes.objectNode().put("name", ADMIN_TOKEN_VOLUME);
+        ObjectNode adminSecret = admin.putObject("secret").put("secretName", ref.name());
+        adminSecret.putArray("items").addObject().put("key", ref.key()).put("path", ADMIN_TOKEN_FILE);
+        adminSecret.put("defaultMode", KEY_FILE_MODE);
+        return List.of(key, policies, config, tmp, admin);
     }
 
     private ObjectNode probe(String path, int periodSeconds, int failureThreshold) {

@@ -275,6 +275,7 @@ public final class PolicyInput {
     static void writeSubject(JsonGenerator g, Subject s) throws IOException {
         g.writeObjectFieldStart("subject");
         g.writeStringField("team", s.team());
+        g.writeStringField("team_source", s.teamSource().inputValue());
         g.writeStringField("user", s.user());
         g.writeStringField("namespace", s.namespace());
         g.writeStringField("pod", s.pod().pod());

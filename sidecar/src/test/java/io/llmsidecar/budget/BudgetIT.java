@@ -384,7 +384,7 @@ class BudgetIT {
     }
 
     static JsonNode row(TestSidecar sidecar, String budget, String key) {
-        HttpResponse<String> response = admin(sidecar, "GET", "/admin/budgets", null);
+        HttpResponse<String> response = admin(sidecar, "GET", "/admin/budgets", sidecar.adminToken());
         for (JsonNode row : read(response.body()).get("budgets")) {
             if (row.get("budget").asText().equals(budget) && row.get("key").asText().equals(key)) {
                 return row;

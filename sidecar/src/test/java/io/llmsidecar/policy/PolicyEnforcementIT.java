@@ -149,7 +149,7 @@ class PolicyEnforcementIT {
 
     @Test
     void reportsBothPoliciesOnTheAdminApiAndInReadiness() throws Exception {
-        JsonNode status = JSON.readTree(sidecar.send(HttpRequest.newBuilder(sidecar.adminUrl("/admin/policy"))
+        JsonNode status = JSON.readTree(sidecar.send(sidecar.adminRequest("/admin/policy")
                                                              .GET().build()).body());
         assertTrue(status.at("/enforced/source").asText().startsWith("dir:"), status.toString());
         assertTrue(status.at("/enforced/revision").asText().matches("[0-9a-f]{12}"), status.toString());

@@ -136,7 +136,7 @@ class PolicyReloadIT {
 
     private static JsonNode status(TestSidecar sidecar) {
         try {
-            return JSON.readTree(sidecar.send(HttpRequest.newBuilder(sidecar.adminUrl("/admin/policy")).GET().build())
+            return JSON.readTree(sidecar.send(sidecar.adminRequest("/admin/policy").GET().build())
                                          .body());
         } catch (Exception e) {
             throw new AssertionError(e);

@@ -23,15 +23,19 @@ import java.util.Optional;
  */
 public final class TestSidecar implements AutoCloseable {
     public static final String KEY = "sk-sidecar-test-key-7f3a91";
+    /** The admin token every test sidecar gets unless the test configures admin.token or admin.token-file itself. */
+    public static final String ADMIN_TOKEN = "admin-test-token-5c1e8f9a2b7d4e60";
 
     private final Sidecar sidecar;
+    private final Optional<String> adminToken;
     private final HttpClient client = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
             .build();
 
-    private TestSidecar(Sidecar sidecar) {
+    private TestSidecar(Sidecar sidecar, Optional<String> adminToken) {
         this.sidecar = sidecar;
+        this.adminToken = adminToken;
     }
 
     /** A sidecar in front of {@code upstream} with the test key and the given config overrides (dotted keys). */
@@ -67,8 +71,15 @@ public final class TestSidecar implements AutoCloseable {
         config.put("server.port", "0");
         config.put("admin.port", "0");
         config.put("pricing.refresh-interval", "0");
+        // Most ITs send x-llm-team to exercise per-team budgets and policies; the identity ITs test the product
+        // default (off) by setting it explicitly.
+        config.put("identity.trust-team-header", "true");
+        if (!overrides.containsKey("admin.token") && !overrides.containsKey("admin.token-file")) {
+            config.put("admin.token", ADMIN_TOKEN);
+        }
         config.putAll(overrides);
-        return new TestSidecar(Sidecar.start(SidecarConfig.create(ConfigLoader.load(config, file)), "test"));
+        return new TestSidecar(Sidecar.start(SidecarConfig.create(ConfigLoader.load(config, file)), "test"),
+                               Optional.ofNullable(config.get("admin.token")));
     }
 
     public Sidecar sidecar() {
@@ -112,6 +123,18 @@ public final class TestSidecar implements AutoCloseable {
 
     public HttpResponse<String> get(String path) {
         return send(HttpRequest.newBuilder(url(path)).timeout(Duration.ofSeconds(30)).GET().build());
+    }
+
+    /** The inline admin token this sidecar was started with, if any. */
+    public String adminToken() {
+        return adminToken.orElse(null);
+    }
+
+    /** A request to the admin socket carrying this sidecar's admin token. */
+    public HttpRequest.Builder adminRequest(String path) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(adminUrl(path)).timeout(Duration.ofSeconds(30));
+        adminToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
+        return request;
     }
 
     /** The admin socket's {@code /metrics} text. */
