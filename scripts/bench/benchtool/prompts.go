@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -248,7 +249,7 @@ func readOpaBench(dir string, prompts []Prompt) []OpaBench {
 		ob := OpaBench{Prompt: p.Name}
 		switch err := json.Unmarshal(b, &r); {
 		case err != nil || r.N == 0:
-			ob.Error = strings.TrimSpace(excerpt(b))
+			ob.Error = "no result: " + strings.TrimSpace(excerpt(b))
 		case r.Extra["histogram_timer_rego_query_eval_ns_median"] > 0:
 			// The evaluation alone, as the sidecar's decision log times it; T/N adds opa bench's own overhead.
 			ob.NsPerOp = r.Extra["histogram_timer_rego_query_eval_ns_median"]
@@ -258,4 +259,21 @@ func readOpaBench(dir string, prompts []Prompt) []OpaBench {
 		out = append(out, ob)
 	}
 	return out
+}
+
+var errorCode = regexp.MustCompile(`"code":"([a-z_]+)"`)
+
+// shortError is a refusal as "status 503 policy_error", or the first error itself when it is not an HTTP answer.
+func shortError(e string) string {
+	status := ""
+	if strings.HasPrefix(e, "status ") {
+		status = strings.SplitN(e, ",", 2)[0]
+	}
+	if m := errorCode.FindStringSubmatch(e); m != nil && status != "" {
+		return status + " " + m[1]
+	}
+	if status != "" {
+		return status
+	}
+	return excerpt([]byte(e))
 }

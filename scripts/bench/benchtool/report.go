@@ -501,22 +501,25 @@ func writePrompts(w func(string, ...any), rep *Report) {
 			case !ok:
 				w(" — |")
 			case r.Requests == 0:
-				w(" **failed** (%s) |", strings.ReplaceAll(excerpt([]byte(r.Error)), "|", "\\|"))
+				w(" **failed** (%s) |", strings.ReplaceAll(shortError(r.Error), "|", "\\|"))
 			case t == direct || !hasBase:
 				w(" %s |", fmtMs(r.P50))
 			default:
 				a50, a99 := r.P50-base.P50, r.P99-base.P99
 				note := ""
 				if r.Errors > 0 {
-					note = fmt.Sprintf(" (**%d errors**)", r.Errors)
+					note = fmt.Sprintf(" (**%d errors**: %s)", r.Errors, strings.ReplaceAll(shortError(r.Error), "|", "\\|"))
 				}
 				w(" %s / %s%s |", fmtAdded(&a50), fmtAdded(&a99), note)
 			}
 		}
-		if o, ok := opa[p.Name]; ok && o.Error == "" {
-			w(" %s |\n", fmtMs(o.NsPerOp/1e6))
-		} else {
+		switch o, ok := opa[p.Name]; {
+		case !ok:
 			w(" — |\n")
+		case o.Error != "":
+			w(" no result in 120 s |\n")
+		default:
+			w(" %s |\n", fmtMs(o.NsPerOp/1e6))
 		}
 	}
 	w("\n")
