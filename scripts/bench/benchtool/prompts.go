@@ -261,7 +261,7 @@ func readOpaBench(dir string, prompts []Prompt) []OpaBench {
 	return out
 }
 
-var errorCode = regexp.MustCompile(`"code":"([a-z_]+)"`)
+var errorCode = regexp.MustCompile(`\\?"code\\?":\\?"([a-z_]+)`)
 
 // shortError is a refusal as "status 503 policy_error", or the first error itself when it is not an HTTP answer.
 func shortError(e string) string {
