@@ -6,7 +6,7 @@
 # OPA 1.10.x: the newest release whose Wasm output (ABI 1.3) the OPA Java SDK reads; see scripts/setup.sh.
 FROM openpolicyagent/opa:1.10.1-static AS opa
 
-FROM maven:3.9.9-eclipse-temurin-21 AS build
+FROM maven:3.9.11-eclipse-temurin-25 AS build
 WORKDIR /src
 COPY --from=opa /opa /usr/local/bin/opa
 # Dependencies first, so that a source change does not download them again.
@@ -19,7 +19,14 @@ COPY scripts/opa.sh scripts/build-policies.sh scripts/
 # The tests ran in CI (`make test`). The build compiles the bundled policies to Wasm with the opa on PATH.
 RUN mvn -B -q -DskipTests package
 
-FROM eclipse-temurin:21-jre-noble
+# The AOT cache (JEP 483/514/515) must be made by the very JVM that will use it, at the same jar path: train in the
+# runtime image itself. `train` serves canned traffic on loopback and exits; the cache is written at exit.
+FROM eclipse-temurin:25-jre-noble AS aot
+COPY --from=build /src/sidecar/target/libs /app/libs
+COPY --from=build /src/sidecar/target/llm-sidecar.jar /app/llm-sidecar.jar
+RUN java -XX:AOTCacheOutput=/app/llm-sidecar.aot -Xlog:aot*=off -Xlog:cds*=off -jar /app/llm-sidecar.jar train
+
+FROM eclipse-temurin:25-jre-noble
 # A fixed numeric non-root user, so Kubernetes can verify runAsNonRoot; the injector sets the same id on sidecars.
 RUN groupadd --system --gid 65532 sidecar \
     && useradd --system --uid 65532 --gid 65532 --home-dir /nonexistent --no-create-home \
@@ -28,9 +35,11 @@ RUN groupadd --system --gid 65532 sidecar \
 COPY --from=opa /opa /usr/local/bin/opa
 COPY --from=build /src/sidecar/target/libs /app/libs
 COPY --from=build /src/sidecar/target/llm-sidecar.jar /app/llm-sidecar.jar
+COPY --from=aot /app/llm-sidecar.aot /app/llm-sidecar.aot
 USER 65532:65532
 EXPOSE 8686 9464 8443
 # The heap follows the container's memory limit; the root filesystem may be read-only (no perf data file in /tmp).
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=60", "-XX:+ExitOnOutOfMemoryError", "-XX:-UsePerfData", \
+ENTRYPOINT ["java", "-XX:AOTCache=/app/llm-sidecar.aot", "-XX:MaxRAMPercentage=60", "-XX:+ExitOnOutOfMemoryError", \
+            "-XX:-UsePerfData", \
             "-jar", "/app/llm-sidecar.jar"]
 CMD ["serve"]

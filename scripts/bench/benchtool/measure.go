@@ -25,6 +25,9 @@ type Target struct {
 	Description string   `json:"description"`
 	ReadyMs     *float64 `json:"ready_ms,omitempty"`
 	RSSIdleMiB  float64  `json:"rss_idle_mib"`
+	// p50 of the first requests after ready (one at a time, JSON): how far a cold target is from its steady state.
+	FirstP50Ms  *float64 `json:"first_requests_p50_ms,omitempty"`
+	FirstCount  int      `json:"first_requests,omitempty"`
 	pid         int
 	helpers     []int // processes the target needs and that work for it (Redis): CPU reported apart
 	headers     []string
@@ -78,6 +81,9 @@ type Raw struct {
 	Targets  []*Target         `json:"targets"`
 	Runs     []Run             `json:"runs"`
 	Probes   []Probe           `json:"probes"`
+	// Long and adversarial prompts, one request at a time (benchtool prompts writes the bodies).
+	Prompts    []Prompt    `json:"prompts,omitempty"`
+	PromptRuns []PromptRun `json:"prompt_runs,omitempty"`
 }
 
 // Config is how the runs were made.
@@ -130,6 +136,9 @@ func measureMain(args []string) error {
 	settle := fs.Duration("settle", 300*time.Millisecond, "pause before each run")
 	rssEvery := fs.Duration("rss-interval", 200*time.Millisecond, "RSS sampling interval")
 	out := fs.String("out", "", "raw results (JSON)")
+	firstCount := fs.Int("first-count", 1000, "requests measured right after ready, before any warm-up")
+	promptDir := fs.String("prompts", "", "directory written by `benchtool prompts`: long and adversarial prompts")
+	promptCount := fs.Int("prompt-count", 30, "requests per target and prompt")
 	fs.Parse(args)
 	if *targetsFile == "" || *out == "" {
 		return errors.New("-targets and -out are required")
@@ -167,11 +176,21 @@ func measureMain(args []string) error {
 	ctx := context.Background()
 	for _, t := range targets {
 		t.RSSIdleMiB = float64(rssKiB(tree(t.pid))) / 1024
+		// The first requests after ready, before any warm-up: what an app sees while a new pod starts.
 		for _, kind := range []string{"json", "sse"} {
-			r := RunSeq(ctx, m.seqOptions(t, kind, 0, 1))
-			if r.Requests != 1 {
+			count := 1
+			if kind == "json" {
+				count = *firstCount
+			}
+			r := RunSeq(ctx, m.seqOptions(t, kind, 0, count))
+			if r.Requests != count {
 				return fmt.Errorf("target %s does not answer a %s chat completion correctly at %s: %s (its log is in "+
 					"target/bench/%s.log)", t.Name, kind, t.URL, r.FirstError, t.Name)
+			}
+			if kind == "json" {
+				p50 := r.Total.P50
+				t.FirstP50Ms, t.FirstCount = &p50, count
+				logf("first %d requests %-20s p50 %7.3f ms", count, t.Name, p50)
 			}
 		}
 	}
@@ -216,9 +235,41 @@ func measureMain(args []string) error {
 			}
 		}
 	}
+	if *promptDir != "" {
+		if err := m.measurePrompts(ctx, *promptDir, *promptCount); err != nil {
+			return err
+		}
+	}
 	m.raw.Measured = time.Now().UTC().Format(time.RFC3339)
 	b, _ := json.MarshalIndent(m.raw, "", "  ")
 	return os.WriteFile(*out, append(b, '\n'), 0o644)
+}
+
+// measurePrompts sends every long and adversarial prompt to `direct` and to each sidecar, one request at a time.
+// A refusal (403, 503) or a timeout counts as an error: benign text must pass.
+func (m *measurer) measurePrompts(ctx context.Context, dir string, count int) error {
+	prompts, bodies, err := readPrompts(dir)
+	if err != nil {
+		return err
+	}
+	m.raw.Prompts = prompts
+	for _, p := range prompts {
+		for _, t := range m.raw.Targets {
+			if t.Name != direct && !strings.HasPrefix(t.Name, "sidecar-") {
+				continue
+			}
+			time.Sleep(m.settle)
+			o := m.seqOptions(t, "json", 0, count)
+			o.Body = bodies[p.Name]
+			r := RunSeq(ctx, o)
+			run := PromptRun{Prompt: p.Name, Target: t.Name, Requests: r.Requests, Errors: r.Errors,
+				Error: r.FirstError, P50: r.Total.P50, P99: r.Total.P99}
+			m.raw.PromptRuns = append(m.raw.PromptRuns, run)
+			logf("prompt %-20s %-20s p50 %8.3f ms  p99 %8.3f ms%s", p.Name, t.Name, run.P50, run.P99,
+				errorNote(r.Errors, r.FirstError))
+		}
+	}
+	return nil
 }
 
 // warmUp loads a target with 16 connections in short steps for at least minimum, then until its throughput is

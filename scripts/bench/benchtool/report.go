@@ -63,6 +63,10 @@ type Report struct {
 	Streaming []StreamCheck     `json:"streaming"`
 	Runs      []Run             `json:"runs"`
 	Probes    []Probe           `json:"probes"`
+	// Long and adversarial prompts: every run, and `opa bench` of the same policy on the same input.
+	Prompts    []Prompt    `json:"prompts,omitempty"`
+	PromptRuns []PromptRun `json:"prompt_runs,omitempty"`
+	OpaBench   []OpaBench  `json:"opa_bench,omitempty"`
 }
 
 // Noise is the CPU that processes outside the benchmark used during the runs, in cores.
@@ -78,6 +82,7 @@ func reportMain(args []string) error {
 	md := fs.String("md", "docs/BENCHMARKS.md", "document whose section between the bench markers is replaced")
 	note := fs.String("note", "", "a sentence put above the tables (e.g. that the machine was busy)")
 	warnings := fs.String("warnings", "", "target<TAB>what it logged: warnings the targets logged during the run")
+	opaBench := fs.String("opa-bench", "", "directory of `opa bench --format json` results, one NAME.json per prompt")
 	fs.Parse(args)
 	if *in == "" {
 		return errors.New("-in is required")
@@ -92,6 +97,9 @@ func reportMain(args []string) error {
 	}
 	rep := summarize(&raw)
 	rep.Note = *note
+	if *opaBench != "" {
+		rep.OpaBench = readOpaBench(*opaBench, raw.Prompts)
+	}
 	if *warnings != "" {
 		rep.Warnings = map[string]string{}
 		if err := readMeta(*warnings, rep.Warnings); err != nil {
@@ -128,7 +136,7 @@ func median(xs []float64) float64 {
 
 func summarize(raw *Raw) *Report {
 	rep := &Report{Measured: raw.Measured, Meta: raw.Meta, Config: raw.Config,
-		Targets: raw.Targets, Runs: raw.Runs, Probes: raw.Probes}
+		Targets: raw.Targets, Runs: raw.Runs, Probes: raw.Probes, Prompts: raw.Prompts, PromptRuns: raw.PromptRuns}
 	type key struct{ target, shape, kind string }
 	groups := map[key][]Run{}
 	var foreign []float64
@@ -249,9 +257,9 @@ func markdown(rep *Report, jsonPath, jsonLink string) string {
 	if rep.Note != "" {
 		w("> **%s**\n\n", rep.Note)
 	}
-	w("Machine: %d cores (%s), %s, loopback only. Sidecar `%s` on %s; %s; %s; wrk %s; %s; Portkey gateway %s "+
+	w("Machine: %d cores (%s), %s, loopback only. Sidecar `%s` on %s; %s; %s; %s; %s; wrk %s; %s; Portkey gateway %s "+
 		"on Node %s; stub upstream in Go (%s).\n\n", rep.Config.Cores, m["cpu"], m["kernel"], m["commit"], m["java"],
-		m["nginx"], m["redis"], m["wrk"], m["go"], m["portkey"], m["node"], "scripts/bench/benchtool")
+		m["nginx"], m["envoy"], m["litellm"], m["redis"], m["wrk"], m["go"], m["portkey"], m["node"], "scripts/bench/benchtool")
 	w("Other processes on the machine used a median %.2f cores (at most %.2f) during the runs", rep.Noise.MedianCores,
 		rep.Noise.MaxCores)
 	if rep.Noise.MaxCores > 0.1 {
@@ -276,20 +284,38 @@ func markdown(rep *Report, jsonPath, jsonLink string) string {
 			"`[DONE]`, each written and flushed on its own", rep.Config.Duration, targetNames(rep.Targets),
 		rep.Config.Rounds, rep.Config.Warmup)
 
-	w("| Target | What it is | Ready after start | RSS idle |\n|---|---|---|---|\n")
+	rows := map[string]Row{}
+	for _, r := range rep.Summary {
+		rows[r.Target+"/"+r.Shape+"/"+r.Kind] = r
+	}
+	w("_First requests_ is the p50 of the first JSON requests right after the target reported ready, one at a time and " +
+		"before any warm-up, against the steady-state p50 of the same requests after warm-up (_One request at a time_ " +
+		"below). RSS under load is the largest of the 64-connection runs.\n\n")
+	w("| Target | What it is | Ready after start | RSS idle | RSS under load | First requests p50 | × steady p50 |\n")
+	w("|---|---|---|---|---|---|---|\n")
 	for _, t := range rep.Targets {
 		ready := "—"
 		if t.ReadyMs != nil {
 			ready = fmt.Sprintf("%.0f ms", *t.ReadyMs)
 		}
-		w("| `%s` | %s | %s | %.0f MiB |\n", t.Name, t.Description, ready, t.RSSIdleMiB)
+		loaded := 0.0
+		for _, r := range rep.Summary {
+			if r.Target == t.Name && r.Shape != "seq" {
+				loaded = math.Max(loaded, r.RSSMaxMiB)
+			}
+		}
+		first, ratio := "—", "—"
+		if t.FirstP50Ms != nil {
+			first = fmt.Sprintf("%s (%d requests)", fmtMs(*t.FirstP50Ms), t.FirstCount)
+			if steady, ok := rows[t.Name+"/seq/json"]; ok && steady.P50 > 0 {
+				ratio = fmt.Sprintf("%.1f×", *t.FirstP50Ms/steady.P50)
+			}
+		}
+		w("| `%s` | %s | %s | %.0f MiB | %.0f MiB | %s | %s |\n", t.Name, t.Description, ready, t.RSSIdleMiB, loaded,
+			first, ratio)
 	}
 	w("\n")
 
-	rows := map[string]Row{}
-	for _, r := range rep.Summary {
-		rows[r.Target+"/"+r.Shape+"/"+r.Kind] = r
-	}
 	for _, shape := range rep.Config.Shapes {
 		if shape == "seq" {
 			w("### One request at a time\n\n")
@@ -342,6 +368,9 @@ func markdown(rep *Report, jsonPath, jsonLink string) string {
 			w("| `%s` | %s | %s | %s |\n", c.Target, fmtMs(c.TTFBp50), fmtMs(c.TotalP50), c.Verdict)
 		}
 		w("\n")
+	}
+	if len(rep.PromptRuns) > 0 {
+		writePrompts(w, rep)
 	}
 	w("### Commands\n\n```sh\n%s\n", m["invocation"])
 	seen := map[string]bool{}
@@ -429,4 +458,73 @@ func replaceSection(path, section string) error {
 		return fmt.Errorf("%s: found only one of %s and %s; fix the markers", path, beginMarker, endMarker)
 	}
 	return os.WriteFile(path, out, 0o644)
+}
+
+// writePrompts is the long-prompt table: p50 per target, what the sidecar adds over direct, and OPA's own engine.
+func writePrompts(w func(string, ...any), rep *Report) {
+	w("### Long and adversarial prompts\n\n")
+	w("Each prompt is one chat request (`benchtool prompts`: real source text from the JDK's `src.zip`, and " +
+		"adversarial shapes), sent one at a time to `direct` and to every sidecar. _Added_ is over `direct`. A refusal " +
+		"or a timeout is an error: all of these are benign and must pass. _opa bench_ is OPA's own Go engine " +
+		"(`opa bench`) evaluating the same bundled policies on the input the sidecar builds for that prompt.\n\n")
+	runs := map[string]PromptRun{}
+	var targets []string
+	for _, r := range rep.PromptRuns {
+		runs[r.Prompt+"/"+r.Target] = r
+		if !contains(targets, r.Target) {
+			targets = append(targets, r.Target)
+		}
+	}
+	opa := map[string]OpaBench{}
+	for _, o := range rep.OpaBench {
+		opa[o.Prompt] = o
+	}
+	w("| Prompt | Bytes |")
+	for _, t := range targets {
+		if t == direct {
+			w(" `direct` p50 |")
+		} else {
+			w(" `%s` added p50 / p99 |", t)
+		}
+	}
+	w(" opa bench |\n|---|---|")
+	for range targets {
+		w("---|")
+	}
+	w("---|\n")
+	for _, p := range rep.Prompts {
+		w("| `%s` | %d |", p.Name, p.Bytes)
+		base, hasBase := runs[p.Name+"/"+direct]
+		for _, t := range targets {
+			r, ok := runs[p.Name+"/"+t]
+			switch {
+			case !ok:
+				w(" — |")
+			case r.Requests == 0:
+				w(" **failed** (%s) |", strings.ReplaceAll(shortError(r.Error), "|", "\\|"))
+			case t == direct || !hasBase:
+				w(" %s |", fmtMs(r.P50))
+			default:
+				a50, a99 := r.P50-base.P50, r.P99-base.P99
+				note := ""
+				if r.Errors > 0 {
+					note = fmt.Sprintf(" (**%d errors**: %s)", r.Errors, strings.ReplaceAll(shortError(r.Error), "|", "\\|"))
+				}
+				w(" %s / %s%s |", fmtAdded(&a50), fmtAdded(&a99), note)
+			}
+		}
+		switch o, ok := opa[p.Name]; {
+		case !ok:
+			w(" — |\n")
+		case o.Error != "":
+			w(" no result in 120 s |\n")
+		default:
+			w(" %s |\n", fmtMs(o.NsPerOp/1e6))
+		}
+	}
+	w("\n")
+	for _, p := range rep.Prompts {
+		w("- `%s`: %s\n", p.Name, p.Description)
+	}
+	w("\n")
 }

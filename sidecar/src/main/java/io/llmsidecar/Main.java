@@ -8,6 +8,7 @@ import io.llmsidecar.config.ConfigLoader;
 import io.llmsidecar.config.SidecarEnvironment;
 import io.llmsidecar.inject.InjectConfig;
 import io.llmsidecar.inject.InjectorServer;
+import io.llmsidecar.training.TrainingRun;
 
 import java.lang.System.Logger.Level;
 import java.util.List;
@@ -23,10 +24,14 @@ public final class Main {
     public static void main(String[] args) {
         LogConfig.configureRuntime();
         String command = args.length > 0 ? args[0] : "serve";
-        if (!command.equals("serve") && !command.equals("inject") && !command.equals("budgets")) {
+        if (!List.of("serve", "inject", "budgets", "train").contains(command)) {
             System.err.println("Unknown command '" + command + "'. Usage: java -jar llm-sidecar.jar "
-                               + "[serve|inject|budgets list|budgets reset <budget> <key>]");
+                               + "[serve|inject|budgets list|budgets reset <budget> <key>|train]");
             System.exit(2);
+        }
+        if (command.equals("train")) {      // the AOT cache's training run (Makefile, Dockerfile)
+            TrainingRun.run(args.length > 1 ? Integer.parseInt(args[1]) : 300);
+            return;
         }
         SidecarEnvironment env = SidecarEnvironment.system();
         Set<String> unknown = env.unknownVariables();
