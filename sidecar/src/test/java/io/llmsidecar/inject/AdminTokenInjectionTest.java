@@ -95,7 +95,8 @@ class AdminTokenInjectionTest {
                 .path("spec").path("volumes");
         volumes.addObject().put("name", "llm-sidecar-admin-token").putObject("emptyDir");
 
-        JsonNode answer = Reviews.read(new AdmissionHandler(new PodMutator(spec, "t"), Reviews.JSON)
+        JsonNode answer = Reviews.read(new AdmissionHandler(new PodMutator(spec, "t"), Reviews.JSON,
+                new io.llmsidecar.metrics.InjectorMetrics("t", AdmissionOutcome.labels()))
                                                .review(toBytes(review), false));
         assertTrue(answer.path("response").path("allowed").asBoolean());
         assertEquals(Optional.empty(), patch(answer));
@@ -103,7 +104,8 @@ class AdminTokenInjectionTest {
 
     private static JsonNode inject(SidecarSpec spec, String fixture) {
         var review = review(fixture);
-        JsonNode answer = Reviews.read(new AdmissionHandler(new PodMutator(spec, "t"), Reviews.JSON)
+        JsonNode answer = Reviews.read(new AdmissionHandler(new PodMutator(spec, "t"), Reviews.JSON,
+                new io.llmsidecar.metrics.InjectorMetrics("t", AdmissionOutcome.labels()))
                                                .review(toBytes(review), false));
         return apply(review, patch(answer).orElseThrow());
     }
