@@ -5,6 +5,7 @@ import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
 import io.llmsidecar.budget.BudgetService;
 import io.llmsidecar.identity.SubjectResolver;
+import io.llmsidecar.lifecycle.InFlight;
 import io.llmsidecar.metrics.SidecarMetrics;
 import io.llmsidecar.openai.SidecarException;
 import io.llmsidecar.policy.PolicyEngine;
@@ -22,10 +23,10 @@ public final class ProxyRouting {
     /** Assembles the pipeline's parts into the app-facing routes. */
     public static HttpRouting.Builder create(ProxyConfig config, UpstreamClient upstream, SubjectResolver subjects,
                                              Estimator estimator, PolicyEngine policy, BudgetService budgets,
-                                             TokenCounter tokens, SidecarMetrics metrics) {
+                                             TokenCounter tokens, SidecarMetrics metrics, InFlight inFlight) {
         ExchangeRecorder recorder = new ExchangeRecorder(metrics, config.accessLog());
         Handler chat = new ChatCompletionsHandler(new RequestBodies(config.maxBodySize()), subjects, estimator,
-                                                  policy, budgets, new ChatForwarder(upstream, tokens), recorder);
+                                                  policy, budgets, new ChatForwarder(upstream, tokens, inFlight), recorder);
         Handler v1Passthrough = PassthroughHandler.v1(upstream, recorder);
         Handler gatewayModels = PassthroughHandler.gatewayModels(upstream, recorder);
         HttpRouting.Builder routing = HttpRouting.builder()
