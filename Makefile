@@ -15,11 +15,17 @@ run: setup-run build
 
 build: $(JAR)
 
-$(JAR): pom.xml sidecar/pom.xml $(shell find sidecar/src/main policies -type f 2>/dev/null)
+# setup-run (order-only: it never makes the jar out of date) installs what the build runs: Maven and opa, which
+# compiles the bundled policies. Without it a fresh clone failed with Maven's exec error 127.
+$(JAR): pom.xml sidecar/pom.xml $(shell find sidecar/src/main policies -type f 2>/dev/null) | setup-run
 	$(MVN) -DskipTests package
 
+# Test logs go to files (see the surefire/failsafe configuration); the run ends with scripts/test-summary.sh, whose
+# last line is `Tests: <passed> passed, <failed> failed`. Old reports are removed first so the summary is this run's.
 test: setup-test
-	$(MVN) verify
+	@rm -rf sidecar/target/surefire-reports sidecar/target/failsafe-reports sidecar/target/opa-test.txt \
+	        sidecar/target/test-logs
+	@status=0; $(MVN) verify || status=$$?; scripts/test-summary.sh; exit $$status
 
 # End-to-end benchmark (docs/BENCHMARKS.md); BENCH_DURATION=2s BENCH_ROUNDS=1 ... for a smoke run, see scripts/bench/run.sh.
 bench: setup-bench build
