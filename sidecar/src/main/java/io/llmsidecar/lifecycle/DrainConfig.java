@@ -46,10 +46,23 @@ public record DrainConfig(Duration delay, Duration timeout, Duration gracePeriod
         }
     }
 
+    /**
+     * Reads the node. When neither the delay nor the timeout is configured and the grace period is shorter than the
+     * defaults need (a pod with a short {@code terminationGracePeriodSeconds}, which the injector passes on), the
+     * defaults shrink to fit; values that were set explicitly and do not fit are an error.
+     */
     public static DrainConfig create(Config server) {
-        return new DrainConfig(ConfigValues.duration(server.get("drain-delay"), DEFAULT_DELAY),
-                               ConfigValues.duration(server.get("drain-timeout"), DEFAULT_TIMEOUT),
-                               ConfigValues.duration(server.get("termination-grace-period"), DEFAULT_GRACE_PERIOD));
+        Duration delay = ConfigValues.duration(server.get("drain-delay"), DEFAULT_DELAY);
+        Duration timeout = ConfigValues.duration(server.get("drain-timeout"), DEFAULT_TIMEOUT);
+        Duration grace = ConfigValues.duration(server.get("termination-grace-period"), DEFAULT_GRACE_PERIOD);
+        boolean defaults = ConfigValues.string(server.get("drain-delay")).isEmpty()
+                           && ConfigValues.string(server.get("drain-timeout")).isEmpty();
+        Duration room = grace.minus(SETTLE_MARGIN);
+        if (defaults && delay.plus(timeout).compareTo(room) > 0 && room.compareTo(Duration.ofSeconds(1)) >= 0) {
+            delay = room.dividedBy(4).compareTo(DEFAULT_DELAY) < 0 ? room.dividedBy(4) : DEFAULT_DELAY;
+            timeout = room.minus(delay);
+        }
+        return new DrainConfig(delay, timeout, grace);
     }
 
     /** The longest the whole drain can take, which Helidon's own shutdown grace period must cover. */

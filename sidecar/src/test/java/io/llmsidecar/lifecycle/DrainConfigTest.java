@@ -35,6 +35,15 @@ class DrainConfigTest {
     }
 
     @Test
+    void fitsTheDefaultsIntoAShorterGracePeriod() {
+        DrainConfig config = of(Map.of("server.termination-grace-period", "15s"));
+        assertEquals(Duration.ofMillis(3000), config.delay());
+        assertEquals(Duration.ofSeconds(9), config.timeout());
+        assertThrows(ConfigException.class, () -> of(Map.of("server.termination-grace-period", "15s",
+                                                            "server.drain-delay", "5s")));
+    }
+
+    @Test
     void refusesAZeroTimeout() {
         ConfigException e = assertThrows(ConfigException.class, () -> of(Map.of("server.drain-timeout", "0")));
         assertTrue(e.getMessage().contains("server.drain-timeout"), e.getMessage());
