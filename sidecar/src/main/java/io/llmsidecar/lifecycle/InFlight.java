@@ -8,7 +8,6 @@ import io.helidon.webserver.http.RoutingResponse;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,7 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class InFlight {
     private static final long POLL_MILLIS = 20;
 
-    private final AtomicInteger requests = new AtomicInteger();
+    /** The threads serving a request now: one request per connection thread at a time. */
+    private final Set<Thread> requests = ConcurrentHashMap.newKeySet();
     private final AtomicLong finished = new AtomicLong();
     private final Set<StreamWatch> streams = ConcurrentHashMap.newKeySet();
 
@@ -34,18 +34,19 @@ public final class InFlight {
     }
 
     private void around(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        requests.incrementAndGet();
+        Thread thread = Thread.currentThread();
+        requests.add(thread);
         try {
             chain.proceed();
         } finally {
-            requests.decrementAndGet();
+            requests.remove(thread);
             finished.incrementAndGet();
         }
     }
 
     /** Requests being served now. */
     public int requests() {
-        return requests.get();
+        return requests.size();
     }
 
     /** Streams being relayed now. */
@@ -61,7 +62,7 @@ public final class InFlight {
     /** Waits until no request is in flight or {@code timeout} passed; true when none is left. */
     public boolean awaitIdle(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (requests.get() > 0) {
+        while (!requests.isEmpty()) {
             if (System.nanoTime() - deadline >= 0) {
                 return false;
             }
@@ -69,7 +70,7 @@ public final class InFlight {
                 Thread.sleep(POLL_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return requests.get() == 0;
+                return requests.isEmpty();
             }
         }
         return true;
@@ -94,6 +95,15 @@ public final class InFlight {
             }
         }
         return cut;
+    }
+
+    /**
+     * Interrupts every request in flight: for stopping at once ({@code Sidecar.close()}), so that a request waiting
+     * on a silent gateway does not hold the server's stop for its whole shutdown grace period.
+     */
+    public void interruptAll() {
+        cutStreams();
+        requests.forEach(Thread::interrupt);
     }
 
     /** One stream being relayed, which the drain may end. */
