@@ -92,9 +92,9 @@ public final class Drain {
                                       Duration.ofNanos(System.nanoTime() - started));
         LOG.log(left == 0 ? Level.INFO : Level.WARNING,
                 "Drain finished in " + summary.took().toMillis() + " ms: " + summary.requestsFinished()
-                + " requests finished and settled their reservations, " + cut + " streams cut at the deadline"
+                + " requests completed (each settled its own reservation), " + cut + " streams cut at the deadline"
                 + (left == 0 ? "" : ", " + left + " requests still running were abandoned")
-                + "; budget usage flushed to the store");
+                + "; usage kept during a budget store outage flushed");
         return summary;
     }
 

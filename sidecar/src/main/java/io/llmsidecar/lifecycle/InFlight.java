@@ -27,6 +27,7 @@ public final class InFlight {
     private final Set<Thread> requests = ConcurrentHashMap.newKeySet();
     private final AtomicLong finished = new AtomicLong();
     private final Set<StreamWatch> streams = ConcurrentHashMap.newKeySet();
+    private volatile boolean cutting;
 
     /** Counts each request from the moment routing sees it until its handler returned (a stream's last byte). */
     public Filter filter() {
@@ -83,11 +84,16 @@ public final class InFlight {
     public StreamWatch watchStream() {
         StreamWatch watch = new StreamWatch(Thread.currentThread());
         streams.add(watch);
+        if (cutting) {
+            // The deadline passed while this request was still on its way to the gateway: end it at once.
+            watch.cut();
+        }
         return watch;
     }
 
-    /** Ends every stream still being relayed; returns how many. */
+    /** Ends every stream being relayed, and any that starts from now on; returns how many were running. */
     public int cutStreams() {
+        cutting = true;
         int cut = 0;
         for (StreamWatch watch : streams) {
             if (watch.cut()) {

@@ -26,7 +26,8 @@ public final class ProxyRouting {
                                              TokenCounter tokens, SidecarMetrics metrics, InFlight inFlight) {
         ExchangeRecorder recorder = new ExchangeRecorder(metrics, config.accessLog());
         Handler chat = new ChatCompletionsHandler(new RequestBodies(config.maxBodySize()), subjects, estimator,
-                                                  policy, budgets, new ChatForwarder(upstream, tokens, inFlight), recorder);
+                                                  policy, budgets, new ChatForwarder(upstream, tokens, inFlight),
+                                                  recorder);
         Handler v1Passthrough = PassthroughHandler.v1(upstream, recorder);
         Handler gatewayModels = PassthroughHandler.gatewayModels(upstream, recorder);
         HttpRouting.Builder routing = HttpRouting.builder()

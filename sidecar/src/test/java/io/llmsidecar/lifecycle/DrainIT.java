@@ -10,7 +10,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -73,13 +75,14 @@ class DrainIT {
     void sigtermLetsTwentyStreamsFinishBillsThemExactlyAndExitsZero() throws Exception {
         AtomicLong reported = new AtomicLong();
         AtomicInteger n = new AtomicInteger();
-        // 20 chunks 150 ms apart: each stream runs 3 s, well past the 1 s drain delay, well within the timeout.
+        // 20 chunks 350 ms apart: each stream runs 7 s, past the 5 s drain delay, well within the timeout.
         upstream.otherwise((exchange, request) -> {
             int completion = 20 + n.getAndIncrement();
             reported.addAndGet(PROMPT_TOKENS + completion);
-            stream(exchange, 20, Duration.ofMillis(150), completion);
+            stream(exchange, 20, Duration.ofMillis(350), completion);
         });
-        sidecar = start("drain-twenty-streams", "1s", "15s");
+        upstream.on("/v1/models", StubUpstream.json(200, StubUpstream.cassette("openai-models-list.json")));
+        sidecar = start("drain-twenty-streams", "5s", "15s");
 
         List<CompletableFuture<HttpResponse<String>>> streams = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
@@ -89,6 +92,8 @@ class DrainIT {
         long signalled = System.nanoTime();
         sidecar.terminate();
         assertEquals(503, awaitReadyStatus(503), "readiness must turn 503 right after SIGTERM");
+        assertEquals(200, send(HttpClient.newHttpClient(), "/v1/models"), "new requests are served during the delay");
+        assertEquals(-1, awaitRefused(), "after the delay no new connection is taken");
 
         for (CompletableFuture<HttpResponse<String>> f : streams) {
             HttpResponse<String> response = f.get(30, TimeUnit.SECONDS);
@@ -116,16 +121,16 @@ class DrainIT {
         // 200 chunks 100 ms apart (20 s) against a 2 s drain timeout; the usage chunk would come only at the end.
         upstream.otherwise((exchange, request) -> stream(exchange, 200, Duration.ofMillis(100), 200));
         sidecar = start("drain-cut-stream", "0s", "2s");
-        CompletableFuture<HttpResponse<String>> stream = sidecar.client()
-                .sendAsync(chat(), HttpResponse.BodyHandlers.ofString());
-        awaitRequests(1);
-        Thread.sleep(500);
+        HttpResponse<InputStream> response = sidecar.client().send(chat(), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, response.statusCode());
+        // SIGTERM once the first chunk reached the app: the stream is being relayed.
+        byte[] first = new byte[1];
+        assertEquals(1, response.body().read(first));
 
         sidecar.terminate();
-        HttpResponse<String> response = stream.get(20, TimeUnit.SECONDS);
+        String body = (char) first[0] + new String(response.body().readAllBytes(), StandardCharsets.UTF_8);
         int exit = sidecar.awaitExit(Duration.ofSeconds(20));
 
-        String body = response.body();
         String log = sidecar.output();
         assertEquals(0, exit, log);
         assertFalse(body.contains("[DONE]"), body);
@@ -133,7 +138,7 @@ class DrainIT {
         assertTrue(last.startsWith("data: {\"error\":{") && last.contains("\"code\":\"sidecar_shutting_down\""),
                    "the stream must end with an OpenAI error event:\n" + last);
         long chunks = body.split("\" hello\"", -1).length - 1;
-        assertTrue(chunks >= 20, "the stream ran for 2.5 s before it was cut; got " + chunks + " chunks");
+        assertTrue(chunks >= 10, "the stream ran for 2 s after SIGTERM before it was cut; got " + chunks + " chunks");
         assertTrue(log.contains("1 streams cut"), log);
         // No usage chunk arrived: the tokenizer's count of what was streamed (one token per " hello") is billed.
         assertEquals(PROMPT_TOKENS + chunks, usedTokens(), "billed tokens\n" + log);
@@ -153,7 +158,42 @@ class DrainIT {
         env.put("SIDECAR_TEAM", "payments");
         env.put("SIDECAR_DRAIN_DELAY", delay);
         env.put("SIDECAR_DRAIN_TIMEOUT", timeout);
-        return SidecarProcess.start(name, env);
+        // Policies play no part in the drain; without them the process starts in seconds on a loaded machine too.
+        env.put("SIDECAR_POLICY_ENABLED", "false");
+        SidecarProcess started = SidecarProcess.start(name, env);
+        awaitBudgetStore(started);
+        return started;
+    }
+
+    /** Waits until the sidecar is connected to Redis (its admin API lists budgets), so requests reserve there. */
+    private static void awaitBudgetStore(SidecarProcess started) throws IOException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        try {
+            while (started.client().send(HttpRequest.newBuilder(started.adminUrl("/admin/budgets"))
+                                                 .timeout(Duration.ofSeconds(5)).GET().build(),
+                                         HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the sidecar never connected to Redis:\n" + started.output());
+                }
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Tries new connections until one is refused (-1), for up to 15 s; returns the last status. */
+    private int awaitRefused() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        int status;
+        do {
+            status = send(HttpClient.newHttpClient(), "/v1/models");
+            if (status == -1) {
+                return status;
+            }
+            Thread.sleep(100);
+        } while (System.nanoTime() < deadline);
+        return status;
     }
 
     private HttpRequest chat() {
@@ -170,8 +210,9 @@ class DrainIT {
         exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
         exchange.sendResponseHeaders(200, 0);
         OutputStream out = exchange.getResponseBody();
-        String head = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-mini\","
-                      + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\" hello\"},\"finish_reason\":null}]}\n\n";
+        String prefix = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+                        + "\"model\":\"gpt-4o-mini\",\"choices\":";
+        String head = prefix + "[{\"index\":0,\"delta\":{\"content\":\" hello\"},\"finish_reason\":null}]}\n\n";
         for (int i = 0; i < chunks; i++) {
             out.write(head.getBytes(StandardCharsets.UTF_8));
             out.flush();
@@ -182,14 +223,25 @@ class DrainIT {
                 return;
             }
         }
-        String end = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-mini\","
-                     + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
-                     + "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-mini\","
-                     + "\"choices\":[],\"usage\":{\"prompt_tokens\":" + PROMPT_TOKENS + ",\"completion_tokens\":"
+        String end = prefix + "[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+                     + prefix + "[],\"usage\":{\"prompt_tokens\":" + PROMPT_TOKENS + ",\"completion_tokens\":"
                      + completionTokens + ",\"total_tokens\":" + (PROMPT_TOKENS + completionTokens) + "}}\n\n"
                      + "data: [DONE]\n\n";
         out.write(end.getBytes(StandardCharsets.UTF_8));
         out.close();
+    }
+
+    /** The status of a GET on a new connection, -1 when no connection can be made. */
+    private int send(HttpClient client, String path) {
+        try {
+            return client.send(HttpRequest.newBuilder(sidecar.url(path)).timeout(Duration.ofSeconds(5)).GET().build(),
+                               HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
     }
 
     private void awaitRequests(int count) throws InterruptedException {
@@ -204,7 +256,7 @@ class DrainIT {
     }
 
     private int awaitReadyStatus(int expected) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         int status;
         do {
             status = sidecar.readyStatus();

@@ -50,6 +50,16 @@ class InFlightTest {
     }
 
     @Test
+    void aStreamThatStartsAfterTheDeadlineIsCutAtOnce() {
+        InFlight inFlight = new InFlight();
+        assertEquals(0, inFlight.cutStreams());
+        InFlight.StreamWatch late = inFlight.watchStream();
+        assertTrue(Thread.currentThread().isInterrupted(), "its first read from the gateway fails");
+        assertTrue(late.end());
+        assertFalse(Thread.currentThread().isInterrupted());
+    }
+
+    @Test
     void awaitIdleReturnsAtOnceWhenNothingIsInFlight() {
         assertTrue(new InFlight().awaitIdle(Duration.ZERO));
     }

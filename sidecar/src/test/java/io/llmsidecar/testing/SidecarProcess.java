@@ -61,7 +61,7 @@ public final class SidecarProcess implements AutoCloseable {
             builder.environment().keySet().removeIf(k -> k.startsWith("SIDECAR_"));
             builder.environment().putAll(vars);
             SidecarProcess sidecar = new SidecarProcess(builder.start(), port, adminPort, log);
-            sidecar.awaitReady(Duration.ofSeconds(60));
+            sidecar.awaitReady(Duration.ofSeconds(180));   // a loaded CI machine starts the JVM slowly
             return sidecar;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -99,7 +99,7 @@ public final class SidecarProcess implements AutoCloseable {
     /** The status of {@code /health/ready}, or -1 when the admin socket does not answer. */
     public int readyStatus() {
         try {
-            return client.send(HttpRequest.newBuilder(adminUrl("/health/ready")).timeout(Duration.ofSeconds(2))
+            return client.send(HttpRequest.newBuilder(adminUrl("/health/ready")).timeout(Duration.ofSeconds(5))
                                        .GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;
