@@ -21,15 +21,21 @@ run: setup-run build
 
 build: $(JAR) $(if $(AOT_ENABLED),$(AOT))
 
-$(JAR): pom.xml sidecar/pom.xml $(shell find sidecar/src/main policies -type f 2>/dev/null)
+# setup-run (order-only: it never makes the jar out of date) installs what the build runs: Maven and opa, which
+# compiles the bundled policies. Without it a fresh clone failed with Maven's exec error 127.
+$(JAR): pom.xml sidecar/pom.xml $(shell find sidecar/src/main policies -type f 2>/dev/null) | setup-run
 	$(MVN) -DskipTests package
 
 # The training run (`java -jar llm-sidecar.jar train`) serves canned traffic on loopback, then the JVM writes the cache.
 $(AOT): $(JAR)
 	java -XX:AOTCacheOutput=$(AOT) -Xlog:aot*=off -Xlog:cds*=off -jar $(JAR) train >/dev/null
 
+# Test logs go to files (see the surefire/failsafe configuration); the run ends with scripts/test-summary.sh, whose
+# last line is `Tests: <passed> passed, <failed> failed`. Old reports are removed first so the summary is this run's.
 test: setup-test
-	$(MVN) verify
+	@rm -rf sidecar/target/surefire-reports sidecar/target/failsafe-reports sidecar/target/opa-test.txt \
+	        sidecar/target/test-logs
+	@status=0; $(MVN) verify || status=$$?; scripts/test-summary.sh; exit $$status
 
 # The injector and the bundle against a real kube-apiserver on loopback (docs/KUBERNETES.md); builds it the first time.
 e2e: setup-test

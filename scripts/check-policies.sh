@@ -12,4 +12,6 @@ if ! "$opa" fmt --fail -l . >/dev/null; then
 fi
 # kustomization.yaml (the ConfigMap generator for k8s/) is not policy data.
 "$opa" check --strict --ignore kustomization.yaml .
-"$opa" test --ignore kustomization.yaml .
+# The result also goes to sidecar/target/opa-test.txt for the summary `make test` prints (scripts/test-summary.sh).
+mkdir -p "$root/sidecar/target"
+"$opa" test --ignore kustomization.yaml . | tee "$root/sidecar/target/opa-test.txt"

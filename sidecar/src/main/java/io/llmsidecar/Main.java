@@ -8,6 +8,7 @@ import io.llmsidecar.config.ConfigLoader;
 import io.llmsidecar.config.SidecarEnvironment;
 import io.llmsidecar.inject.InjectConfig;
 import io.llmsidecar.inject.InjectorServer;
+import io.llmsidecar.lifecycle.TerminationSignals;
 import io.llmsidecar.training.TrainingRun;
 
 import java.lang.System.Logger.Level;
@@ -56,6 +57,7 @@ public final class Main {
         }
         long started = System.nanoTime();
         Sidecar sidecar = Sidecar.start(config, version());
+        TerminationSignals.drainOnTermination(sidecar::drain);
         LOG.log(Level.INFO, StartupReport.describe(config, sidecar, version(),
                                                    (System.nanoTime() - started) / 1_000_000));
         if (config.upstream().apiKey().isEmpty() && config.upstream().apiKeyFile().isEmpty()) {

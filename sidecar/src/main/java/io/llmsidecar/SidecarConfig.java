@@ -4,6 +4,7 @@ import io.helidon.config.Config;
 import io.llmsidecar.admin.AdminConfig;
 import io.llmsidecar.budget.BudgetsConfig;
 import io.llmsidecar.identity.PodIdentity;
+import io.llmsidecar.lifecycle.DrainConfig;
 import io.llmsidecar.policy.PolicyConfig;
 import io.llmsidecar.pricing.PricingConfig;
 import io.llmsidecar.proxy.ProxyConfig;
@@ -14,7 +15,8 @@ import io.llmsidecar.proxy.UpstreamConfig;
  * key and a valid value.
  */
 public record SidecarConfig(ProxyConfig server, AdminConfig admin, UpstreamConfig upstream, PricingConfig pricing,
-                            PodIdentity identity, BudgetsConfig budgets, PolicyConfig policy) {
+                            PodIdentity identity, BudgetsConfig budgets, PolicyConfig policy,
+                            DrainConfig drain) {
     public static SidecarConfig create(Config root) {
         return new SidecarConfig(ProxyConfig.create(root.get("server")),
                                  AdminConfig.create(root.get("admin")),
@@ -22,6 +24,7 @@ public record SidecarConfig(ProxyConfig server, AdminConfig admin, UpstreamConfi
                                  PricingConfig.create(root.get("pricing")),
                                  PodIdentity.create(root.get("identity")),
                                  BudgetsConfig.create(root),
-                                 PolicyConfig.create(root.get("policy")));
+                                 PolicyConfig.create(root.get("policy")),
+                                 DrainConfig.create(root.get("server")));
     }
 }

@@ -77,6 +77,9 @@ public final class SidecarEnvironment {
         m.put("SIDECAR_MAX_BODY_SIZE", "server.max-body-size");
         m.put("SIDECAR_PASSTHROUGH_ROUTES", "server.passthrough-routes");
         m.put("SIDECAR_ACCESS_LOG", "server.access-log");
+        m.put("SIDECAR_DRAIN_DELAY", "server.drain-delay");
+        m.put("SIDECAR_DRAIN_TIMEOUT", "server.drain-timeout");
+        m.put("SIDECAR_TERMINATION_GRACE_PERIOD", "server.termination-grace-period");
         m.put("SIDECAR_ADMIN_HOST", "admin.host");
         m.put("SIDECAR_ADMIN_PORT", "admin.port");
         m.put("SIDECAR_ADMIN_TOKEN", "admin.token");
@@ -87,6 +90,7 @@ public final class SidecarEnvironment {
         m.put("SIDECAR_UPSTREAM_API_KEY_FILE", "upstream.api-key-file");
         m.put("SIDECAR_UPSTREAM_CONNECT_TIMEOUT", "upstream.connect-timeout");
         m.put("SIDECAR_UPSTREAM_READ_TIMEOUT", "upstream.read-timeout");
+        m.put("SIDECAR_UPSTREAM_DEFAULT_MAX_TOKENS", "upstream.default-max-tokens");
         m.put("SIDECAR_FORWARD_CLIENT_AUTH", "upstream.forward-client-authorization");
         m.put("SIDECAR_PRICING_REFRESH", "pricing.refresh-interval");
         m.put("SIDECAR_TEAM", "identity.team");

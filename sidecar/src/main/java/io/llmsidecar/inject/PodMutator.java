@@ -81,7 +81,8 @@ final class PodMutator {
         }
         boolean nativeSidecar = flag(pod, ANNOTATION_NATIVE, warnings).orElse(spec.nativeSidecar());
         Optional<String> appLabel = APP_LABELS.stream().filter(l -> pod.label(l).isPresent()).findFirst();
-        ObjectNode container = template.container(nativeSidecar, appLabel, pod.annotation(ANNOTATION_TEAM).isPresent());
+        ObjectNode container = template.container(nativeSidecar, appLabel, pod.annotation(ANNOTATION_TEAM).isPresent(),
+                                                  pod.gracePeriodSeconds());
         if (nativeSidecar) {
             add(ops, pod.hasInitContainers(), "/spec/initContainers", "/0", container);
         } else {

@@ -19,10 +19,13 @@ import java.util.Set;
  * @param containers     the app containers, in order
  * @param initContainers names of the init containers, in order; empty also when the list is absent
  * @param volumes        names of the pod's volumes
+ * @param gracePeriodSeconds {@code spec.terminationGracePeriodSeconds}, Kubernetes' 30 when the pod sets none
  */
 record PodView(String name, Map<String, String> labels, boolean hasLabels, Map<String, String> annotations,
                boolean hasAnnotations, List<Container> containers, List<String> initContainers,
-               boolean hasInitContainers, Set<String> volumes, boolean hasVolumes, boolean hostNetwork) {
+               boolean hasInitContainers, Set<String> volumes, boolean hasVolumes, boolean hostNetwork,
+               long gracePeriodSeconds) {
+    static final long DEFAULT_GRACE_PERIOD_SECONDS = 30;
 
     /**
      * One app container.
@@ -57,7 +60,10 @@ record PodView(String name, Map<String, String> labels, boolean hasLabels, Map<S
                            List.copyOf(names(spec.path("initContainers"), "spec.initContainers")),
                            spec.path("initContainers").isArray(),
                            names(spec.path("volumes"), "spec.volumes"), spec.path("volumes").isArray(),
-                           spec.path("hostNetwork").asBoolean(false));
+                           spec.path("hostNetwork").asBoolean(false),
+                           spec.path("terminationGracePeriodSeconds").canConvertToLong()
+                                   ? spec.path("terminationGracePeriodSeconds").asLong()
+                                   : DEFAULT_GRACE_PERIOD_SECONDS);
     }
 
     Optional<String> annotation(String key) {

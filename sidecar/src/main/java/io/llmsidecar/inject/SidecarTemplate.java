@@ -56,8 +56,10 @@ final class SidecarTemplate {
      *                      it starts (startup probe passed) before the app and stops after it
      * @param appLabel      the pod label naming the app, passed through the downward API
      * @param team          whether the pod carries the team annotation, passed through the downward API
+     * @param gracePeriodSeconds the pod's {@code terminationGracePeriodSeconds}: the sidecar checks at startup that
+     *                      its drain on SIGTERM fits in it, and fits its default drain into a shorter one
      */
-    ObjectNode container(boolean nativeSidecar, Optional<String> appLabel, boolean team) {
+    ObjectNode container(boolean nativeSidecar, Optional<String> appLabel, boolean team, long gracePeriodSeconds) {
         ObjectNode c = nodes.objectNode();
         c.put("name", CONTAINER);
         c.put("image", spec.image());
@@ -81,6 +83,7 @@ final class SidecarTemplate {
         if (spec.adminToken().isPresent()) {
             value(env, "SIDECAR_ADMIN_TOKEN_FILE", ADMIN_TOKEN_DIR + "/" + ADMIN_TOKEN_FILE);
         }
+        value(env, "SIDECAR_TERMINATION_GRACE_PERIOD", gracePeriodSeconds + "s");
         field(env, "SIDECAR_POD_NAMESPACE", "metadata.namespace");
         field(env, "SIDECAR_POD_NAME", "metadata.name");
         field(env, "SIDECAR_POD_SERVICE_ACCOUNT", "spec.serviceAccountName");
@@ -102,7 +105,9 @@ final class SidecarTemplate {
             mount(mounts, ADMIN_TOKEN_VOLUME, ADMIN_TOKEN_DIR, true);
         }
 
-        // The native sidecar's startup probe holds the app containers back until the sidecar answers.
+        // The native sidecar's startup probe holds the app containers back until the sidecar answers. On SIGTERM
+        // readiness turns 503 at once while liveness stays 200 until the drain closes the sockets; liveness needs
+        // 3 misses 10 s apart, longer than the drain's last seconds, so a draining sidecar is never restarted.
         c.set("startupProbe", probe("/health", 1, 120));
         c.set("livenessProbe", probe("/health/live", 10, 3));
         c.set("readinessProbe", probe("/health/ready", 5, 2));

@@ -82,6 +82,14 @@ public final class SidecarException extends RuntimeException {
                                     + "idle longer than upstream.read-timeout).");
     }
 
+    /** A stream still open when the drain on SIGTERM reached {@code server.drain-timeout}. */
+    public static SidecarException shuttingDown() {
+        return new SidecarException(503, ErrorTypes.SERVER, "sidecar_shutting_down", null,
+                                    "The LLM sidecar is shutting down (the pod is stopping) and ended this stream at "
+                                    + "its drain deadline (server.drain-timeout); what was streamed is billed. "
+                                    + "Retry the request; it will reach another replica.");
+    }
+
     public static SidecarException internal(String message) {
         return new SidecarException(500, ErrorTypes.SERVER, "internal_error", null, message);
     }

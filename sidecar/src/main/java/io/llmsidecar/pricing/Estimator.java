@@ -17,12 +17,17 @@ public final class Estimator {
 
     private final TokenCounter tokens;
     private final PriceBook prices;
-    private final int defaultMaxCompletionTokens;
+    private final CompletionDefault completionDefault;
 
-    public Estimator(TokenCounter tokens, PriceBook prices, int defaultMaxCompletionTokens) {
+    public Estimator(TokenCounter tokens, PriceBook prices, CompletionDefault completionDefault) {
         this.tokens = tokens;
         this.prices = prices;
-        this.defaultMaxCompletionTokens = defaultMaxCompletionTokens;
+        this.completionDefault = completionDefault;
+    }
+
+    /** Without a gateway default: a request that sets no limit may run to the model's maximum. */
+    public Estimator(TokenCounter tokens, PriceBook prices, int defaultMaxCompletionTokens) {
+        this(tokens, prices, new CompletionDefault(java.util.OptionalInt.empty(), defaultMaxCompletionTokens));
     }
 
     public Estimate estimate(ApiRequest request) {
@@ -50,9 +55,9 @@ public final class Estimator {
     }
 
     /**
-     * Per choice: the request's own limit, else the model's output limit from the price book, else the configured
-     * default: the most the gateway can be expected to produce, which is what a reservation must cover. Embeddings
-     * produce no completion.
+     * Per choice: the request's own limit, else the {@link CompletionDefault} (the gateway's default capped by the
+     * model's maximum, or the model's maximum, or the configured fallback): the most the gateway can be expected to
+     * produce, which is what a reservation must cover. Embeddings produce no completion.
      */
     private long maxCompletionTokens(ApiRequest request, Optional<PricedModel> model) {
         if (request.limitField().isEmpty()) {
@@ -61,6 +66,6 @@ public final class Estimator {
         if (request.maxTokens().isPresent()) {
             return request.maxTokens().getAsInt();
         }
-        return model.map(m -> m.price().maxTokens()).filter(n -> n > 0).orElse(defaultMaxCompletionTokens);
+        return completionDefault.limitFor(model);
     }
 }

@@ -4,6 +4,7 @@ import io.helidon.http.Headers;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webserver.http.ServerResponse;
 import io.llmsidecar.openai.Api;
+import io.llmsidecar.lifecycle.InFlight;
 import io.llmsidecar.openai.ErrorBody;
 import io.llmsidecar.openai.SidecarException;
 import io.llmsidecar.openai.Usage;
@@ -26,10 +27,12 @@ final class ApiForwarder {
 
     private final UpstreamClient upstream;
     private final TokenCounter tokens;
+    private final InFlight inFlight;
 
-    ApiForwarder(UpstreamClient upstream, TokenCounter tokens) {
+    ApiForwarder(UpstreamClient upstream, TokenCounter tokens, InFlight inFlight) {
         this.upstream = upstream;
         this.tokens = tokens;
+        this.inFlight = inFlight;
     }
 
     /**
@@ -83,10 +86,19 @@ final class ApiForwarder {
                 : new StreamInspector(plan.api());
         OutputStream app = res.outputStream();
         InputStream events = response.inputStream();
-        SseRelay.End end = SseRelay.relay(events, app, inspector, plan.relayUsageChunk());
+        SseRelay.End end;
+        // A drain that reaches its deadline ends the stream: the relay returns, and the app is told why.
+        try (InFlight.StreamWatch drain = inFlight.watchStream()) {
+            end = SseRelay.relay(events, app, inspector, plan.relayUsageChunk());
+            if (drain.end()) {
+                end = SseRelay.End.SHUTTING_DOWN;
+            }
+        }
         long upstreamNanos = System.nanoTime() - sent;
         if (end == SseRelay.End.UPSTREAM_FAILED) {
-            tellAppStreamFailed(app);
+            tellAppStreamFailed(app, SidecarException.upstreamInterrupted());
+        } else if (end == SseRelay.End.SHUTTING_DOWN) {
+            tellAppStreamFailed(app, SidecarException.shuttingDown());
         }
         closeQuietly(app);
         Usage usage = inspector.usage() != null
@@ -102,8 +114,8 @@ final class ApiForwarder {
     }
 
     /** Headers are gone already; the OpenAI way to report a failure mid-stream is an {@code error} event. */
-    private static void tellAppStreamFailed(OutputStream app) {
-        byte[] error = ErrorBody.of(SidecarException.upstreamInterrupted());
+    private static void tellAppStreamFailed(OutputStream app, SidecarException failure) {
+        byte[] error = ErrorBody.of(failure);
         try {
             app.write("data: ".getBytes(StandardCharsets.US_ASCII));
             app.write(error);

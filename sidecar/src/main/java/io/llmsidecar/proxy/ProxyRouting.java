@@ -6,6 +6,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.llmsidecar.budget.BudgetService;
 import io.llmsidecar.identity.SubjectResolver;
+import io.llmsidecar.lifecycle.InFlight;
 import io.llmsidecar.metrics.SidecarMetrics;
 import io.llmsidecar.openai.Api;
 import io.llmsidecar.openai.SidecarException;
@@ -39,10 +40,10 @@ public final class ProxyRouting {
     /** Assembles the pipeline's parts into the app-facing routes. */
     public static HttpRouting.Builder create(ProxyConfig config, UpstreamClient upstream, SubjectResolver subjects,
                                              Estimator estimator, PolicyEngine policy, BudgetService budgets,
-                                             TokenCounter tokens, SidecarMetrics metrics) {
+                                             TokenCounter tokens, SidecarMetrics metrics, InFlight inFlight) {
         ExchangeRecorder recorder = new ExchangeRecorder(metrics, config.accessLog());
         RequestBodies bodies = new RequestBodies(config.maxBodySize());
-        ApiForwarder forwarder = new ApiForwarder(upstream, tokens);
+        ApiForwarder forwarder = new ApiForwarder(upstream, tokens, inFlight);
         Map<Api, GovernedHandler> governed = new EnumMap<>(Api.class);
         for (Api api : Api.values()) {
             governed.put(api, new GovernedHandler(api, bodies, subjects, estimator, policy, budgets, forwarder,

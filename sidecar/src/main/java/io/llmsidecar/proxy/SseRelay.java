@@ -29,7 +29,9 @@ final class SseRelay {
          * The stream reached what its budget reservation covers: the sidecar ended it for the app (finish_reason
          * "length") and the upstream call was cancelled.
          */
-        LIMIT_REACHED
+        LIMIT_REACHED,
+        /** The sidecar's drain reached its deadline and ended the stream (an error event tells the app). */
+        SHUTTING_DOWN
     }
 
     private SseRelay() {

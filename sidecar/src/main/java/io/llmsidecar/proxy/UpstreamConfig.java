@@ -8,6 +8,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * The {@code upstream} node: where allowed requests go and with which credentials.
@@ -22,9 +23,12 @@ import java.util.Optional;
  *                                   timeout between chunks, never a limit on the stream's total length
  * @param forwardClientAuthorization explicit pass-through mode: forward the app's own {@code Authorization}
  *                                   instead of the sidecar's key when the app sends one
+ * @param defaultMaxTokens           the completion limit the gateway applies when a request sets none (the Unbound
+ *                                   gateway: 1000); empty when it lets the model run to its maximum
  */
 public record UpstreamConfig(URI url, URI modelsUrl, Optional<String> apiKey, Optional<Path> apiKeyFile,
-                             Duration connectTimeout, Duration readTimeout, boolean forwardClientAuthorization) {
+                             Duration connectTimeout, Duration readTimeout, boolean forwardClientAuthorization,
+                             OptionalInt defaultMaxTokens) {
     public static final URI DEFAULT_URL = URI.create("https://api.getunbound.ai/v1");
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(300);
@@ -44,8 +48,12 @@ public record UpstreamConfig(URI url, URI modelsUrl, Optional<String> apiKey, Op
             throw ConfigValues.invalid(node.get(connect.isZero() ? "connect-timeout" : "read-timeout"), "0",
                                        "a positive duration such as 5s");
         }
+        // 0 (or empty) means none: the gateway lets the model run to its maximum.
+        int defaultMax = ConfigValues.integer(node.get("default-max-tokens"), 0, 0, 10_000_000);
+        OptionalInt defaultMaxTokens = defaultMax == 0 ? OptionalInt.empty() : OptionalInt.of(defaultMax);
         return new UpstreamConfig(url, models, key, keyFile, connect, read,
-                                  ConfigValues.bool(node.get("forward-client-authorization"), false));
+                                  ConfigValues.bool(node.get("forward-client-authorization"), false),
+                                  defaultMaxTokens);
     }
 
     /** {@code https://host/v1} gives {@code https://host/models}; any other base gets {@code /models} appended. */
@@ -61,6 +69,7 @@ public record UpstreamConfig(URI url, URI modelsUrl, Optional<String> apiKey, Op
         return "UpstreamConfig[url=" + url + ", modelsUrl=" + modelsUrl + ", apiKey="
                + (apiKey.isPresent() ? "<redacted>" : "<none>") + ", apiKeyFile=" + apiKeyFile.orElse(null)
                + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
-               + ", forwardClientAuthorization=" + forwardClientAuthorization + "]";
+               + ", forwardClientAuthorization=" + forwardClientAuthorization + ", defaultMaxTokens="
+               + defaultMaxTokens + "]";
     }
 }

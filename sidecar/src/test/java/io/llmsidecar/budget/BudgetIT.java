@@ -134,7 +134,15 @@ class BudgetIT {
                      "x-llm-team", "payments");
 
         JsonNode forwarded = read(upstream.awaitRequest(Duration.ofSeconds(5)).bodyText());
-        assertEquals(16384, forwarded.get("max_tokens").asInt(), "the price book's output limit for gpt-4o-mini");
+        assertEquals(1000, forwarded.get("max_tokens").asInt(), "the Unbound gateway's own default, configured as "
+                                                                + "upstream.default-max-tokens in application.yaml");
+
+        TestSidecar other = sidecar(budget(1_000_000), Map.of("upstream.default-max-tokens", "0"));
+        other.chat("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                   "x-llm-team", "payments");
+        forwarded = read(upstream.awaitRequest(Duration.ofSeconds(5)).bodyText());
+        assertEquals(16384, forwarded.get("max_tokens").asInt(), "without a gateway default: the price book's "
+                                                                 + "output limit for gpt-4o-mini");
     }
 
     @Test

@@ -62,6 +62,16 @@ class AdmissionHandlerTest {
     }
 
     @Test
+    void tellsTheSidecarThePodsGracePeriodSoItsDrainFits() {
+        JsonNode pod = injected(review("review-deployment-pod.json"));
+
+        JsonNode sidecar = pod.path("spec").path("initContainers").get(0);
+        assertEquals(Optional.of("30s"), env(sidecar, "SIDECAR_TERMINATION_GRACE_PERIOD"), "Kubernetes' default");
+        assertEquals("/health/ready", sidecar.path("readinessProbe").path("httpGet").path("path").asText());
+        assertEquals("/health/live", sidecar.path("livenessProbe").path("httpGet").path("path").asText());
+    }
+
+    @Test
     void pointsEveryAppContainerAtTheSidecarAndKeepsTheirEnvironment() {
         JsonNode pod = injected(review("review-deployment-pod.json"));
 
