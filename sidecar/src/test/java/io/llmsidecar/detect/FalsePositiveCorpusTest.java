@@ -5,7 +5,6 @@ import io.llmsidecar.testing.Project;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,9 +72,5 @@ class FalsePositiveCorpusTest {
         }
         assertTrue(docs.size() >= 5, "expected README.md and docs/*.md, found " + docs);
         assertEquals(new TreeMap<String, String>(), hits, "findings in the project's docs");
-    }
-
-    static String read(InputStream in) throws IOException {
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
 }
