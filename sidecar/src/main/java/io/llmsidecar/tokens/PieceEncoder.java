@@ -1,5 +1,7 @@
 package io.llmsidecar.tokens;
 
+import java.util.Arrays;
+
 /**
  * Counts the tokens of one pre-tokenized piece by byte-level BPE in tiktoken's merge order: always merge the
  * adjacent pair with the lowest rank, the leftmost on a tie, until no pair is a token. Short pieces use tiktoken's
@@ -123,7 +125,7 @@ final class PieceEncoder {
 
     private void push(int rank, int position) {
         if (heapSize == heap.length) {
-            heap = java.util.Arrays.copyOf(heap, heap.length * 2);
+            heap = Arrays.copyOf(heap, heap.length * 2);
         }
         long entry = (long) rank << 32 | position;
         int child = heapSize++;
