@@ -15,6 +15,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,7 +24,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -98,7 +101,7 @@ class KubernetesE2E {
         bundleApply = kubectl.apply(bundle, "llm-sidecar-bundle");
 
         // The injector runs as the bundle deploys it: its env from the applied Deployment, plus the pod's files.
-        injectorEnvironment = new java.util.HashMap<>();
+        injectorEnvironment = new HashMap<>();
         JsonNode deployment = kubectl.get("deployment", "-n", "llm-sidecar-system", "llm-sidecar-injector");
         for (JsonNode variable : deployment.path("spec").path("template").path("spec").path("containers").get(0)
                 .path("env")) {
@@ -168,7 +171,7 @@ class KubernetesE2E {
         Kubectl.Run diff = kubectl.run(bundle, "diff", "--server-side", "--field-manager=llm-sidecar-bundle",
                                        "-f", "-");
         assertEquals(0, diff.exit(), "a second apply would change:\n" + diff.describe());
-        String podMonitor = java.util.Arrays.stream(bundle.split("(?m)^---$"))
+        String podMonitor = Arrays.stream(bundle.split("(?m)^---$"))
                 .filter(d -> d.contains("kind: PodMonitor")).findFirst().orElseThrow();
         Kubectl.Run typo = kubectl.apply(podMonitor.replace("podMetricsEndpoints:", "podMetricEndpoints:"),
                                          "e2e-typo");
@@ -521,7 +524,7 @@ class KubernetesE2E {
                 if (last == status) {
                     return;
                 }
-            } catch (java.io.IOException notYet) {
+            } catch (IOException notYet) {
                 // not listening yet
             }
             Thread.sleep(200);

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -60,7 +61,7 @@ final class SchemaCrds {
         crd.putObject("metadata").put("name", kind.plural() + "." + kind.group());
         ObjectNode spec = crd.putObject("spec").put("group", kind.group()).put("scope", "Namespaced");
         spec.putObject("names").put("kind", kind.kind()).put("listKind", kind.kind() + "List")
-                .put("plural", kind.plural()).put("singular", kind.kind().toLowerCase(java.util.Locale.ROOT));
+                .put("plural", kind.plural()).put("singular", kind.kind().toLowerCase(Locale.ROOT));
         ObjectNode version = spec.putArray("versions").addObject().put("name", "v1").put("served", true)
                 .put("storage", true);
         ObjectNode root = (ObjectNode) structural(schema, schema.path("definitions"), 0, false);
