@@ -20,10 +20,11 @@ test_the_allow_list_refuses_other_models_of_every_api if {
 	}
 }
 
-# Tool outputs, instructions and embedding inputs reach the policy as messages, so the prompt checks read them.
+# The host's detectors scan every API's prompt texts (tool outputs, instructions, embedding inputs...) and report
+# findings with where they came from; the secret rule decides on them the same way for every API.
 test_finds_secrets_in_the_prompts_of_every_api if {
 	every api_input in api_inputs {
-		secret := object.union(api_input, {"request": {"messages": [{"role": "tool", "content": "aws_access_key_id = AKIAIOSFODNN7EXAMPLE", "where": "input[2].output"}]}})
+		secret := object.union(api_input, {"findings": {"aws_access_key": {"count": 1, "where": ["input[2].output"]}}})
 		"secret_in_prompt" in codes(sidecar.decision) with input as secret
 	}
 }
