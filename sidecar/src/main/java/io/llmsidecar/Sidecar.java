@@ -13,6 +13,7 @@ import io.llmsidecar.pricing.Estimator;
 import io.llmsidecar.pricing.PriceBook;
 import io.llmsidecar.pricing.PriceBookRefresher;
 import io.llmsidecar.proxy.ProxyRouting;
+import io.llmsidecar.proxy.TransportErrors;
 import io.llmsidecar.proxy.UpstreamClient;
 import io.llmsidecar.proxy.UpstreamCredentials;
 import io.llmsidecar.tokens.TokenCounter;
@@ -74,6 +75,7 @@ public final class Sidecar implements AutoCloseable {
                 .host(config.server().host())
                 .port(config.server().port())
                 .connectionOptions(sockets)
+                .directHandlers(TransportErrors.create())
                 .routing(ProxyRouting.create(config.server(), upstream, subjects, estimator, policy, budgets, tokens,
                                              metrics))
                 .putSocket(ADMIN_SOCKET, socket -> socket
