@@ -18,6 +18,7 @@ import io.llmsidecar.pricing.Estimator;
 import io.llmsidecar.pricing.PriceBook;
 import io.llmsidecar.pricing.PriceBookRefresher;
 import io.llmsidecar.proxy.ProxyRouting;
+import io.llmsidecar.proxy.TransportErrors;
 import io.llmsidecar.proxy.UpstreamClient;
 import io.llmsidecar.proxy.UpstreamCredentials;
 import io.llmsidecar.tokens.TokenCounter;
@@ -98,6 +99,7 @@ public final class Sidecar implements AutoCloseable {
                 .host(config.server().host())
                 .port(config.server().port())
                 .connectionOptions(sockets)
+                .directHandlers(TransportErrors.create())
                 .routing(ProxyRouting.create(config.server(), upstream, subjects, estimator, policy, budgets, tokens,
                                              metrics, inFlight)
                                  .addFilter(inFlight.filter()))

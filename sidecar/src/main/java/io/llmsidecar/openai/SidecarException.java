@@ -50,12 +50,15 @@ public final class SidecarException extends RuntimeException {
                                     + " bytes (server.max-body-size, SIDECAR_MAX_BODY_SIZE).");
     }
 
-    /** 415: a compressed body, which the sidecar would forward unread; the app must send it as is. */
-    public static SidecarException unsupportedContentEncoding(String encoding) {
+    /**
+     * 415: a body with a {@code Content-Encoding}. The sidecar must read the body it checks and never forwards one it
+     * did not; the web server does not decode bodies, so any Content-Encoding header, even {@code identity}, is
+     * refused.
+     */
+    public static SidecarException unsupportedContentEncoding() {
         return new SidecarException(415, ErrorTypes.INVALID_REQUEST, "unsupported_content_encoding", null,
-                                    "Content-Encoding '" + encoding + "' is not accepted: the sidecar must read the "
-                                    + "body it checks. Send the JSON body uncompressed (no Content-Encoding, or "
-                                    + "identity).");
+                                    "A Content-Encoding is not accepted: the sidecar must read the body it checks. "
+                                    + "Send the JSON body uncompressed, without a Content-Encoding header.");
     }
 
     /** 415: a body declared as something other than JSON. */

@@ -35,24 +35,49 @@ public final class RawHttp implements AutoCloseable {
 
     /**
      * Sends {@code request} byte for byte (request line, headers, body: whatever an app could write to the socket)
-     * and returns everything the server answers until it closes the connection or goes quiet for a second.
+     * and returns the one response it gets: head and body (by Content-Length, chunked, or until the server closes),
+     * or what arrived before the server closed the connection.
      */
     public static String exchange(int port, byte[] request) throws IOException {
+        boolean head = new String(request, 0, Math.min(5, request.length), StandardCharsets.US_ASCII)
+                .equals("HEAD ");
         try (RawHttp http = new RawHttp(new Socket(InetAddress.getLoopbackAddress(), port))) {
+            http.socket.setSoTimeout(60_000);
             http.socket.getOutputStream().write(request);
             http.socket.getOutputStream().flush();
-            http.socket.setSoTimeout(1_000);
             byte[] buf = new byte[4096];
             try {
                 int n;
-                while ((n = http.in.read(buf)) >= 0) {
+                while (!http.complete(head) && (n = http.in.read(buf)) >= 0) {
                     http.seen.write(buf, 0, n);
                 }
-            } catch (java.net.SocketTimeoutException | java.net.SocketException e) {
-                // Quiet or reset after the answer: what arrived is the answer.
+            } catch (java.net.SocketException e) {
+                // Reset after the answer: what arrived is the answer.
             }
             return http.text();
         }
+    }
+
+    /** Whether {@link #seen} holds a whole response. */
+    private boolean complete(boolean head) {
+        String text = seen.toString(StandardCharsets.ISO_8859_1);
+        int end = text.indexOf("\r\n\r\n");
+        if (end < 0) {
+            return false;
+        }
+        if (head) {
+            return true;
+        }
+        String headers = text.substring(0, end).toLowerCase(java.util.Locale.ROOT);
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("\r\ncontent-length: *(\\d+)")
+                .matcher(headers);
+        if (length.find()) {
+            return text.length() - end - 4 >= Integer.parseInt(length.group(1));
+        }
+        if (headers.contains("\r\ntransfer-encoding: chunked")) {
+            return text.endsWith("\r\n0\r\n\r\n");
+        }
+        return false;
     }
 
     /** Reads until everything received so far contains {@code marker}; returns all received text. */

@@ -1,0 +1,71 @@
+package io.llmsidecar.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llmsidecar.openai.Api;
+import io.llmsidecar.openai.Usage;
+import io.llmsidecar.testing.StubUpstream;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static io.llmsidecar.testing.StubUpstream.cassette;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Usage and generated text from the streams of every API, and how each is cut off at its limit. */
+class StreamInspectorTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static List<StreamInspector.Verdict> inspectAll(StreamInspector inspector, String sse) {
+        return StubUpstream.events(sse).stream().map(event -> {
+            byte[] bytes = event.getBytes(StandardCharsets.UTF_8);
+            return inspector.inspect(bytes, 0, bytes.length);
+        }).toList();
+    }
+
+    @Test
+    void responsesUsageComesFromResponseCompleted() {
+        StreamInspector inspector = new StreamInspector(Api.RESPONSES);
+        List<StreamInspector.Verdict> verdicts = inspectAll(inspector, cassette("responses.sse"));
+        assertEquals(new Usage(37, 11, 0, Usage.Source.GATEWAY), inspector.usage());
+        assertEquals("Hi there!", inspector.generatedText(), "deltas only, not the .done event's full text again");
+        assertTrue(verdicts.stream().allMatch(v -> v == StreamInspector.Verdict.FORWARD),
+                   "response.completed is the app's own event, never hidden");
+    }
+
+    @Test
+    void legacyCompletionsTextAndTheUsageChunk() {
+        StreamInspector inspector = new StreamInspector(Api.COMPLETIONS);
+        List<StreamInspector.Verdict> verdicts = inspectAll(inspector, cassette("completions.sse"));
+        assertEquals(new Usage(5, 7, 0, Usage.Source.GATEWAY), inspector.usage());
+        assertEquals("This is a test.", inspector.generatedText());
+        assertEquals(StreamInspector.Verdict.USAGE_ONLY, verdicts.get(2));
+    }
+
+    @Test
+    void aResponsesStreamIsCutOffWithResponseIncomplete() throws Exception {
+        StreamInspector inspector = new StreamInspector(Api.RESPONSES, 1, text -> text.length());
+        List<StreamInspector.Verdict> verdicts = inspectAll(inspector, cassette("responses.sse"));
+        assertTrue(verdicts.contains(StreamInspector.Verdict.OVER_LIMIT));
+        String ending = new String(inspector.cutOffEnding(), StandardCharsets.UTF_8);
+        assertTrue(ending.startsWith("event: response.incomplete\ndata: "), ending);
+        JsonNode data = JSON.readTree(ending.substring(ending.indexOf("data: ") + 6));
+        assertEquals("incomplete", data.at("/response/status").asText());
+        assertEquals("max_output_tokens", data.at("/response/incomplete_details/reason").asText());
+        assertEquals("resp_67c9fdcecf488190bdd9a0409de3a1ec07b8b0ad4e5eb654", data.at("/response/id").asText());
+    }
+
+    @Test
+    void aLegacyCompletionStreamIsCutOffWithTextCompletionChunks() throws Exception {
+        StreamInspector inspector = new StreamInspector(Api.COMPLETIONS, 1, text -> text.length());
+        inspectAll(inspector, cassette("completions.sse"));
+        String ending = new String(inspector.cutOffEnding(), StandardCharsets.UTF_8);
+        assertTrue(ending.endsWith("data: [DONE]\n\n"), ending);
+        JsonNode chunk = JSON.readTree(ending.substring(6, ending.indexOf("\n\n")));
+        assertEquals("text_completion", chunk.get("object").asText());
+        assertEquals("length", chunk.at("/choices/0/finish_reason").asText());
+        assertEquals("", chunk.at("/choices/0/text").asText());
+    }
+}
