@@ -84,6 +84,9 @@ final class SidecarTemplate {
             value(env, "SIDECAR_ADMIN_TOKEN_FILE", ADMIN_TOKEN_DIR + "/" + ADMIN_TOKEN_FILE);
         }
         value(env, "SIDECAR_TERMINATION_GRACE_PERIOD", gracePeriodSeconds + "s");
+        // The fail-open replay ledger on the pod's emptyDir: it outlives a crashed or OOM-killed sidecar container
+        // (the kubelet restarts it in the same pod), so usage admitted during a Redis outage is still replayed.
+        value(env, "SIDECAR_BUDGET_LEDGER_FILE", "/tmp/llm-sidecar-budget-ledger");
         field(env, "SIDECAR_POD_NAMESPACE", "metadata.namespace");
         field(env, "SIDECAR_POD_NAME", "metadata.name");
         field(env, "SIDECAR_POD_SERVICE_ACCOUNT", "spec.serviceAccountName");

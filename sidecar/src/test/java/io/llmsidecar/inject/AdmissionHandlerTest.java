@@ -72,6 +72,19 @@ class AdmissionHandlerTest {
     }
 
     @Test
+    void keepsTheReplayLedgerOnThePodsEmptyDirSoARestartedSidecarReplaysIt() {
+        JsonNode pod = injected(review("review-deployment-pod.json"));
+
+        JsonNode sidecar = pod.path("spec").path("initContainers").get(0);
+        assertEquals(Optional.of("/tmp/llm-sidecar-budget-ledger"), env(sidecar, "SIDECAR_BUDGET_LEDGER_FILE"));
+        boolean tmpIsEmptyDir = false;
+        for (JsonNode volume : pod.path("spec").path("volumes")) {
+            tmpIsEmptyDir |= volume.path("name").asText().equals("llm-sidecar-tmp") && volume.has("emptyDir");
+        }
+        assertTrue(tmpIsEmptyDir, "the ledger's directory must outlive the container: an emptyDir");
+    }
+
+    @Test
     void pointsEveryAppContainerAtTheSidecarAndKeepsTheirEnvironment() {
         JsonNode pod = injected(review("review-deployment-pod.json"));
 

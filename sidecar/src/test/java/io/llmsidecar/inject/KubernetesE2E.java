@@ -55,6 +55,7 @@ class KubernetesE2E {
     private static final String DEMO = "llm-demo";
     private static final String OTHER = "e2e-other";
     private static final String DISABLED = "e2e-disabled";
+    private static final String ADMIN_TOKEN = "e2e-admin-token-4b1f9c2d7e8a6f3b5c0d";
     private static final String GATEWAY_KEY = "sk-e2e-gateway-key-5d1c0a";
     private static final String RESTRICTED_MESSAGE = "violates PodSecurity \"restricted:latest\"";
     private static final AtomicInteger PODS = new AtomicInteger();
@@ -131,6 +132,10 @@ class KubernetesE2E {
         String secret = kubectl.ok(null, "-n", DEMO, "create", "secret", "generic", "llm-sidecar-gateway",
                                    "--from-literal=api-key=" + GATEWAY_KEY, "--dry-run=client", "-o", "yaml");
         kubectl.ok(secret, "apply", "--server-side", "--field-manager=gateway-key", "-f", "-");
+        // So is the admin token (k8s/base/admin-token-secret.yaml): the sidecar refuses to start without one.
+        String adminToken = kubectl.ok(null, "-n", DEMO, "create", "secret", "generic", "llm-sidecar-admin-token",
+                                       "--from-literal=token=" + ADMIN_TOKEN, "--dry-run=client", "-o", "yaml");
+        kubectl.ok(adminToken, "apply", "--server-side", "--field-manager=admin-token", "-f", "-");
     }
 
     @AfterAll
