@@ -116,8 +116,9 @@ class RedisClusterIT {
         System.out.printf("%s: %d requests (%d served, %d refused), %d tokens used of %d, %d Redis commands "
                           + "(%.2f per request)%n", redis.uri(), REQUESTS, ok, refused, reported.get(), BUDGET, calls,
                           (double) calls / REQUESTS);
-        // One script before forwarding, one after; refusals only the first; the policy view reads a few times.
-        assertTrue(calls <= REQUESTS + ok + 40, "round trips: " + calls + " for " + REQUESTS + " requests");
+        // One script before forwarding, one after; refusals only the first. The policy's view of the counters is
+        // refreshed in the background (every 2 s per counter and sidecar), not per request: allow for those reads.
+        assertTrue(calls <= REQUESTS + ok + 60, "round trips: " + calls + " for " + REQUESTS + " requests");
     }
 
     TestSidecar sidecar(String yaml, Map<String, String> overrides) {

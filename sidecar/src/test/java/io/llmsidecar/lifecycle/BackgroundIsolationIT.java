@@ -99,7 +99,7 @@ class BackgroundIsolationIT {
     /** Waits until the sidecar's Redis connection is up (the admin API lists budgets), so the stream reserves. */
     private static void awaitBudgetStore(TestSidecar sidecar) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (sidecar.send(HttpRequest.newBuilder(sidecar.adminUrl("/admin/budgets")).GET().build()).statusCode()
+        while (sidecar.send(sidecar.adminRequest("/admin/budgets").GET().build()).statusCode()
                != 200) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("the sidecar never connected to Redis");

@@ -38,6 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * stay reserved, and the process exits 0.
  */
 class DrainIT {
+    private static final String ADMIN_TOKEN = "drain-test-admin-token-8c2e5a7f1b";
     private static final String BODY = "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"max_tokens\":200,"
                                        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
     /** What the tokenizer counts for {@link #BODY}'s prompt (see BudgetIT). */
@@ -156,6 +157,7 @@ class DrainIT {
         env.put("SIDECAR_REDIS_URI", redis.uri());
         env.put("SIDECAR_BUDGET_KEY_PREFIX", prefix);
         env.put("SIDECAR_TEAM", "payments");
+        env.put("SIDECAR_ADMIN_TOKEN", ADMIN_TOKEN);
         env.put("SIDECAR_DRAIN_DELAY", delay);
         env.put("SIDECAR_DRAIN_TIMEOUT", timeout);
         // Policies play no part in the drain; without them the process starts in seconds on a loaded machine too.
@@ -170,6 +172,7 @@ class DrainIT {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         try {
             while (started.client().send(HttpRequest.newBuilder(started.adminUrl("/admin/budgets"))
+                                                 .header("Authorization", "Bearer " + ADMIN_TOKEN)
                                                  .timeout(Duration.ofSeconds(5)).GET().build(),
                                          HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
                 if (System.nanoTime() > deadline) {

@@ -54,8 +54,11 @@ class ApiUsageIT {
     }
 
     private TestSidecar sidecar(long tokens) {
+        // A gateway without a default completion limit (upstream.default-max-tokens 0): a request without one may
+        // run to the model's maximum, the case where n multiplies the most.
         sidecar = TestSidecar.start(upstream, BUDGET.formatted(tokens),
-                                    Map.of("identity.team", "payments", "admin.token", ADMIN_TOKEN));
+                                    Map.of("identity.team", "payments", "admin.token", ADMIN_TOKEN,
+                                           "upstream.default-max-tokens", "0"));
         return sidecar;
     }
 
