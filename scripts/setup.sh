@@ -102,7 +102,8 @@ venv_install() { # venv_install <name> <requirement>
 case "$purpose" in
   run) ;;
   test)
-    apt_install redis-server prometheus
+    # redis-sentinel: RedisClusterIT runs a Sentinel-managed master (redis-cli comes with redis-server).
+    apt_install redis-server redis-sentinel prometheus
     go_install_pinned kustomize "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
     go_install_pinned kubeconform "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
     ;;
