@@ -156,7 +156,9 @@ class UpstreamFaultsIT {
         upstream.otherwise(StubUpstream.cutOff(200, whole, 120));
         double before = requests("upstream_interrupted", 502);
 
+        long start = System.nanoTime();
         HttpResponse<String> response = sidecar.chat(BODY, "x-llm-team", "cut-length");
+        long millis = (System.nanoTime() - start) / 1_000_000;
 
         assertEquals(502, response.statusCode());
         assertEquals("{\"error\":{\"message\":\"The AI gateway's answer broke off after 120 bytes of the "
@@ -164,11 +166,32 @@ class UpstreamFaultsIT {
                      + "the partial answer is not relayed and the prompt is billed as an estimate. Retry the "
                      + "request.\",\"type\":\"server_error\",\"param\":null,\"code\":\"upstream_interrupted\"}}",
                      response.body());
+        assertTrue(millis < 1500, "the closed connection is seen at once, not at the 2 s read timeout: " + millis);
         assertPromptOnlyBilled("cut-length");
         assertEquals(before + 1, requests("upstream_interrupted", 502));
         String line = accessLine(response);
         assertTrue(line.contains(" outcome=upstream_interrupted ") && line.contains(" completion_tokens=0 "
                                                                                   + "usage_source=estimated "), line);
+    }
+
+    @Test
+    void aJsonAnswerStallingMidBodyIs502AtTheReadTimeout() {
+        String whole = cassette("chat-completion.json");
+        upstream.otherwise((exchange, request) -> {
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, whole.length());
+            exchange.getResponseBody().write(whole.substring(0, 80).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            exchange.getResponseBody().flush();
+            pause(Duration.ofSeconds(4));
+        });
+
+        HttpResponse<String> response = sidecar.chat(BODY, "x-llm-team", "cut-stall");
+
+        assertEquals(502, response.statusCode());
+        assertTrue(response.body().startsWith("{\"error\":{\"message\":\"The AI gateway's answer broke off after 80 "
+                                              + "bytes of the " + whole.length() + " it announced"), response.body());
+        assertTrue(response.body().endsWith("\"code\":\"upstream_interrupted\"}}"), response.body());
+        assertPromptOnlyBilled("cut-stall");
     }
 
     @Test
@@ -316,8 +339,12 @@ class UpstreamFaultsIT {
     }
 
     private static void pause() {
+        pause(Duration.ofMillis(20));
+    }
+
+    private static void pause(Duration d) {
         try {
-            Thread.sleep(20);
+            Thread.sleep(d);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

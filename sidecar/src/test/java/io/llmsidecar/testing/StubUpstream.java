@@ -204,7 +204,7 @@ public final class StubUpstream implements AutoCloseable {
 
     /**
      * A JSON answer whose connection is closed mid-body: {@code Content-Length} announces all of {@code whole} but
-     * only its first {@code sent} bytes are written (the JDK server then closes the connection).
+     * only its first {@code sent} bytes are written, then the connection is closed.
      */
     public static Responder cutOff(int status, String whole, int sent) {
         byte[] bytes = whole.getBytes(StandardCharsets.UTF_8);
@@ -214,7 +214,9 @@ public final class StubUpstream implements AutoCloseable {
             OutputStream out = exchange.getResponseBody();
             out.write(bytes, 0, sent);
             out.flush();
-            out.close(); // throws "insufficient bytes written" after closing the connection
+            // The JDK server closes the connection of an exchange whose handler throws; closing the stream instead
+            // would leave the connection open and the sidecar waiting for the missing bytes until its read timeout.
+            throw new IllegalStateException("the stub cut this answer off on purpose");
         };
     }
 
