@@ -88,11 +88,13 @@ public final class SidecarException extends RuntimeException {
     }
 
     /** The gateway answered success with something that is not an answer of the API the app called. */
-    public static SidecarException upstreamInvalidResponse(String expected, String contentType, int bytes) {
+    public static SidecarException upstreamInvalidResponse(int status, String expected, String contentType,
+                                                           int bytes) {
         return new SidecarException(502, ErrorTypes.SERVER, "upstream_invalid_response", null,
-                                    "The AI gateway answered HTTP 200 with a body that is not " + expected + " ("
-                                    + describe(contentType, bytes) + "); it is not relayed. Nothing was generated "
-                                    + "that the sidecar could read; the prompt is billed as an estimate.");
+                                    "The AI gateway answered HTTP " + status + " with a body that is not " + expected
+                                    + " (" + describe(contentType, bytes) + "); it is not relayed."
+                                    + (status / 100 == 2 ? " Nothing was generated that the sidecar could read; the "
+                                                           + "prompt is billed as an estimate." : ""));
     }
 
     /** A JSON answer cut short before the sidecar sent the app anything: the app gets this instead of half a body. */

@@ -97,17 +97,21 @@ final class ApiForwarder {
                                           Body body) {
         String type = response.headers().contentType().map(t -> t.mediaType().text()).orElse("");
         ResponseBodies.Shape shape = body.brokeOff() ? ResponseBodies.Shape.CUT_OFF : ResponseBodies.shape(body.bytes());
-        if (!success) {
+        if (status >= 400) {
             return shape == ResponseBodies.Shape.JSON_OBJECT || shape == ResponseBodies.Shape.OTHER_JSON
                     ? null
                     : SidecarException.upstreamErrorNotJson(status, type, body.bytes().length);
+        }
+        if (!success) {
+            // A redirect or other 1xx/3xx: no answer, and its status means nothing to an API client.
+            return SidecarException.upstreamInvalidResponse(status, "an answer", type, body.bytes().length);
         }
         return switch (shape) {
             case JSON_OBJECT -> null;
             case CUT_OFF -> SidecarException.upstreamCutOff(body.bytes().length, response.headers().contentLength()
                     .stream().mapToObj(n -> " of the " + n + " it announced").findFirst().orElse(""));
             case OTHER_JSON, NOT_JSON -> SidecarException.upstreamInvalidResponse(
-                    plan.stream() ? "an event stream or a JSON answer" : "a JSON answer", type, body.bytes().length);
+                    status, plan.stream() ? "an event stream or a JSON answer" : "a JSON answer", type, body.bytes().length);
         };
     }
 

@@ -305,6 +305,24 @@ class UpstreamFaultsIT {
         assertPromptOnlyBilled("text200");
     }
 
+    @Test
+    void aRedirectIsNoAnswerAndNotFollowed() {
+        upstream.otherwise((exchange, request) -> {
+            exchange.getResponseHeaders().set("Location", "https://login.example/sso");
+            StubUpstream.body(302, "text/html", "<a href=\"https://login.example/sso\">Found</a>")
+                    .respond(exchange, request);
+        });
+
+        HttpResponse<String> response = sidecar.chat(BODY, "x-llm-team", "redirect");
+
+        assertEquals(502, response.statusCode());
+        assertTrue(response.headers().firstValue("location").isEmpty());
+        assertEquals("{\"error\":{\"message\":\"The AI gateway answered HTTP 302 with a body that is not an answer "
+                     + "(Content-Type text/html, 45 bytes); it is not relayed.\",\"type\":\"server_error\","
+                     + "\"param\":null,\"code\":\"upstream_invalid_response\"}}", response.body());
+        assertEquals(0, settled("redirect").get("used_tokens").asLong());
+    }
+
     // ---- helpers ----
 
     private static final String INTERRUPTED = "{\"error\":{\"message\":\"The AI gateway stopped sending in the middle "
