@@ -96,7 +96,9 @@ final class ApiForwarder {
     private static SidecarException fault(ForwardPlan plan, HttpClientResponse response, int status, boolean success,
                                           Body body) {
         String type = response.headers().contentType().map(t -> t.mediaType().text()).orElse("");
-        ResponseBodies.Shape shape = body.brokeOff() ? ResponseBodies.Shape.CUT_OFF : ResponseBodies.shape(body.bytes());
+        ResponseBodies.Shape shape = body.brokeOff()
+                ? ResponseBodies.Shape.CUT_OFF
+                : ResponseBodies.shape(body.bytes());
         if (status >= 400) {
             return shape == ResponseBodies.Shape.JSON_OBJECT || shape == ResponseBodies.Shape.OTHER_JSON
                     ? null
@@ -111,7 +113,8 @@ final class ApiForwarder {
             case CUT_OFF -> SidecarException.upstreamCutOff(body.bytes().length, response.headers().contentLength()
                     .stream().mapToObj(n -> " of the " + n + " it announced").findFirst().orElse(""));
             case OTHER_JSON, NOT_JSON -> SidecarException.upstreamInvalidResponse(
-                    status, plan.stream() ? "an event stream or a JSON answer" : "a JSON answer", type, body.bytes().length);
+                    status, plan.stream() ? "an event stream or a JSON answer" : "a JSON answer", type,
+                    body.bytes().length);
         };
     }
 

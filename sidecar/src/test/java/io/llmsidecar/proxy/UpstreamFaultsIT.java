@@ -245,9 +245,9 @@ class UpstreamFaultsIT {
         List<String> sent = all.subList(0, all.size() - 1);
         upstream.otherwise(StubUpstream.sse(sent, Duration.ZERO));
 
-        HttpResponse<String> response = sidecar.chat(STREAM_BODY.replace("\"stream\":true", "\"stream\":true,"
-                                                                         + "\"stream_options\":{\"include_usage\":true}"),
-                                                     "x-llm-team", "usage-no-done");
+        String askingForUsage = STREAM_BODY.replace("\"stream\":true",
+                                                    "\"stream\":true,\"stream_options\":{\"include_usage\":true}");
+        HttpResponse<String> response = sidecar.chat(askingForUsage, "x-llm-team", "usage-no-done");
 
         assertEquals(String.join("", sent), response.body());
         assertEquals(17 + 20, settled("usage-no-done").get("used_tokens").asLong());
