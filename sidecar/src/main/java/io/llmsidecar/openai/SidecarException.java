@@ -78,11 +78,57 @@ public final class SidecarException extends RuntimeException {
                                     "The AI gateway did not answer in time: " + detail + ".");
     }
 
+    /**
+     * The gateway answered an error status with a body that is not JSON (a load balancer's HTML page, plain text):
+     * the status is kept, the body is not relayed (it may be large and says nothing an app can act on).
+     */
+    public static SidecarException upstreamErrorNotJson(int status, String contentType, int bytes) {
+        return new SidecarException(status, status >= 500 ? ErrorTypes.SERVER : ErrorTypes.INVALID_REQUEST,
+                                    "upstream_error", null,
+                                    "The AI gateway (or a proxy in front of it) answered HTTP " + status
+                                    + " with a non-JSON body (" + describe(contentType, bytes) + "), which the "
+                                    + "sidecar does not relay. Check the gateway's health and upstream.url.");
+    }
+
+    /** The gateway answered success with something that is not an answer of the API the app called. */
+    public static SidecarException upstreamInvalidResponse(int status, String expected, String contentType,
+                                                           int bytes) {
+        return new SidecarException(502, ErrorTypes.SERVER, "upstream_invalid_response", null,
+                                    "The AI gateway answered HTTP " + status + " with a body that is not " + expected
+                                    + " (" + describe(contentType, bytes) + "); it is not relayed."
+                                    + (status / 100 == 2 ? " Nothing was generated that the sidecar could read; the "
+                                                           + "prompt is billed as an estimate." : ""));
+    }
+
+    /** A JSON answer cut short before the sidecar sent the app anything: the app gets this instead of half a body. */
+    public static SidecarException upstreamCutOff(int received, String expected) {
+        return new SidecarException(502, ErrorTypes.SERVER, "upstream_interrupted", null,
+                                    "The AI gateway's answer broke off after " + received + " bytes" + expected
+                                    + " (connection lost or idle longer than upstream.read-timeout); the partial "
+                                    + "answer is not relayed and the prompt is billed as an estimate. Retry the "
+                                    + "request.");
+    }
+
+    private static String describe(String contentType, int bytes) {
+        return (contentType == null || contentType.isEmpty() ? "no Content-Type" : "Content-Type " + contentType)
+               + ", " + bytes + " bytes";
+    }
+
+    /**
+     * The gateway's own {@code error} event in a stream: relayed to the app as it was; this only records the
+     * outcome.
+     */
+    public static SidecarException upstreamErrorEvent() {
+        return new SidecarException(502, ErrorTypes.SERVER, "upstream_error", null,
+                                    "The AI gateway ended the stream with an error event.");
+    }
+
     /** A stream that broke off after its first bytes: reported to the app as a final {@code error} event. */
     public static SidecarException upstreamInterrupted() {
         return new SidecarException(502, ErrorTypes.SERVER, "upstream_interrupted", null,
-                                    "The AI gateway stopped sending in the middle of the stream (connection lost or "
-                                    + "idle longer than upstream.read-timeout).");
+                                    "The AI gateway stopped sending in the middle of the stream (connection lost, "
+                                    + "closed before the stream's end or idle longer than upstream.read-timeout); "
+                                    + "what was streamed is billed.");
     }
 
     /** A stream still open when the drain on SIGTERM reached {@code server.drain-timeout}. */

@@ -1,5 +1,7 @@
 package io.llmsidecar.proxy;
 
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Headers;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webserver.http.ServerResponse;
@@ -11,6 +13,7 @@ import io.llmsidecar.openai.Usage;
 import io.llmsidecar.pricing.Estimate;
 import io.llmsidecar.tokens.TokenCounter;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -47,23 +50,33 @@ final class ApiForwarder {
             if (plan.stream() && status == 200 && isEventStream(response)) {
                 return stream(plan, estimate, response, res, sent);
             }
-            return whole(plan.api(), estimate, response, res, sent, status);
+            return whole(plan, estimate, response, res, sent, status);
         }
     }
 
-    private Completion whole(Api api, Estimate estimate, HttpClientResponse response, ServerResponse res, long sent,
-                             int status) {
-        byte[] answer;
-        try {
-            answer = response.inputStream().readAllBytes();
-        } catch (IOException | RuntimeException e) {
-            throw UpstreamClient.failure(e);
-        }
+    /**
+     * A non-streamed answer (or a stream request the gateway answered otherwise) is read whole before the app sees a
+     * byte, so every fault in it can still be told to the app with a proper status: an answer that is not JSON, or
+     * is cut short, never reaches the app as a 200.
+     */
+    private Completion whole(ForwardPlan plan, Estimate estimate, HttpClientResponse response, ServerResponse res,
+                             long sent, int status) {
+        Body body = Body.read(response);
         long upstreamNanos = System.nanoTime() - sent;
+        boolean success = status / 100 == 2;
+        SidecarException fault = fault(plan, response, status, success, body);
+        if (fault != null) {
+            // The gateway served something on success, so the prompt was probably processed: bill it, estimated.
+            // Error statuses are not billed, as before.
+            Usage usage = success ? promptOnly(estimate) : Usage.NONE;
+            return new Completion(fault.status(), usage, upstreamNanos, 0, sendError(res, response, fault), false,
+                                  fault);
+        }
+        byte[] answer = body.bytes();
         Usage usage = Usage.NONE;
-        if (status == 200) {
+        if (success) {
             usage = ResponseBodies.usage(answer)
-                    .orElseGet(() -> estimated(estimate, ResponseBodies.generatedText(api, answer)));
+                    .orElseGet(() -> estimated(estimate, ResponseBodies.generatedText(plan.api(), answer)));
         }
         res.status(response.status());
         ForwardedHeaders.copyResponse(response.headers(), res.headers());
@@ -74,6 +87,68 @@ final class ApiForwarder {
             end = SseRelay.End.CLIENT_GONE;
         }
         return new Completion(status, usage, upstreamNanos, 0, end, false);
+    }
+
+    /**
+     * What is wrong with a whole answer, or {@code null}. A JSON error body passes through as the gateway sent it; a
+     * stream request answered with a JSON completion (a gateway that ignores {@code stream}) is relayed as is.
+     */
+    private static SidecarException fault(ForwardPlan plan, HttpClientResponse response, int status, boolean success,
+                                          Body body) {
+        String type = response.headers().contentType().map(t -> t.mediaType().text()).orElse("");
+        ResponseBodies.Shape shape = body.brokeOff()
+                ? ResponseBodies.Shape.CUT_OFF
+                : ResponseBodies.shape(body.bytes());
+        if (status >= 400) {
+            return shape == ResponseBodies.Shape.JSON_OBJECT || shape == ResponseBodies.Shape.OTHER_JSON
+                    ? null
+                    : SidecarException.upstreamErrorNotJson(status, type, body.bytes().length);
+        }
+        if (!success) {
+            // A redirect or other 1xx/3xx: no answer, and its status means nothing to an API client.
+            return SidecarException.upstreamInvalidResponse(status, "an answer", type, body.bytes().length);
+        }
+        return switch (shape) {
+            case JSON_OBJECT -> null;
+            case CUT_OFF -> SidecarException.upstreamCutOff(body.bytes().length, response.headers().contentLength()
+                    .stream().mapToObj(n -> " of the " + n + " it announced").findFirst().orElse(""));
+            case OTHER_JSON, NOT_JSON -> SidecarException.upstreamInvalidResponse(
+                    status, plan.stream() ? "an event stream or a JSON answer" : "a JSON answer", type,
+                    body.bytes().length);
+        };
+    }
+
+    /** The app gets the fault in the OpenAI shape; of the gateway's headers only {@code Retry-After} is kept. */
+    private static SseRelay.End sendError(ServerResponse res, HttpClientResponse response, SidecarException fault) {
+        res.status(io.helidon.http.Status.create(fault.status()));
+        response.headers().first(HeaderNames.RETRY_AFTER).ifPresent(v -> res.header(HeaderNames.RETRY_AFTER, v));
+        res.headers().set(HeaderValues.CONTENT_TYPE_JSON);
+        try {
+            res.send(ErrorBody.of(fault));
+            return SseRelay.End.COMPLETE;
+        } catch (RuntimeException e) {
+            return SseRelay.End.CLIENT_GONE;
+        }
+    }
+
+    /** A body as far as it arrived, and whether it broke off (a read failure, or fewer bytes than announced). */
+    private record Body(byte[] bytes, boolean brokeOff) {
+        static Body read(HttpClientResponse response) {
+            var out = new ByteArrayOutputStream();
+            byte[] buf = new byte[8192];
+            try {
+                InputStream in = response.inputStream();
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    out.write(buf, 0, n);
+                }
+            } catch (IOException | RuntimeException e) {
+                return new Body(out.toByteArray(), true);
+            }
+            byte[] bytes = out.toByteArray();
+            OptionalLong announced = response.headers().contentLength();
+            return new Body(bytes, announced.isPresent() && bytes.length < announced.getAsLong());
+        }
     }
 
     private Completion stream(ForwardPlan plan, Estimate estimate, HttpClientResponse response, ServerResponse res,
@@ -95,10 +170,16 @@ final class ApiForwarder {
             }
         }
         long upstreamNanos = System.nanoTime() - sent;
+        SidecarException fault = null;
         if (end == SseRelay.End.UPSTREAM_FAILED) {
-            tellAppStreamFailed(app, SidecarException.upstreamInterrupted());
+            // Broken off, timed out, or closed before its final event ([DONE], response.completed).
+            fault = SidecarException.upstreamInterrupted();
+            tellAppStreamFailed(app, fault);
         } else if (end == SseRelay.End.SHUTTING_DOWN) {
             tellAppStreamFailed(app, SidecarException.shuttingDown());
+        } else if (inspector.upstreamError()) {
+            // The gateway's own error event reached the app as it was; only the outcome records it.
+            fault = SidecarException.upstreamErrorEvent();
         }
         closeQuietly(app);
         Usage usage = inspector.usage() != null
@@ -106,7 +187,12 @@ final class ApiForwarder {
                 : estimated(estimate, inspector.generatedText());
         // Leaving this method closes the upstream response; unread (app gone, upstream failed), that closes the
         // connection too, which is what cancels the generation at the gateway.
-        return new Completion(200, usage, upstreamNanos, inspector.firstTokenNanos(), end, true);
+        return new Completion(200, usage, upstreamNanos, inspector.firstTokenNanos(), end, true, fault);
+    }
+
+    /** The prompt as the estimate counted it, nothing generated: what a served but unreadable answer is billed. */
+    private static Usage promptOnly(Estimate estimate) {
+        return new Usage(estimate.promptTokens(), 0, 0, Usage.Source.ESTIMATED);
     }
 
     private Usage estimated(Estimate estimate, String generated) {

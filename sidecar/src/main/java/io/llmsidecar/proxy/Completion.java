@@ -1,5 +1,6 @@
 package io.llmsidecar.proxy;
 
+import io.llmsidecar.openai.SidecarException;
 import io.llmsidecar.openai.Usage;
 
 /**
@@ -12,10 +13,24 @@ import io.llmsidecar.openai.Usage;
  * @param firstTokenAt    {@link System#nanoTime()} when the first generated text arrived, 0 if none (streams only)
  * @param end             how a stream ended; {@link SseRelay.End#COMPLETE} for non-streamed answers that reached
  *                        the app
+ * @param fault           what went wrong with the gateway's answer (the error the app was given, or the gateway's
+ *                        own error), {@code null} when it was a good answer
  */
 record Completion(int status, Usage usage, long upstreamNanos, long firstTokenAt, SseRelay.End end,
-                  boolean streamed) {
+                  boolean streamed, SidecarException fault) {
+    Completion(int status, Usage usage, long upstreamNanos, long firstTokenAt, SseRelay.End end, boolean streamed) {
+        this(status, usage, upstreamNanos, firstTokenAt, end, streamed, null);
+    }
+
     boolean ok() {
-        return status >= 200 && status < 300 && end != SseRelay.End.UPSTREAM_FAILED;
+        return fault == null && status >= 200 && status < 300 && end != SseRelay.End.UPSTREAM_FAILED;
+    }
+
+    /** How the request ended, for the metric label and the access log. */
+    Outcome outcome() {
+        if (fault != null) {
+            return Outcome.of(fault);
+        }
+        return ok() ? Outcome.ALLOWED : Outcome.UPSTREAM_ERROR;
     }
 }

@@ -43,7 +43,10 @@ final class Exchange {
     void completed(Completion c) {
         completion = c;
         status = c.status();
-        outcome = c.ok() ? Outcome.ALLOWED : Outcome.UPSTREAM_ERROR;
+        outcome = c.outcome();
+        if (c.fault() != null) {
+            code = c.fault().code();
+        }
     }
 
     Usage usage() {

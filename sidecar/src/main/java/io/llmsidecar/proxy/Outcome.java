@@ -6,7 +6,21 @@ public enum Outcome {
     DENIED_POLICY("denied_policy"),
     DENIED_BUDGET("denied_budget"),
     RATE_LIMITED("rate_limited"),
+    /**
+     * The gateway answered an error status (relayed as is when its body is JSON, wrapped in the OpenAI shape with
+     * its status kept when not), or could not be reached, or did not answer in time.
+     */
     UPSTREAM_ERROR("upstream_error"),
+    /**
+     * The gateway answered success with a body that is no answer: a page or text instead of JSON, or, to a stream
+     * request, neither an event stream nor a JSON completion. The app gets 502.
+     */
+    UPSTREAM_INVALID_RESPONSE("upstream_invalid_response"),
+    /**
+     * The gateway's answer broke off: a JSON body cut short (502 when the sidecar can still say so) or a stream that
+     * ended without its final event (an error event ends it for the app).
+     */
+    UPSTREAM_INTERRUPTED("upstream_interrupted"),
     INVALID("invalid"),
     /** A request the sidecar could not handle itself (policy or budget backend failing, internal error). */
     ERROR("error"),
@@ -29,7 +43,9 @@ public enum Outcome {
             case "policy_denied" -> DENIED_POLICY;
             case "budget_exceeded" -> DENIED_BUDGET;
             case "rate_limited" -> RATE_LIMITED;
-            case "upstream_unreachable", "upstream_timeout" -> UPSTREAM_ERROR;
+            case "upstream_unreachable", "upstream_timeout", "upstream_error" -> UPSTREAM_ERROR;
+            case "upstream_invalid_response" -> UPSTREAM_INVALID_RESPONSE;
+            case "upstream_interrupted" -> UPSTREAM_INTERRUPTED;
             default -> e.status() >= 500 ? ERROR : INVALID;
         };
     }

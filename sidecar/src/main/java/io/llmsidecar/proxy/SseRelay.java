@@ -23,7 +23,10 @@ final class SseRelay {
         COMPLETE,
         /** The app went away; the upstream call was cancelled. */
         CLIENT_GONE,
-        /** Reading from the gateway failed or timed out mid-stream. */
+        /**
+         * Reading from the gateway failed or timed out mid-stream, or the gateway closed the connection before the
+         * stream's final event ({@code [DONE]}, the usage chunk, {@code response.completed}).
+         */
         UPSTREAM_FAILED,
         /**
          * The stream reached what its budget reservation covers: the sidecar ended it for the app (finish_reason
@@ -66,13 +69,19 @@ final class SseRelay {
             }
             if (n < 0) {
                 if (end > start) {
-                    // The gateway closed without a final blank line: pass the remainder on as it is.
                     inspector.inspect(buf, start, end);
+                    if (!inspector.finished()) {
+                        // Half an event the app could not use, and the stream is broken anyway: not relayed, so
+                        // the error event that follows is read on its own.
+                        return End.UPSTREAM_FAILED;
+                    }
+                    // The gateway closed without a final blank line after its last event: pass it on as it is.
                     if (!write(app, buf, start, end - start) || !flush(app)) {
                         return End.CLIENT_GONE;
                     }
                 }
-                return End.COMPLETE;
+                // A connection closed before the stream's final event is a broken stream, not a finished one.
+                return inspector.finished() ? End.COMPLETE : End.UPSTREAM_FAILED;
             }
             end += n;
             int pendingFrom = start;

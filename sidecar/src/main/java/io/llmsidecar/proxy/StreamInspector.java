@@ -105,6 +105,14 @@ final class StreamInspector {
         return done;
     }
 
+    /**
+     * Whether the stream reached an end the gateway meant: {@code [DONE]}, the final usage chunk (some gateways
+     * close right after it), the Responses API's terminal event, or the gateway's own error event.
+     */
+    boolean finished() {
+        return done || usage != null || upstreamError;
+    }
+
     boolean upstreamError() {
         return upstreamError;
     }
@@ -233,6 +241,18 @@ final class StreamInspector {
                     case "error" -> {
                         upstreamError = true;
                         p.skipChildren();
+                    }
+                    case "type" -> {
+                        // Responses: a terminal event ends the stream (there is no [DONE]); "error" is the
+                        // gateway's error event.
+                        if (api == Api.RESPONSES && value == JsonToken.VALUE_STRING) {
+                            switch (p.getText()) {
+                                case "response.completed", "response.incomplete", "response.failed" -> done = true;
+                                case "error" -> upstreamError = true;
+                                default -> {
+                                }
+                            }
+                        }
                     }
                     case "id" -> id = id == null && value == JsonToken.VALUE_STRING ? p.getText() : id;
                     case "model" -> model = model == null && value == JsonToken.VALUE_STRING ? p.getText() : model;

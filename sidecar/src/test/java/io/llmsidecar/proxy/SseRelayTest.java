@@ -165,4 +165,50 @@ class SseRelayTest {
         assertTrue(inspector.done());
         assertFalse(inspector.upstreamError());
     }
+
+    @Test
+    void aStreamClosedBeforeItsEndIsAFailureNotACompletion() {
+        List<String> events = StubUpstream.events(STREAM);
+        String cut = String.join("", events.subList(0, 5));
+        FlushLog app = new FlushLog();
+        StreamInspector inspector = new StreamInspector();
+        assertEquals(SseRelay.End.UPSTREAM_FAILED, SseRelay.relay(trickle(cut, 7), app, inspector, true));
+        assertEquals(cut, app.text());
+        assertFalse(inspector.finished());
+    }
+
+    @Test
+    void halfAnEventBeforeTheCloseIsDropped() {
+        List<String> events = StubUpstream.events(STREAM);
+        String whole = String.join("", events.subList(0, 2));
+        FlushLog app = new FlushLog();
+        assertEquals(SseRelay.End.UPSTREAM_FAILED,
+                     SseRelay.relay(trickle(whole + events.get(2).substring(0, 40), 5), app, new StreamInspector(),
+                                    true));
+        assertEquals(whole, app.text());
+    }
+
+    @Test
+    void aStreamEndingWithItsUsageChunkButNoDoneIsComplete() {
+        List<String> events = StubUpstream.events(STREAM);
+        String withoutDone = String.join("", events.subList(0, events.size() - 1));
+        FlushLog app = new FlushLog();
+        StreamInspector inspector = new StreamInspector();
+        assertEquals(SseRelay.End.COMPLETE, SseRelay.relay(trickle(withoutDone, 11), app, inspector, true));
+        assertEquals(new Usage(17, 20, 0, Usage.Source.GATEWAY), inspector.usage());
+    }
+
+    @Test
+    void aResponsesStreamEndsAtItsTerminalEventAndNotBefore() {
+        String sse = StubUpstream.cassette("responses.sse");
+        List<String> events = StubUpstream.events(sse);
+        assertEquals(SseRelay.End.COMPLETE, SseRelay.relay(trickle(sse, 9), new FlushLog(),
+                                                           new StreamInspector(io.llmsidecar.openai.Api.RESPONSES),
+                                                           true));
+        String cut = String.join("", events.subList(0, events.size() - 1));
+        assertEquals(SseRelay.End.UPSTREAM_FAILED, SseRelay.relay(trickle(cut, 9), new FlushLog(),
+                                                                  new StreamInspector(
+                                                                          io.llmsidecar.openai.Api.RESPONSES),
+                                                                  true));
+    }
 }

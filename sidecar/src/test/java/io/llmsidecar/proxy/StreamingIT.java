@@ -128,9 +128,11 @@ class StreamingIT {
 
     @Test
     void aStreamMayRunLongerThanTheReadTimeoutAsLongAsItKeepsTalking() {
-        // 12 events 150 ms apart: 1.8 s in total, never 700 ms silent.
-        upstream.on("/v1/chat/completions",
-                    StubUpstream.sse(events(cassette("chat-completion.sse")).subList(0, 12), Duration.ofMillis(150)));
+        // 12 events 150 ms apart: 1.8 s in total, never 700 ms silent; the stream ends properly, with [DONE].
+        List<String> all = events(cassette("chat-completion.sse"));
+        List<String> twelve = new java.util.ArrayList<>(all.subList(0, 11));
+        twelve.add(all.getLast());
+        upstream.on("/v1/chat/completions", StubUpstream.sse(twelve, Duration.ofMillis(150)));
         HttpResponse<String> response = sidecar.chat(STREAM_BODY);
         assertEquals(200, response.statusCode());
         assertEquals(12, response.body().split("\n\n").length, response.body());

@@ -188,6 +188,53 @@ public final class StubUpstream implements AutoCloseable {
         };
     }
 
+    // ---- fault modes: what load balancers and broken gateways really send ----
+
+    /** Any status with a body of any type, e.g. a load balancer's HTML 502 page or a text/plain 503. */
+    public static Responder body(int status, String contentType, String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return (exchange, request) -> {
+            exchange.getResponseHeaders().set("Content-Type", contentType);
+            exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        };
+    }
+
+    /**
+     * A JSON answer whose connection is closed mid-body: {@code Content-Length} announces all of {@code whole} but
+     * only its first {@code sent} bytes are written, then the connection is closed.
+     */
+    public static Responder cutOff(int status, String whole, int sent) {
+        byte[] bytes = whole.getBytes(StandardCharsets.UTF_8);
+        return (exchange, request) -> {
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, bytes.length);
+            OutputStream out = exchange.getResponseBody();
+            out.write(bytes, 0, sent);
+            out.flush();
+            // The JDK server closes the connection of an exchange whose handler throws; closing the stream instead
+            // would leave the connection open and the sidecar waiting for the missing bytes until its read timeout.
+            throw new IllegalStateException("the stub cut this answer off on purpose");
+        };
+    }
+
+    /**
+     * A chunked JSON answer that ends, cleanly at the HTTP level, before its JSON does: a gateway that closed its
+     * own upstream mid-body and then finished the response.
+     */
+    public static Responder chunkedPartial(int status, String partial) {
+        byte[] bytes = partial.getBytes(StandardCharsets.UTF_8);
+        return (exchange, request) -> {
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, 0);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        };
+    }
+
     /** Accepts the request and says nothing for {@code silence}: a gateway that hangs. */
     public static Responder silent(Duration silence) {
         return (exchange, request) -> sleep(silence);
