@@ -7,8 +7,10 @@ package io.llmsidecar.detect;
  *
  * <p>A <em>number</em> is a maximal run of digit groups joined by single spaces or dashes. A card is either one
  * group of 13 to 19 digits, or consecutive groups in a card layout with one separator throughout:
- * 4-4-4-4 (16), 4-4-4-4-1 to 4-4-4-4-3 (17 to 19), 4-6-5 (15, Amex) or 4-6-4 (14, Diners). So a card followed by
- * its expiry or CVV is still found, while digits inside a longer run are never a card. A number that touches a
+ * 4-4-4-4 (16), 4-4-4-4-1 to 4-4-4-4-3 (17 to 19), 4-6-5 (15, Amex) or 4-6-4 (14, Diners), neither preceded nor
+ * followed by another group of four digits. So a card followed by its expiry or CVV is still found, while digits
+ * inside a longer run, and a window of a long grid of 4-digit groups (tables, hex dumps, random digits), are never
+ * a card. A number that touches a
  * letter or underscore ({@code 4111111111111111L}, {@code id_4111...}) or is part of a decimal ({@code 0.4111...},
  * {@code 4111...,5}) is not a card.
  *
@@ -18,7 +20,8 @@ package io.llmsidecar.detect;
  * 6759, 6761-6763 (16-19; the 12- to 15-digit Maestro numbers are too like ordinary numbers to flag).
  */
 final class CardNumbers {
-    private static final int MAX_GROUPS = 5;
+    /** The longest layout (5 groups) plus the group before it, which must not be a group of four. */
+    private static final int MAX_GROUPS = 6;
     private static final int[][] LAYOUTS = {{4, 4, 4, 4}, {4, 4, 4, 4, 1}, {4, 4, 4, 4, 2}, {4, 4, 4, 4, 3},
                                             {4, 6, 5}, {4, 6, 4}};
 
@@ -54,7 +57,7 @@ final class CardNumbers {
             groupLength[slot] = groupEnd - pos;
             separator[slot] = sep;
             if (clean && (sep != 0 || !touchesWordOrDecimal(text, groupEnd))
-                && isCardEndingAt(text, read, read - lastCardGroup)) {
+                && isCardEndingAt(text, read, read - lastCardGroup, nextGroupIsFour(text, groupEnd, sep))) {
                 cards++;
                 lastCardGroup = read;
             }
@@ -74,7 +77,7 @@ final class CardNumbers {
     }
 
     /** Whether groups ending with group {@code last} form a card, using at most {@code available} groups. */
-    private boolean isCardEndingAt(String text, int last, int available) {
+    private boolean isCardEndingAt(String text, int last, int available, boolean fourFollows) {
         int single = groupLength[last % MAX_GROUPS];
         if (single >= 13 && single <= 19 && isCard(text, last, 1)) {
             return true;
@@ -88,6 +91,9 @@ final class CardNumbers {
                 continue;
             }
             int first = last - k + 1;
+            if (fourFollows || fourAt(first - 1)) {
+                continue;                       // a window of a longer grid of 4-digit groups
+            }
             char sep = separator[first % MAX_GROUPS];
             boolean fits = true;
             for (int g = 0; g < k && fits; g++) {
@@ -99,6 +105,21 @@ final class CardNumbers {
             }
         }
         return false;
+    }
+
+    /** Whether the group after the one ending at {@code end} (joined by {@code sep}) has exactly four digits. */
+    private static boolean nextGroupIsFour(String text, int end, char sep) {
+        if (sep == 0) {
+            return false;
+        }
+        int i = end + 1;
+        int n = Math.min(text.length(), i + 5);
+        int digits = 0;
+        while (i < n && SecretShapes.isDigit(text.charAt(i))) {
+            i++;
+            digits++;
+        }
+        return digits == 4;
     }
 
     private boolean fourAt(int group) {

@@ -159,6 +159,23 @@ class DetectorsTest {
     }
 
     @Test
+    void aGridOfFourDigitGroupsIsNotReadAsCards() {
+        // Random digits in groups of four: about one window in twenty would pass the issuer ranges and Luhn.
+        var random = new java.util.Random(42);
+        for (char separator : new char[] {' ', '-'}) {
+            var grid = new StringBuilder();
+            for (int i = 0; i < 20_000; i++) {
+                grid.append(String.format("%04d", random.nextInt(10_000))).append(separator);
+            }
+            assertEquals(0, count(grid.toString(), FindingKind.PAYMENT_CARD), "separator '" + separator + "'");
+        }
+        // A card next to four-digit numbers of another kind is still a card when a non-group separates them.
+        assertEquals(1, count("ref 2024, card 4111 1111 1111 1111, exp 12/28", FindingKind.PAYMENT_CARD));
+        assertEquals(0, count("1234 4111 1111 1111 1111", FindingKind.PAYMENT_CARD), "a window of a longer grid");
+        assertEquals(0, count("4111 1111 1111 1111 2345", FindingKind.PAYMENT_CARD), "a window of a longer grid");
+    }
+
+    @Test
     void ignoresTextThatOnlyContainsAMarker() {
         String text = "a task-based risk-free desk-top plan; ASIAN food; xox; eyJ; AIza; ghp_; "
                       + "sk-learn-is-a-python-library-for-machine-learning-tasks; -----BEGIN CERTIFICATE-----; "
