@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# One JVM flag set measured the way docs/BENCHMARKS.md ("The JVM as a sidecar") reports it: time to ready, RSS 3 s
+# after ready, and peak RSS (VmHWM) after 8 s of wrk with 64 connections against the stub, full default pipeline.
+#   scripts/bench/jvm-flags.sh "-XX:ActiveProcessorCount=1 -XX:MaxRAM=384m -XX:+UseSerialGC ..."
+# Needs make build (the jar and its AOT cache) and scripts/setup.sh bench (benchtool, wrk). Loopback only.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export JAVA_HOME=${JAVA_HOME:-$(scripts/java-home.sh)}
+flags=$1
+read -r port admin up <<<"$(.tools/bin/benchtool freeport -n 3)"
+.tools/bin/benchtool upstream -addr "127.0.0.1:$up" -cassettes sidecar/src/test/resources/cassettes >/dev/null 2>&1 &
+upstream=$!
+log=$(mktemp)
+trap 'kill $upstream ${sidecar:-} 2>/dev/null; rm -f "$log"' EXIT
+sleep 0.5
+t0=$(date +%s%N)
+# shellcheck disable=SC2086
+env -i PATH="$PATH" SIDECAR_PORT="$port" SIDECAR_ADMIN_PORT="$admin" SIDECAR_UPSTREAM_URL="http://127.0.0.1:$up/v1" \
+  SIDECAR_UPSTREAM_API_KEY=bench SIDECAR_PRICING_REFRESH=0 SIDECAR_TEAM=bench \
+  SIDECAR_CONFIG=scripts/bench/sidecar-budgets.yaml SIDECAR_ACCESS_LOG=false SIDECAR_DECISION_LOG=off \
+  "$JAVA_HOME/bin/java" $flags -jar sidecar/target/llm-sidecar.jar >"$log" 2>&1 &
+sidecar=$!
+until curl -sf "127.0.0.1:$admin/health/ready" >/dev/null; do
+  kill -0 "$sidecar" 2>/dev/null || { tail "$log"; exit 1; }
+  sleep 0.02
+done
+t1=$(date +%s%N)
+sleep 3
+idle=$(awk '/VmRSS/{print int($2/1024)}' "/proc/$sidecar/status")
+result=$(BENCH_BODY=scripts/bench/request.json BENCH_HEADERS='x-llm-team: bench' \
+  wrk -t1 -c64 -d8s -s scripts/bench/wrk.lua "http://127.0.0.1:$port/v1/chat/completions" | grep BENCH_RESULT)
+peak=$(awk '/VmHWM/{print int($2/1024)}' "/proc/$sidecar/status")
+echo "flags='$flags' ready=$(( (t1 - t0) / 1000000 )) ms rss_idle=${idle} MiB rss_peak=${peak} MiB wrk: ${result#BENCH_RESULT }"
