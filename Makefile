@@ -12,7 +12,8 @@ JAR := sidecar/target/llm-sidecar.jar
 AOT := sidecar/target/llm-sidecar.aot
 JAVA_MAJOR := $(shell sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' $(JAVA_HOME)/release 2>/dev/null)
 AOT_ENABLED := $(shell [ "$(JAVA_MAJOR)" -ge 25 ] 2>/dev/null && echo yes)
-AOT_FLAGS := $(if $(AOT_ENABLED),-XX:AOTCache=$(AOT))
+# -Xlog:aot*=error: the cache's harmless link warnings (JDK 25) would open every startup log.
+AOT_FLAGS := $(if $(AOT_ENABLED),-XX:AOTCache=$(AOT) -Xlog:aot*=error)
 
 .PHONY: run test e2e build bench setup-run setup-test setup-bench clean
 
