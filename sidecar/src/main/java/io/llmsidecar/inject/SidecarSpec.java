@@ -38,7 +38,7 @@ public record SidecarSpec(String image, String imagePullPolicy, boolean nativeSi
     public static final String DEFAULT_CPU_REQUEST = "50m";
     public static final String DEFAULT_MEMORY_REQUEST = "160Mi";
     public static final String DEFAULT_CPU_LIMIT = "1";
-    public static final String DEFAULT_MEMORY_LIMIT = "320Mi";
+    public static final String DEFAULT_MEMORY_LIMIT = "384Mi";
     public static final long DEFAULT_RUN_AS_USER = 65532;
     public static final String DEFAULT_ADMIN_TOKEN_SECRET_KEY = "token";
 

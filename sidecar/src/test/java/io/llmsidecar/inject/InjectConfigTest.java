@@ -36,7 +36,7 @@ class InjectConfigTest {
         assertEquals(9464, sidecar.adminPort());
         assertEquals("llm-sidecar-gateway", sidecar.secretName());
         assertEquals("llm-sidecar-policies", sidecar.policyConfigMap());
-        assertEquals("320Mi", sidecar.memoryLimit());
+        assertEquals("384Mi", sidecar.memoryLimit());
     }
 
     @Test
