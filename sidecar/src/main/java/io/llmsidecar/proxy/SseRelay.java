@@ -143,7 +143,19 @@ final class SseRelay {
         return -1;
     }
 
+    /**
+     * A drain ends a stream by interrupting its relay thread (lifecycle.InFlight). On a virtual thread, socket I/O
+     * started with the interrupt set closes that socket: the app's, if the next I/O is a write. So a pending interrupt
+     * stops the relay before it touches the app's socket; the caller then writes the error event on a clear flag.
+     */
+    private static boolean interrupted() {
+        return Thread.currentThread().isInterrupted();
+    }
+
     private static boolean write(OutputStream app, byte[] buf, int off, int len) {
+        if (interrupted()) {
+            return false;
+        }
         try {
             app.write(buf, off, len);
             return true;
@@ -156,6 +168,9 @@ final class SseRelay {
     }
 
     private static boolean flush(OutputStream app) {
+        if (interrupted()) {
+            return false;
+        }
         try {
             app.flush();
             return true;
