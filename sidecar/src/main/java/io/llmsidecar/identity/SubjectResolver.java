@@ -3,8 +3,9 @@ package io.llmsidecar.identity;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Headers;
-import io.llmsidecar.openai.ChatRequest;
 import io.llmsidecar.openai.SidecarException;
+
+import java.util.Optional;
 
 /**
  * Resolves the {@link Subject} of a request. The team is the pod's ({@code SIDECAR_TEAM}): the app shares the pod's
@@ -39,12 +40,8 @@ public final class SubjectResolver {
         return new SubjectResolver(pod);
     }
 
-    public Subject resolve(Headers headers, ChatRequest request) {
-        return resolve(headers, request.user());
-    }
-
     /** {@code bodyUser}: the request body's {@code user}, whatever its API. */
-    public Subject resolve(Headers headers, java.util.Optional<String> bodyUser) {
+    public Subject resolve(Headers headers, Optional<String> bodyUser) {
         String user = headers.contains(USER_HEADER)
                 ? checked(USER_HEADER, headers.get(USER_HEADER).get().strip())
                 : bodyUser.map(u -> checked("user", u)).orElse("");

@@ -33,35 +33,35 @@ class SubjectResolverTest {
 
     @Test
     void ignoresTheTeamHeaderByDefault() {
-        Subject subject = new SubjectResolver(POD).resolve(headers("x-llm-team", "someone-else"), request());
+        Subject subject = new SubjectResolver(POD).resolve(headers("x-llm-team", "someone-else"), bodyUser());
         assertEquals("payments", subject.team());
         assertEquals(TeamSource.POD, subject.teamSource());
     }
 
     @Test
     void aTrustedHeaderNamesTheTeamAndSaysSo() {
-        Subject subject = new SubjectResolver(TRUSTING).resolve(headers("x-llm-team", " search "), request());
+        Subject subject = new SubjectResolver(TRUSTING).resolve(headers("x-llm-team", " search "), bodyUser());
         assertEquals("search", subject.team());
         assertEquals(TeamSource.HEADER, subject.teamSource());
     }
 
     @Test
     void aBlankTrustedHeaderFallsBackToThePodsTeam() {
-        Subject subject = new SubjectResolver(TRUSTING).resolve(headers("x-llm-team", "  "), request());
+        Subject subject = new SubjectResolver(TRUSTING).resolve(headers("x-llm-team", "  "), bodyUser());
         assertEquals("payments", subject.team());
         assertEquals(TeamSource.POD, subject.teamSource());
     }
 
     @Test
     void theUserIsTheAppsAttributionFromTheHeaderElseTheBody() {
-        assertEquals("alice", new SubjectResolver(POD).resolve(headers("x-llm-user", "alice"), request()).user());
-        assertEquals("u-42", new SubjectResolver(POD).resolve(headers("x-other", "x"), request()).user());
+        assertEquals("alice", new SubjectResolver(POD).resolve(headers("x-llm-user", "alice"), bodyUser()).user());
+        assertEquals("u-42", new SubjectResolver(POD).resolve(headers("x-other", "x"), bodyUser()).user());
     }
 
     @Test
     void refusesAnOverlongTrustedTeam() {
         assertThrows(SidecarException.class, () -> new SubjectResolver(TRUSTING)
-                .resolve(headers("x-llm-team", "t".repeat(SubjectResolver.MAX_LENGTH + 1)), request()));
+                .resolve(headers("x-llm-team", "t".repeat(SubjectResolver.MAX_LENGTH + 1)), bodyUser()));
     }
 
     @Test
@@ -82,8 +82,9 @@ class SubjectResolverTest {
         return headers;
     }
 
-    private static ChatRequest request() {
+    /** The {@code user} of a parsed chat body, as the pipeline hands it to the resolver. */
+    private static Optional<String> bodyUser() {
         return ChatRequest.parse(("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
-                                  + "\"user\":\"u-42\"}").getBytes(StandardCharsets.UTF_8));
+                                  + "\"user\":\"u-42\"}").getBytes(StandardCharsets.UTF_8)).user();
     }
 }
