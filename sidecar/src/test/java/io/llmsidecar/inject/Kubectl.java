@@ -2,14 +2,14 @@ package io.llmsidecar.inject;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.llmsidecar.testing.KubernetesTools;
+import io.llmsidecar.testing.KubernetesTools.Run;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -37,48 +37,10 @@ final class Kubectl {
         return new Kubectl(Path.of(kubectl), Path.of(kubeconfig));
     }
 
-    /** One finished kubectl run. */
-    record Run(int exit, String output, String errors) {
-        boolean ok() {
-            return exit == 0;
-        }
-
-        String describe() {
-            return "exit " + exit + "\n" + errors + output;
-        }
-    }
-
     Run run(String stdin, String... args) {
         List<String> command = new ArrayList<>(List.of(kubectl.toString(), "--kubeconfig", kubeconfig.toString()));
         command.addAll(List.of(args));
-        try {
-            Path out = Files.createTempFile("kubectl", ".out");
-            Path err = Files.createTempFile("kubectl", ".err");
-            try {
-                Process process = new ProcessBuilder(command)
-                        .redirectOutput(out.toFile())
-                        .redirectError(err.toFile())
-                        .start();
-                try (var in = process.getOutputStream()) {
-                    if (stdin != null) {
-                        in.write(stdin.getBytes(StandardCharsets.UTF_8));
-                    }
-                }
-                if (!process.waitFor(120, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                    fail(String.join(" ", command) + " did not finish within 120 s");
-                }
-                return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
-            } finally {
-                Files.deleteIfExists(out);
-                Files.deleteIfExists(err);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return KubernetesTools.run(command, stdin, null);
     }
 
     /** Runs and fails the test with kubectl's message unless it succeeds; returns its output. */

@@ -77,7 +77,7 @@ class KubernetesE2E {
     private static int proxyPort;
     private static Path injectorLog;
     private static JarProcess injector;
-    private static Kubectl.Run bundleApply;
+    private static KubernetesTools.Run bundleApply;
     private static String bundle;
     /** The chat-app pod of the first injection test, as the API server stored it. */
     private static JsonNode injectedChatApp;
@@ -173,12 +173,12 @@ class KubernetesE2E {
                      webhooks.get(0).path("clientConfig").path("url").asText());
 
         // Applying again changes nothing, and the CRDs really check fields: a misspelt one is refused.
-        Kubectl.Run diff = kubectl.run(bundle, "diff", "--server-side", "--field-manager=llm-sidecar-bundle",
+        KubernetesTools.Run diff = kubectl.run(bundle, "diff", "--server-side", "--field-manager=llm-sidecar-bundle",
                                        "-f", "-");
         assertEquals(0, diff.exit(), "a second apply would change:\n" + diff.describe());
         String podMonitor = Arrays.stream(bundle.split("(?m)^---$"))
                 .filter(d -> d.contains("kind: PodMonitor")).findFirst().orElseThrow();
-        Kubectl.Run typo = kubectl.apply(podMonitor.replace("podMetricsEndpoints:", "podMetricEndpoints:"),
+        KubernetesTools.Run typo = kubectl.apply(podMonitor.replace("podMetricsEndpoints:", "podMetricEndpoints:"),
                                          "e2e-typo");
         assertNotEquals(0, typo.exit(), typo.describe());
         assertTrue(typo.errors().contains("podMetricEndpoints"), typo.describe());
@@ -232,7 +232,7 @@ class KubernetesE2E {
         ObjectNode privileged = podOf(DEMO, "chat-app");
         ((ObjectNode) privileged.path("spec").path("containers").get(0).path("securityContext"))
                 .put("allowPrivilegeEscalation", true);
-        Kubectl.Run refused = kubectl.create(privileged);
+        KubernetesTools.Run refused = kubectl.create(privileged);
         assertNotEquals(0, refused.exit(), refused.describe());
         assertTrue(refused.errors().contains(RESTRICTED_MESSAGE), refused.describe());
         assertTrue(refused.errors().contains("container \"app\""), refused.describe());
@@ -360,7 +360,7 @@ class KubernetesE2E {
     void creationFailsClosedForEnabledNamespacesWhileTheInjectorIsDownAndSucceedsElsewhere() throws Exception {
         injector.close();
         try {
-            Kubectl.Run refused = kubectl.create(podOf(DEMO, "chat-app"));
+            KubernetesTools.Run refused = kubectl.create(podOf(DEMO, "chat-app"));
             assertNotEquals(0, refused.exit(), "a pod of an enabled namespace is never created without the "
                                                + "sidecar: " + refused.describe());
             assertTrue(refused.errors().contains("failed calling webhook \"inject.llm-sidecar.io\""),
@@ -480,7 +480,7 @@ class KubernetesE2E {
     }
 
     private static JsonNode created(ObjectNode pod) {
-        Kubectl.Run run = kubectl.create(pod);
+        KubernetesTools.Run run = kubectl.create(pod);
         if (!run.ok()) {
             fail("creating " + pod.path("metadata").path("namespace").asText() + "/"
                  + pod.path("metadata").path("name").asText() + " failed: " + run.describe());

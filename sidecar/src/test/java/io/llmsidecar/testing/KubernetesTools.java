@@ -76,6 +76,13 @@ public final class KubernetesTools {
 
     /** One finished tool run. */
     public record Run(int exit, String output, String errors) {
+        public boolean ok() {
+            return exit == 0;
+        }
+
+        public String describe() {
+            return "exit " + exit + "\n" + errors + output;
+        }
     }
 
     private static Path tool(String name) {
@@ -91,7 +98,8 @@ public final class KubernetesTools {
         return run(command, stdin, null);
     }
 
-    private static Run run(List<String> command, String stdin, Path dir) {
+    /** Runs {@code command} with {@code stdin} (or none) in {@code dir} (or here); fails the test after 120 s. */
+    public static Run run(List<String> command, String stdin, Path dir) {
         try {
             Path out = Files.createTempFile("k8s-tool", ".out");
             Path err = Files.createTempFile("k8s-tool", ".err");

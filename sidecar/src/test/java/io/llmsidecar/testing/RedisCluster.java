@@ -1,12 +1,7 @@
 package io.llmsidecar.testing;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -135,19 +130,7 @@ public final class RedisCluster implements AutoCloseable {
 
     /** Sends one command (inline protocol) to 127.0.0.1:{@code port} and returns the raw reply. */
     public static String command(int port, String inline) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-            socket.setSoTimeout(5000);
-            OutputStream out = socket.getOutputStream();
-            out.write((inline + "\r\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            byte[] buf = new byte[65536];
-            int n = in.read(buf);
-            return n < 0 ? "" : new String(buf, 0, n, StandardCharsets.UTF_8).strip();
-        } catch (IOException e) {
-            return "";
-        }
+        return RedisServer.command("127.0.0.1", port, inline);
     }
 
     @Override

@@ -118,6 +118,11 @@ public final class RedisServer implements AutoCloseable {
 
     /** Sends one command (inline protocol) and returns the raw reply, e.g. {@code +PONG}. */
     public String command(String inline) {
+        return command(host, port, inline);
+    }
+
+    /** Sends one command (inline protocol) to {@code host:port}; the raw reply, or "" when there is none. */
+    public static String command(String host, int port, String inline) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(host, port), 1000);
             socket.setSoTimeout(5000);
@@ -125,7 +130,7 @@ public final class RedisServer implements AutoCloseable {
             out.write((inline + "\r\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
             InputStream in = socket.getInputStream();
-            byte[] buf = new byte[8192];
+            byte[] buf = new byte[65536];
             int n = in.read(buf);
             return n < 0 ? "" : new String(buf, 0, n, StandardCharsets.UTF_8).strip();
         } catch (IOException e) {
