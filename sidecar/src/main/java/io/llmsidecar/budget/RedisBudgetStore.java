@@ -5,6 +5,10 @@ import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.ZAddArgs;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.codec.StringCodec;
 
@@ -20,7 +24,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.LongConsumer;
+import java.util.stream.Stream;
 
 /**
  * Budget counters and rate-limit buckets in Redis, shared by every replica. Each operation is one Lua script run with
@@ -47,7 +54,7 @@ final class RedisBudgetStore implements BudgetStore {
 
     RedisBudgetStore(RedisConnector connector, String prefix, ExpiredReservations expired, LongConsumer onExpired) {
         this.connector = connector;
-        this.redis = connector.connection(StringCodec.UTF8);
+        this.redis = connector.connection(StringCodec.UTF8, this::loadScripts);
         this.prefix = prefix;
         this.chargeExpired = expired == ExpiredReservations.CHARGE ? "1" : "0";
         this.onExpired = onExpired;
@@ -240,7 +247,23 @@ final class RedisBudgetStore implements BudgetStore {
         }
     }
 
-    /** Runs a script by its digest; after a Redis restart (or on a new Cluster node) sends it once in full. */
+    /**
+     * Loads every script on a new connection (on every Cluster node), before any request uses it. Without this, the
+     * first burst of concurrent requests all met {@code NOSCRIPT} and each sent its script in full: a second round
+     * trip per request.
+     */
+    @SuppressWarnings("unchecked")
+    private CompletionStage<?> loadScripts(StatefulConnection<String, String> connection) {
+        RedisScriptingAsyncCommands<String, String> commands =
+                connection instanceof StatefulRedisClusterConnection<?, ?> cluster
+                        ? ((StatefulRedisClusterConnection<String, String>) cluster).async()
+                        : ((StatefulRedisConnection<String, String>) connection).async();
+        return CompletableFuture.allOf(Stream.of(reserve, settle, read, list, reset)
+                .map(s -> commands.scriptLoad(s.source().getBytes(StandardCharsets.UTF_8)).toCompletableFuture())
+                .toArray(CompletableFuture[]::new));
+    }
+
+    /** Runs a script by its digest; after a Redis restart (or a failover to a new node) sends it once in full. */
     private <T> T evalsha(Script script, ScriptOutputType type, String[] keys, String... args) {
         RedisClusterCommands<String, String> commands = redis.commands();
         try {

@@ -20,9 +20,11 @@ import io.lettuce.core.resource.Delay;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 /**
  * The Lettuce client behind the Redis budget store: standalone, Sentinel (from the URI) or Cluster (from
@@ -93,9 +95,14 @@ final class RedisConnector implements AutoCloseable {
         return new RedisConnector(config, resources, client, uri);
     }
 
-    /** A connection with {@code codec} that connects in the background and waits for its first attempt now. */
-    <V> Lazy<V> connection(RedisCodec<String, V> codec) {
-        Lazy<V> lazy = new Lazy<>(codec);
+    /**
+     * A connection with {@code codec} that connects in the background and waits for its first attempt now. Each new
+     * connection runs {@code prepare} before it is handed out; a failed preparation does not fail the connection (it
+     * is an optimisation, such as loading scripts).
+     */
+    <V> Lazy<V> connection(RedisCodec<String, V> codec,
+                           Function<StatefulConnection<String, V>, CompletionStage<?>> prepare) {
+        Lazy<V> lazy = new Lazy<>(codec, prepare);
         // A Cluster takes two steps (topology, then the masters), each bounded by the connect timeout.
         lazy.connectOrWait(config.connectTimeout().multipliedBy(config.cluster() ? 2 : 1).plusMillis(200));
         return lazy;
@@ -135,13 +142,15 @@ final class RedisConnector implements AutoCloseable {
     /** A connection that may not exist yet; {@link #commands()} fails fast while it does not. */
     final class Lazy<V> {
         private final RedisCodec<String, V> codec;
+        private final Function<StatefulConnection<String, V>, CompletionStage<?>> prepare;
         private final AtomicReference<CompletableFuture<? extends StatefulConnection<String, V>>> attempt =
                 new AtomicReference<>();
         private volatile StatefulConnection<String, V> connection;
         private volatile long nextAttemptAt;
 
-        private Lazy(RedisCodec<String, V> codec) {
+        private Lazy(RedisCodec<String, V> codec, Function<StatefulConnection<String, V>, CompletionStage<?>> prepare) {
             this.codec = codec;
+            this.prepare = prepare;
         }
 
         /** The connected connection, or empty while there is none (a new attempt starts in the background). */
@@ -184,9 +193,13 @@ final class RedisConnector implements AutoCloseable {
             nextAttemptAt = System.currentTimeMillis() + RETRY_CONNECT_MILLIS;
             attempts.incrementAndGet();
             connecting = true;
-            CompletableFuture<? extends StatefulConnection<String, V>> next = client instanceof RedisClusterClient c
-                    ? c.refreshPartitionsAsync().toCompletableFuture().thenCompose(topology -> c.connectAsync(codec))
-                    : ((RedisClient) client).connectAsync(codec, uri).toCompletableFuture();
+            CompletableFuture<? extends StatefulConnection<String, V>> connected =
+                    client instanceof RedisClusterClient c
+                            ? c.refreshPartitionsAsync().toCompletableFuture()
+                                    .thenCompose(topology -> c.connectAsync(codec))
+                            : ((RedisClient) client).connectAsync(codec, uri).toCompletableFuture();
+            CompletableFuture<StatefulConnection<String, V>> next = connected.thenCompose(
+                    c -> prepare.apply(c).handle((ignored, failed) -> (StatefulConnection<String, V>) c));
             next.whenComplete((c, e) -> {
                 connecting = false;
                 if (e != null) {

@@ -53,6 +53,24 @@ class RedisBudgetStoreIT extends BudgetStoreContract {
     }
 
     @Test
+    void loadsItsScriptsWhenItConnectsSoNoRequestHasToSendOneInFull() {
+        assertEquals("+OK", redis.command("SCRIPT FLUSH"));
+        assertEquals("+OK", redis.command("CONFIG RESETSTAT"));
+        BudgetStore connected = newStore();
+        try {
+            assertInstanceOf(ReserveResult.Reserved.class,
+                             connected.reserve("r1", List.of(charge(payments, 10, 0)), now + 60_000, now));
+        } finally {
+            connected.close();
+        }
+
+        String stats = redis.command("INFO commandstats");
+        assertTrue(stats.contains("cmdstat_evalsha:calls=1,"), stats);
+        assertTrue(stats.contains("failed_calls=0") && !stats.contains("cmdstat_eval:"), "no NOSCRIPT, no EVAL: "
+                                                                                          + stats);
+    }
+
+    @Test
     void aCrashedSidecarsReservationIsReleasedAfterItsTtlForEveryoneWhenConfiguredTo() throws Exception {
         store.close();
         store = newStore(ExpiredReservations.RELEASE);

@@ -115,14 +115,21 @@ public final class RedisCluster implements AutoCloseable {
     public List<String> keys(String pattern) {
         List<String> keys = new ArrayList<>();
         for (int port : ports) {
-            String reply = command(port, "KEYS " + pattern);
-            if (reply.startsWith("-")) {
-                continue;
-            }
-            for (String line : reply.split("\r\n")) {
-                if (!line.isEmpty() && !line.startsWith("*") && !line.startsWith("$")) {
-                    keys.add(line);
-                }
+            keys.addAll(keysOn(port, pattern));
+        }
+        return keys;
+    }
+
+    /** Keys matching {@code pattern} on the node at {@code port} alone. */
+    public static List<String> keysOn(int port, String pattern) {
+        List<String> keys = new ArrayList<>();
+        String reply = command(port, "KEYS " + pattern);
+        if (reply.startsWith("-")) {
+            return keys;
+        }
+        for (String line : reply.split("\r\n")) {
+            if (!line.isEmpty() && !line.startsWith("*") && !line.startsWith("$")) {
+                keys.add(line);
             }
         }
         return keys;
