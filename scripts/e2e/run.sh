@@ -10,6 +10,8 @@
 # E2E_KEEP=1 keeps the state directory (certificates, logs, kubeconfig) for a look afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+reports=sidecar/target/failsafe-reports
+rm -f "$reports"/TEST-*E2E.xml     # the summary at the end reads this run's reports only
 root=$PWD
 tools="$root/.tools/e2e"
 say() { printf '[e2e] %s\n' "$*" >&2; }
@@ -68,6 +70,20 @@ cleanup() {
   done
   if [[ ${E2E_KEEP:-0} == 1 ]]; then say "Kept $state"; else rm -rf "$state"; fi
   say "Finished in $(($(date +%s) - started)) s (exit $status)"
+  e2e_summary
+}
+# The last line, as `make test` ends: "E2E: <passed> passed, <failed> failed" from this run's failsafe reports.
+e2e_summary() {
+  local f head tests=0 bad=0 skipped=0 t
+  for f in "$reports"/TEST-*E2E.xml; do
+    [[ -e $f ]] || { echo "E2E: no test ran"; return; }
+    head=$(grep -o -m1 '<testsuite [^>]*>' "$f")
+    t=$(sed -n 's/.* tests="\([0-9]*\)".*/\1/p' <<<"$head"); tests=$((tests + ${t:-0}))
+    t=$(sed -n 's/.* failures="\([0-9]*\)".*/\1/p' <<<"$head"); bad=$((bad + ${t:-0}))
+    t=$(sed -n 's/.* errors="\([0-9]*\)".*/\1/p' <<<"$head"); bad=$((bad + ${t:-0}))
+    t=$(sed -n 's/.* skipped="\([0-9]*\)".*/\1/p' <<<"$head"); skipped=$((skipped + ${t:-0}))
+  done
+  echo "E2E: $((tests - bad - skipped)) passed, $bad failed"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
