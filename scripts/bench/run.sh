@@ -13,6 +13,7 @@
 #   BENCH_TARGETS="direct nginx envoy sidecar-passthrough sidecar-full sidecar-redis litellm portkey"
 #   BENCH_PROMPTS=1       long and adversarial prompts (benchtool prompts) through direct and every sidecar, and
 #                         `opa bench` on the same inputs; 0 skips them.   BENCH_PROMPT_COUNT=30 requests per prompt
+#   BENCH_PROMPT_WARMUP=1s  unmeasured requests of each prompt to each sidecar before its 30 are measured
 #   BENCH_FIRST_COUNT=1000  requests measured right after ready, before warm-up (the warm-up column)
 #   BENCH_ENVOY_CONCURRENCY=2
 #   BENCH_WRK_THREADS=1   BENCH_NGINX_WORKERS=auto   BENCH_PROBE_COUNT=10 (0: no buffering probe)
@@ -140,7 +141,8 @@ meta portkey "$(node -p 'require("./.tools/portkey/node_modules/@portkey-ai/gate
 prompt_args=()
 if [[ $prompts != 0 ]]; then
   "$BENCH_TOOL" prompts -out "$BENCH_WORK/prompts" -src-zip "$JAVA_HOME/lib/src.zip"
-  prompt_args=(-prompts "$BENCH_WORK/prompts" -prompt-count "${BENCH_PROMPT_COUNT:-30}")
+  prompt_args=(-prompts "$BENCH_WORK/prompts" -prompt-count "${BENCH_PROMPT_COUNT:-30}"
+               -prompt-warmup "${BENCH_PROMPT_WARMUP:-1s}")
   meta command.opa-bench "cd policies && opa bench --format json --ignore kustomization.yaml --ignore '*_test.rego' -d . -i <prompt>.input.json 'data.sidecar.decision'"
 fi
 meta envoy "$(.tools/bench-venv/envoy/bin/envoy --version 2>/dev/null | sed -n 's|.*version: [^/]*/\([^/]*\)/.*|Envoy \1|p' || echo -)"

@@ -3,12 +3,14 @@ package io.llmsidecar.policy;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.llmsidecar.logging.LineLog;
+import io.llmsidecar.openai.PromptText;
 import io.llmsidecar.openai.RequestPatch;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,11 +19,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One JSON line per decision: who asked, for which model, what the enforced and the shadow policy decided and
- * how long it took. Prompts are never written, only their size and SHA-256, unless
+ * how long it took. Prompts are never written, only their size and SHA-256 ({@link PromptDigest}), unless
  * {@code policy.log-message-contents} is on. Lines go to the {@code io.llmsidecar.decision} logger (stdout) or
  * to a file of their own.
  */
@@ -159,24 +162,48 @@ final class DecisionLog implements AutoCloseable {
         g.writeEndObject();
     }
 
+    /**
+     * {@code bytes} and {@code sha256} are of the request's prompt texts (every API's, as the detectors read them),
+     * not of a JSON rendering: writing the messages as JSON only to hash them was a fifth of a long prompt's cost.
+     */
     private void writeMessages(JsonGenerator g, PolicyInput input) throws IOException {
-        byte[] messages = input.messagesJson();
         g.writeObjectFieldStart("messages");
         g.writeNumberField("count", input.messageCount());
-        g.writeNumberField("bytes", messages.length);
-        g.writeStringField("sha256", sha256(messages));
+        PromptDigest digest = PromptDigest.of(input.request().promptTexts());
+        g.writeNumberField("bytes", digest.bytes());
+        g.writeStringField("sha256", digest.sha256());
         if (withContents) {
             g.writeFieldName("content");
-            g.writeRawValue(new String(messages, StandardCharsets.UTF_8));
+            g.writeRawValue(new String(input.messagesJson(), StandardCharsets.UTF_8));
         }
         g.writeEndObject();
     }
 
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
+    /**
+     * The size and SHA-256 of prompt texts: each text's place and content in UTF-8, each preceded by its length so
+     * that no two lists of texts hash alike by shifting characters from one text to the next.
+     */
+    record PromptDigest(long bytes, String sha256) {
+        static PromptDigest of(List<PromptText> texts) {
+            MessageDigest sha;
+            try {
+                sha = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every JDK has SHA-256", e);
+            }
+            long bytes = 0;
+            for (PromptText text : texts) {
+                update(sha, text.where());
+                bytes += update(sha, text.text());
+            }
+            return new PromptDigest(bytes, HexFormat.of().formatHex(sha.digest()));
+        }
+
+        private static int update(MessageDigest sha, String part) {
+            byte[] utf8 = part.getBytes(StandardCharsets.UTF_8);
+            sha.update(ByteBuffer.allocate(Integer.BYTES).putInt(utf8.length).array());
+            sha.update(utf8);
+            return utf8.length;
         }
     }
 

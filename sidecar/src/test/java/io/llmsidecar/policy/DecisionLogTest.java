@@ -2,6 +2,7 @@ package io.llmsidecar.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llmsidecar.openai.PromptText;
 import io.llmsidecar.openai.RequestPatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,5 +87,39 @@ class DecisionLogTest {
                                 Optional.empty(), Optional.empty(), PolicyConfig.FailureMode.FAIL_CLOSED,
                                 Duration.ofSeconds(1), 1, Duration.ofSeconds(2), Duration.ofSeconds(30), target,
                                 contents, true);
+    }
+
+    @Test
+    void hashesThePromptTextsWithTheirPlacesAndCountsTheirUtf8Bytes() {
+        var same = DecisionLog.PromptDigest.of(List.of(new PromptText("héllo", "messages[0].content"),
+                                                       new PromptText("world", "messages[1].content")));
+        assertEquals(same, DecisionLog.PromptDigest.of(List.of(new PromptText("héllo", "messages[0].content"),
+                                                               new PromptText("world", "messages[1].content"))));
+        assertEquals(11, same.bytes(), "UTF-8 bytes of the texts, not of their places");
+        assertEquals(64, same.sha256().length());
+
+        var shifted = DecisionLog.PromptDigest.of(List.of(new PromptText("héllow", "messages[0].content"),
+                                                          new PromptText("orld", "messages[1].content")));
+        var moved = DecisionLog.PromptDigest.of(List.of(new PromptText("héllo", "messages[0].content"),
+                                                        new PromptText("world", "messages[2].content")));
+        assertFalse(same.sha256().equals(shifted.sha256()), "a character moved between texts changes the hash");
+        assertFalse(same.sha256().equals(moved.sha256()), "a text moved to another place changes the hash");
+        assertEquals("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                     DecisionLog.PromptDigest.of(List.of()).sha256(), "no text: the SHA-256 of nothing");
+    }
+
+    @Test
+    void theLineCarriesTheDigestOfTheRequestsPromptTextsAndNeverTheText() throws Exception {
+        DecisionLog log = DecisionLog.create(config(new PolicyConfig.DecisionLogTarget.Stdout(), false));
+        PolicyInput input = PolicyFixtures.exampleInput();
+        String line = log.line(input, new Decision.Deny(List.of(), "r"), false, 1, null);
+
+        var digest = DecisionLog.PromptDigest.of(input.request().promptTexts());
+        JsonNode json = JSON.readTree(line);
+        assertEquals(digest.sha256(), json.at("/messages/sha256").asText());
+        assertEquals(digest.bytes(), json.at("/messages/bytes").longValue());
+        for (PromptText text : input.request().promptTexts()) {
+            assertFalse(line.contains(text.text()), "prompt text in the decision log");
+        }
     }
 }
