@@ -6,6 +6,7 @@ import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import io.llmsidecar.openai.ErrorKind;
 import io.llmsidecar.openai.ErrorTypes;
 import io.llmsidecar.openai.SidecarException;
 
@@ -43,7 +44,7 @@ final class AdminGuard implements Filter {
         }
         authenticate(req.headers().all(HeaderNames.AUTHORIZATION, List::of));
         if (!canonical(rawPath)) {
-            throw new SidecarException(400, ErrorTypes.INVALID_REQUEST, "non_canonical_path", null,
+            throw new SidecarException(ErrorKind.INVALID, 400, ErrorTypes.INVALID_REQUEST, "non_canonical_path", null,
                                        "The path is not in canonical form (no '//', '.', '..', trailing '/', '\\', ';' or "
                                        + "percent-encoding). Send it as listed in README.md.");
         }
@@ -52,7 +53,7 @@ final class AdminGuard implements Filter {
 
     private void authenticate(List<String> authorization) {
         if (!token.configured()) {
-            throw new SidecarException(403, ErrorTypes.PERMISSION, "admin_api_disabled", null,
+            throw new SidecarException(ErrorKind.INVALID, 403, ErrorTypes.PERMISSION, "admin_api_disabled", null,
                                        "The admin API is off because no admin token is configured. Set "
                                        + "admin.token-file (SIDECAR_ADMIN_TOKEN_FILE) to a file only the sidecar "
                                        + "container mounts, such as a Secret (see docs/SECURITY.md), or admin.token "
@@ -62,7 +63,7 @@ final class AdminGuard implements Filter {
         // One Authorization header, scheme "Bearer" in any case (RFC 9110), then the token.
         String presented = authorization.size() == 1 ? bearer(authorization.getFirst()) : "";
         if (presented.isEmpty() || !token.matches(presented)) {
-            throw new SidecarException(401, ErrorTypes.AUTHENTICATION, "invalid_admin_token", null,
+            throw new SidecarException(ErrorKind.INVALID, 401, ErrorTypes.AUTHENTICATION, "invalid_admin_token", null,
                                        "The admin API needs 'Authorization: Bearer <token>' with the token from "
                                        + token.source() + ".")
                     .withHeader("WWW-Authenticate", "Bearer realm=\"llm-sidecar-admin\"");

@@ -1,5 +1,6 @@
 package io.llmsidecar.budget;
 
+import io.llmsidecar.openai.ErrorKind;
 import io.llmsidecar.openai.ErrorTypes;
 import io.llmsidecar.openai.SidecarException;
 import io.llmsidecar.pricing.Usd;
@@ -41,7 +42,8 @@ final class BudgetErrors {
             m.append("The budget resets at ").append(counter.windowEnd()).append('.');
             retryAfter = Math.max(1, Duration.between(now, counter.windowEnd()).toSeconds() + 1);
         }
-        return new SidecarException(429, ErrorTypes.INSUFFICIENT_QUOTA, "budget_exceeded", null, m.toString())
+        return new SidecarException(ErrorKind.BUDGET_EXCEEDED, 429, ErrorTypes.INSUFFICIENT_QUOTA, "budget_exceeded",
+                                    null, m.toString())
                 .withHeader("Retry-After", Long.toString(retryAfter));
     }
 
@@ -53,7 +55,7 @@ final class BudgetErrors {
             case REQUESTS -> limit.requestsPerMinute() + " requests per minute";
             case TOKENS -> limit.tokensPerMinute().orElse(0) + " tokens per minute";
         };
-        return new SidecarException(429, ErrorTypes.RATE_LIMIT, "rate_limited", null,
+        return new SidecarException(ErrorKind.RATE_LIMITED, 429, ErrorTypes.RATE_LIMIT, "rate_limited", null,
                                     "Rate limit '" + limit.name() + "' for " + take.key() + " (" + per
                                     + ") is reached. Retry in " + seconds + " s.")
                 .withHeader("Retry-After", Long.toString(seconds));
@@ -61,7 +63,8 @@ final class BudgetErrors {
 
     /** 503 {@code budget_backend_unavailable}: the store is down and the deployment chose fail-closed. */
     static SidecarException unavailable() {
-        return new SidecarException(503, ErrorTypes.SERVER, "budget_backend_unavailable", null,
+        return new SidecarException(ErrorKind.SIDECAR_FAILURE, 503, ErrorTypes.SERVER, "budget_backend_unavailable",
+                                    null,
                                     "The budget store cannot be reached and budget-store.failure-mode is "
                                     + "fail-closed, so no request is admitted until it is back.")
                 .withHeader("Retry-After", "1");
@@ -69,7 +72,8 @@ final class BudgetErrors {
 
     /** 503 {@code budget_backend_unavailable}: the store has never answered since start (fail-open does not apply). */
     static SidecarException neverReachable() {
-        return new SidecarException(503, ErrorTypes.SERVER, "budget_backend_unavailable", null,
+        return new SidecarException(ErrorKind.SIDECAR_FAILURE, 503, ErrorTypes.SERVER, "budget_backend_unavailable",
+                                    null,
                                     "The budget store has not been reachable since the sidecar started, which "
                                     + "looks like a misconfiguration (see the sidecar's ERROR log); fail-open only "
                                     + "covers outages of a store that was working, so no request is admitted.")
@@ -77,7 +81,7 @@ final class BudgetErrors {
     }
 
     static SidecarException notFound(String what) {
-        return new SidecarException(404, ErrorTypes.INVALID_REQUEST, "not_found", null, what);
+        return new SidecarException(ErrorKind.INVALID, 404, ErrorTypes.INVALID_REQUEST, "not_found", null, what);
     }
 
     private static String amount(long value, boolean tokens) {

@@ -1,5 +1,6 @@
 package io.llmsidecar.policy;
 
+import io.llmsidecar.openai.ErrorKind;
 import io.llmsidecar.openai.ErrorTypes;
 import io.llmsidecar.openai.RequestPatch;
 import io.llmsidecar.openai.SidecarException;
@@ -54,7 +55,8 @@ public sealed interface Decision {
             String message = reasons.isEmpty()
                     ? "The request was denied by policy."
                     : String.join(" ", reasons.stream().map(Reason::message).toList());
-            return new SidecarException(403, ErrorTypes.PERMISSION, "policy_denied", null, message)
+            return new SidecarException(ErrorKind.POLICY_DENIED, 403, ErrorTypes.PERMISSION, "policy_denied", null,
+                                        message)
                     .withListField("reasons", reasons.stream().map(Reason::code).toList());
         }
     }
@@ -71,7 +73,7 @@ public sealed interface Decision {
         }
 
         public SidecarException toException() {
-            return new SidecarException(503, ErrorTypes.SERVER, "policy_error", null,
+            return new SidecarException(ErrorKind.SIDECAR_FAILURE, 503, ErrorTypes.SERVER, "policy_error", null,
                                         "The request was not forwarded because the policy could not be evaluated ("
                                         + error + "). See GET /admin/policy on the admin port and the sidecar log.");
         }

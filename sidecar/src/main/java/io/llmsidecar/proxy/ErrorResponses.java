@@ -7,6 +7,7 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.llmsidecar.openai.ErrorBody;
+import io.llmsidecar.openai.ErrorKind;
 import io.llmsidecar.openai.ErrorTypes;
 import io.llmsidecar.openai.SidecarException;
 
@@ -36,8 +37,10 @@ public final class ErrorResponses {
     public static void write(ServerRequest req, ServerResponse res, HttpException e) {
         int status = e.status().code();
         String type = status >= 500 ? ErrorTypes.SERVER : ErrorTypes.INVALID_REQUEST;
-        write(req, res, new SidecarException(status, type, status >= 500 ? "internal_error" : "invalid_request",
-                                             null, e.status().reasonPhrase() + "."));
+        boolean ours = status >= 500;
+        write(req, res, new SidecarException(ours ? ErrorKind.SIDECAR_FAILURE : ErrorKind.INVALID, status, type,
+                                             ours ? "internal_error" : "invalid_request", null,
+                                             e.status().reasonPhrase() + "."));
     }
 
     /** A bug or an unforeseen failure: 500, with details in the log (never the request body) and not in the reply. */

@@ -1,5 +1,7 @@
 package io.llmsidecar.proxy;
 
+import io.llmsidecar.openai.SidecarException;
+
 /** How a request ended, as the {@code outcome} metric label and access-log field. */
 public enum Outcome {
     ALLOWED("allowed"),
@@ -37,16 +39,17 @@ public enum Outcome {
         return label;
     }
 
-    /** The outcome of a request the sidecar refused itself, from the error's code and status. */
-    public static Outcome of(io.llmsidecar.openai.SidecarException e) {
-        return switch (e.code()) {
-            case "policy_denied" -> DENIED_POLICY;
-            case "budget_exceeded" -> DENIED_BUDGET;
-            case "rate_limited" -> RATE_LIMITED;
-            case "upstream_unreachable", "upstream_timeout", "upstream_error" -> UPSTREAM_ERROR;
-            case "upstream_invalid_response" -> UPSTREAM_INVALID_RESPONSE;
-            case "upstream_interrupted" -> UPSTREAM_INTERRUPTED;
-            default -> e.status() >= 500 ? ERROR : INVALID;
+    /** The outcome of a request the sidecar refused itself, or whose forwarding failed, from the error's kind. */
+    public static Outcome of(SidecarException e) {
+        return switch (e.kind()) {
+            case INVALID -> INVALID;
+            case POLICY_DENIED -> DENIED_POLICY;
+            case BUDGET_EXCEEDED -> DENIED_BUDGET;
+            case RATE_LIMITED -> RATE_LIMITED;
+            case UPSTREAM_ERROR -> UPSTREAM_ERROR;
+            case UPSTREAM_INVALID_RESPONSE -> UPSTREAM_INVALID_RESPONSE;
+            case UPSTREAM_INTERRUPTED -> UPSTREAM_INTERRUPTED;
+            case SIDECAR_FAILURE -> ERROR;
         };
     }
 }

@@ -1,6 +1,7 @@
 package io.llmsidecar.proxy;
 
 import io.llmsidecar.openai.Api;
+import io.llmsidecar.openai.ErrorKind;
 import io.llmsidecar.openai.SidecarException;
 
 import java.util.ArrayList;
@@ -101,7 +102,8 @@ final class RouteTable {
             routes.append(route).append(", ");
         }
         routes.setLength(Math.max(0, routes.length() - 2));
-        return new SidecarException(404, io.llmsidecar.openai.ErrorTypes.INVALID_REQUEST, "not_found", null,
+        return new SidecarException(ErrorKind.INVALID, 404, io.llmsidecar.openai.ErrorTypes.INVALID_REQUEST,
+                                    "not_found", null,
                 "Unknown route " + RequestTarget.printable(rawPath) + "; it is not forwarded." + hint
                 + " The sidecar serves " + routes + ".");
     }

@@ -7,6 +7,7 @@ import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.DirectHandlers;
 import io.llmsidecar.openai.ErrorBody;
+import io.llmsidecar.openai.ErrorKind;
 import io.llmsidecar.openai.ErrorTypes;
 import io.llmsidecar.openai.SidecarException;
 
@@ -57,7 +58,7 @@ public final class TransportErrors {
             return SidecarException.internal("The sidecar failed to handle this request; see its log.");
         }
         String reason = RequestTarget.printable(message.length() > 120 ? message.substring(0, 120) : message);
-        return new SidecarException(code, ErrorTypes.INVALID_REQUEST,
+        return new SidecarException(ErrorKind.INVALID, code, ErrorTypes.INVALID_REQUEST,
                                     code == 413 ? "request_too_large" : "invalid_request", null,
                                     "The sidecar could not accept this HTTP request (" + status.reasonPhrase()
                                     + (reason.isEmpty() ? "" : ": " + reason) + "); nothing was forwarded.");
