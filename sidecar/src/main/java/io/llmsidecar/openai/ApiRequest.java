@@ -15,44 +15,71 @@ import java.util.OptionalInt;
 public sealed interface ApiRequest permits ChatRequest, ResponsesRequest, EmbeddingsRequest, CompletionsRequest {
     Api api();
 
-    String model();
+    /** What was read out of the body; the accessors below answer from it. */
+    RequestFields fields();
+
+    default String model() {
+        return fields().model();
+    }
 
     /** Every piece of prompt text the caller sends, with where it came from; what detectors scan. */
-    List<PromptText> promptTexts();
+    default List<PromptText> promptTexts() {
+        return fields().promptTexts();
+    }
 
     /** The completion limit per choice the caller asked for, in the dialect's own field; empty when unset. */
-    OptionalInt maxTokens();
+    default OptionalInt maxTokens() {
+        return fields().maxTokens();
+    }
 
     /** How many completions one request produces ({@code n}, and {@code best_of} for legacy completions); 1 if unset. */
-    int choices();
+    default int choices() {
+        return fields().choices();
+    }
 
     /** The field a completion limit is written to ({@code max_tokens}, {@code max_output_tokens}...); empty for embeddings. */
     Optional<String> limitField();
 
-    OptionalDouble temperature();
+    default OptionalDouble temperature() {
+        return fields().temperature();
+    }
 
-    boolean stream();
+    default boolean stream() {
+        return fields().stream();
+    }
 
     /** Whether the caller itself asked for the usage chunk of a stream ({@code stream_options.include_usage}). */
-    boolean clientRequestedUsage();
+    default boolean clientRequestedUsage() {
+        return fields().clientRequestedUsage();
+    }
 
     /** The body's {@code user}, app-attested attribution. */
-    Optional<String> user();
+    default Optional<String> user() {
+        return fields().user();
+    }
 
-    int toolsCount();
+    default int toolsCount() {
+        return fields().toolsCount();
+    }
 
     /** The parsed body, read-only by convention. */
-    ObjectNode json();
+    default ObjectNode json() {
+        return fields().json();
+    }
 
     /** The caller's bytes, forwarded as they are unless something has to change. */
-    byte[] raw();
+    default byte[] raw() {
+        return fields().raw();
+    }
 
     default int rawSize() {
         return raw().length;
     }
 
     /** True once a patch changed the tree: the caller's bytes no longer describe the request. */
-    boolean rewritten();
+    default boolean rewritten() {
+        return fields().rewritten();
+    }
 
     /**
      * The request as the gateway will see it after {@code patch}: the model and limit budgets must price. The

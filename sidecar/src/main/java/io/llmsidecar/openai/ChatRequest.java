@@ -21,39 +21,27 @@ public final class ChatRequest implements ApiRequest {
     /** OpenAI's own ceiling on {@code n}. */
     static final int MAX_CHOICES = 128;
 
-    private final byte[] raw;
-    private final ObjectNode json;
-    private final boolean rewritten;
-    private final String model;
+    private final RequestFields fields;
     private final ArrayNode messages;
-    private final List<PromptText> texts;
-    private final OptionalInt maxTokens;
     private final String maxTokensField;
-    private final int choices;
-    private final OptionalDouble temperature;
-    private final boolean stream;
-    private final boolean clientRequestedUsage;
-    private final Optional<String> user;
-    private final int toolsCount;
 
     private ChatRequest(byte[] raw, ObjectNode json, boolean rewritten) {
-        this.raw = raw;
-        this.json = json;
-        this.rewritten = rewritten;
-        this.model = Fields.requiredModel(json);
+        String model = Fields.requiredModel(json);
         this.messages = requiredMessages(json);
-        this.texts = texts(messages);
+        List<PromptText> texts = texts(messages);
         OptionalInt maxCompletion = Fields.positiveInt(json, "max_completion_tokens");
         OptionalInt max = Fields.positiveInt(json, "max_tokens");
         // max_completion_tokens supersedes the deprecated max_tokens when both are sent, as OpenAI does.
-        this.maxTokens = maxCompletion.isPresent() ? maxCompletion : max;
+        OptionalInt maxTokens = maxCompletion.isPresent() ? maxCompletion : max;
         this.maxTokensField = limitField(json, model);
-        this.choices = Fields.intInRange(json, "n", 1, MAX_CHOICES).orElse(1);
-        this.temperature = Fields.temperature(json);
-        this.stream = Fields.bool(json, "stream");
-        this.clientRequestedUsage = Fields.streamOptionsIncludeUsage(json);
-        this.user = Fields.optionalString(json, "user");
-        this.toolsCount = Fields.arraySize(json, "tools");
+        int choices = Fields.intInRange(json, "n", 1, MAX_CHOICES).orElse(1);
+        OptionalDouble temperature = Fields.temperature(json);
+        boolean stream = Fields.bool(json, "stream");
+        boolean clientRequestedUsage = Fields.streamOptionsIncludeUsage(json);
+        Optional<String> user = Fields.optionalString(json, "user");
+        int toolsCount = Fields.arraySize(json, "tools");
+        this.fields = new RequestFields(raw, json, rewritten, model, texts, maxTokens, choices, temperature, stream,
+                                        clientRequestedUsage, user, toolsCount);
     }
 
     /** Parses and validates a request body; throws a 400 {@link SidecarException} naming the parameter at fault. */
@@ -67,8 +55,8 @@ public final class ChatRequest implements ApiRequest {
     }
 
     @Override
-    public String model() {
-        return model;
+    public RequestFields fields() {
+        return fields;
     }
 
     public ArrayNode messages() {
@@ -76,64 +64,8 @@ public final class ChatRequest implements ApiRequest {
     }
 
     @Override
-    public List<PromptText> promptTexts() {
-        return texts;
-    }
-
-    /** The completion limit the caller asked for ({@code max_completion_tokens}, else {@code max_tokens}). */
-    @Override
-    public OptionalInt maxTokens() {
-        return maxTokens;
-    }
-
-    @Override
-    public int choices() {
-        return choices;
-    }
-
-    @Override
     public Optional<String> limitField() {
         return Optional.of(maxTokensField);
-    }
-
-    @Override
-    public OptionalDouble temperature() {
-        return temperature;
-    }
-
-    @Override
-    public boolean stream() {
-        return stream;
-    }
-
-    @Override
-    public boolean clientRequestedUsage() {
-        return clientRequestedUsage;
-    }
-
-    @Override
-    public Optional<String> user() {
-        return user;
-    }
-
-    @Override
-    public int toolsCount() {
-        return toolsCount;
-    }
-
-    @Override
-    public ObjectNode json() {
-        return json;
-    }
-
-    @Override
-    public byte[] raw() {
-        return raw;
-    }
-
-    @Override
-    public boolean rewritten() {
-        return rewritten;
     }
 
     /**
@@ -141,7 +73,7 @@ public final class ChatRequest implements ApiRequest {
      * {@code stream_options.include_usage} on every stream. The pipeline builds its body with {@link OutgoingBody}.
      */
     public byte[] upstreamBody() {
-        return OutgoingBody.write(this, OptionalInt.empty(), stream && !clientRequestedUsage);
+        return OutgoingBody.write(this, OptionalInt.empty(), stream() && !clientRequestedUsage());
     }
 
     /**
@@ -153,7 +85,7 @@ public final class ChatRequest implements ApiRequest {
         if (patch.isEmpty()) {
             return this;
         }
-        return new ChatRequest(raw, Fields.patched(json, patch, maxTokensField), true);
+        return new ChatRequest(raw(), Fields.patched(json(), patch, maxTokensField), true);
     }
 
     /**

@@ -18,37 +18,25 @@ import java.util.OptionalInt;
 public final class CompletionsRequest implements ApiRequest {
     static final String LIMIT_FIELD = "max_tokens";
 
-    private final byte[] raw;
-    private final ObjectNode json;
-    private final boolean rewritten;
-    private final String model;
-    private final List<PromptText> texts;
-    private final OptionalInt maxTokens;
-    private final int choices;
-    private final OptionalDouble temperature;
-    private final boolean stream;
-    private final boolean clientRequestedUsage;
-    private final Optional<String> user;
+    private final RequestFields fields;
 
     private CompletionsRequest(byte[] raw, ObjectNode json, boolean rewritten) {
-        this.raw = raw;
-        this.json = json;
-        this.rewritten = rewritten;
-        this.model = Fields.requiredModel(json);
+        String model = Fields.requiredModel(json);
         List<PromptText> found = new ArrayList<>();
         Fields.stringOrStrings(json, "prompt", true, found);
         Fields.optionalString(json, "suffix").ifPresent(t -> found.add(new PromptText(t, "suffix")));
-        this.texts = List.copyOf(found);
-        this.maxTokens = Fields.positiveInt(json, LIMIT_FIELD);
+        OptionalInt maxTokens = Fields.positiveInt(json, LIMIT_FIELD);
         int n = Fields.intInRange(json, "n", 1, ChatRequest.MAX_CHOICES).orElse(1);
         int bestOf = Fields.intInRange(json, "best_of", 1, ChatRequest.MAX_CHOICES).orElse(1);
         // Each prompt of an array is completed on its own: n choices per prompt.
         int prompts = json.get("prompt").isArray() ? json.get("prompt").size() : 1;
-        this.choices = Math.multiplyExact(Math.max(n, bestOf), prompts);
-        this.temperature = Fields.temperature(json);
-        this.stream = Fields.bool(json, "stream");
-        this.clientRequestedUsage = Fields.streamOptionsIncludeUsage(json);
-        this.user = Fields.optionalString(json, "user");
+        int choices = Math.multiplyExact(Math.max(n, bestOf), prompts);
+        OptionalDouble temperature = Fields.temperature(json);
+        boolean stream = Fields.bool(json, "stream");
+        boolean clientRequestedUsage = Fields.streamOptionsIncludeUsage(json);
+        Optional<String> user = Fields.optionalString(json, "user");
+        this.fields = new RequestFields(raw, json, rewritten, model, List.copyOf(found), maxTokens, choices,
+                                        temperature, stream, clientRequestedUsage, user, 0);
     }
 
     public static CompletionsRequest parse(byte[] body) {
@@ -61,23 +49,8 @@ public final class CompletionsRequest implements ApiRequest {
     }
 
     @Override
-    public String model() {
-        return model;
-    }
-
-    @Override
-    public List<PromptText> promptTexts() {
-        return texts;
-    }
-
-    @Override
-    public OptionalInt maxTokens() {
-        return maxTokens;
-    }
-
-    @Override
-    public int choices() {
-        return choices;
+    public RequestFields fields() {
+        return fields;
     }
 
     @Override
@@ -86,47 +59,7 @@ public final class CompletionsRequest implements ApiRequest {
     }
 
     @Override
-    public OptionalDouble temperature() {
-        return temperature;
-    }
-
-    @Override
-    public boolean stream() {
-        return stream;
-    }
-
-    @Override
-    public boolean clientRequestedUsage() {
-        return clientRequestedUsage;
-    }
-
-    @Override
-    public Optional<String> user() {
-        return user;
-    }
-
-    @Override
-    public int toolsCount() {
-        return 0;
-    }
-
-    @Override
-    public ObjectNode json() {
-        return json;
-    }
-
-    @Override
-    public byte[] raw() {
-        return raw;
-    }
-
-    @Override
-    public boolean rewritten() {
-        return rewritten;
-    }
-
-    @Override
     public CompletionsRequest withPatch(RequestPatch patch) {
-        return patch.isEmpty() ? this : new CompletionsRequest(raw, Fields.patched(json, patch, LIMIT_FIELD), true);
+        return patch.isEmpty() ? this : new CompletionsRequest(raw(), Fields.patched(json(), patch, LIMIT_FIELD), true);
     }
 }

@@ -14,28 +14,22 @@ import java.util.OptionalInt;
  * {@code usage.prompt_tokens}.
  */
 public final class EmbeddingsRequest implements ApiRequest {
-    private final byte[] raw;
-    private final ObjectNode json;
-    private final boolean rewritten;
-    private final String model;
-    private final List<PromptText> texts;
-    private final Optional<String> user;
+    private final RequestFields fields;
 
     private EmbeddingsRequest(byte[] raw, ObjectNode json, boolean rewritten) {
-        this.raw = raw;
-        this.json = json;
-        this.rewritten = rewritten;
-        this.model = Fields.requiredModel(json);
+        String model = Fields.requiredModel(json);
         List<PromptText> found = new ArrayList<>();
         Fields.stringOrStrings(json, "input", true, found);
-        this.texts = List.copyOf(found);
         Fields.positiveInt(json, "dimensions");
         Fields.optionalString(json, "encoding_format");
-        this.user = Fields.optionalString(json, "user");
+        Optional<String> user = Fields.optionalString(json, "user");
         if (json.has("stream")) {
             throw SidecarException.invalidRequest("unsupported_parameter", "stream",
                     "Unsupported parameter: 'stream' is not part of the embeddings API.");
         }
+        // No completion: no limit, one result, no stream (so no usage chunk to hide), no tools.
+        this.fields = new RequestFields(raw, json, rewritten, model, List.copyOf(found), OptionalInt.empty(), 1,
+                                        OptionalDouble.empty(), false, true, user, 0);
     }
 
     public static EmbeddingsRequest parse(byte[] body) {
@@ -48,23 +42,8 @@ public final class EmbeddingsRequest implements ApiRequest {
     }
 
     @Override
-    public String model() {
-        return model;
-    }
-
-    @Override
-    public List<PromptText> promptTexts() {
-        return texts;
-    }
-
-    @Override
-    public OptionalInt maxTokens() {
-        return OptionalInt.empty();
-    }
-
-    @Override
-    public int choices() {
-        return 1;
+    public RequestFields fields() {
+        return fields;
     }
 
     @Override
@@ -72,49 +51,9 @@ public final class EmbeddingsRequest implements ApiRequest {
         return Optional.empty();
     }
 
-    @Override
-    public OptionalDouble temperature() {
-        return OptionalDouble.empty();
-    }
-
-    @Override
-    public boolean stream() {
-        return false;
-    }
-
-    @Override
-    public boolean clientRequestedUsage() {
-        return true;
-    }
-
-    @Override
-    public Optional<String> user() {
-        return user;
-    }
-
-    @Override
-    public int toolsCount() {
-        return 0;
-    }
-
-    @Override
-    public ObjectNode json() {
-        return json;
-    }
-
-    @Override
-    public byte[] raw() {
-        return raw;
-    }
-
-    @Override
-    public boolean rewritten() {
-        return rewritten;
-    }
-
     /** Only a model patch applies; embeddings have no completion limit. */
     @Override
     public EmbeddingsRequest withPatch(RequestPatch patch) {
-        return patch.model().isEmpty() ? this : new EmbeddingsRequest(raw, Fields.patched(json, patch, null), true);
+        return patch.model().isEmpty() ? this : new EmbeddingsRequest(raw(), Fields.patched(json(), patch, null), true);
     }
 }

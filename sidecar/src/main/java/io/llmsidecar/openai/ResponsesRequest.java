@@ -19,36 +19,26 @@ import java.util.OptionalInt;
 public final class ResponsesRequest implements ApiRequest {
     static final String LIMIT_FIELD = "max_output_tokens";
 
-    private final byte[] raw;
-    private final ObjectNode json;
-    private final boolean rewritten;
-    private final String model;
-    private final List<PromptText> texts;
-    private final OptionalInt maxTokens;
-    private final OptionalDouble temperature;
-    private final boolean stream;
-    private final Optional<String> user;
-    private final int toolsCount;
+    private final RequestFields fields;
 
     private ResponsesRequest(byte[] raw, ObjectNode json, boolean rewritten) {
-        this.raw = raw;
-        this.json = json;
-        this.rewritten = rewritten;
-        this.model = Fields.requiredModel(json);
+        String model = Fields.requiredModel(json);
         List<PromptText> found = new ArrayList<>();
         Fields.optionalString(json, "instructions").ifPresent(t -> found.add(new PromptText(t, "instructions")));
         input(json.get("input"), found);
-        this.texts = List.copyOf(found);
-        this.maxTokens = Fields.positiveInt(json, LIMIT_FIELD);
+        OptionalInt maxTokens = Fields.positiveInt(json, LIMIT_FIELD);
         JsonNode n = json.get("n");
         if (n != null && !n.isNull()) {
             throw SidecarException.invalidRequest("unsupported_parameter", "n",
                     "Unsupported parameter: 'n' is not part of the Responses API. Send one request per response.");
         }
-        this.temperature = Fields.temperature(json);
-        this.stream = Fields.bool(json, "stream");
-        this.user = Fields.optionalString(json, "user");
-        this.toolsCount = Fields.arraySize(json, "tools");
+        OptionalDouble temperature = Fields.temperature(json);
+        boolean stream = Fields.bool(json, "stream");
+        Optional<String> user = Fields.optionalString(json, "user");
+        int toolsCount = Fields.arraySize(json, "tools");
+        // A Responses stream always ends with response.completed and its usage: nothing to hide, as if asked for.
+        this.fields = new RequestFields(raw, json, rewritten, model, List.copyOf(found), maxTokens, 1, temperature,
+                                        stream, true, user, toolsCount);
     }
 
     public static ResponsesRequest parse(byte[] body) {
@@ -117,23 +107,8 @@ public final class ResponsesRequest implements ApiRequest {
     }
 
     @Override
-    public String model() {
-        return model;
-    }
-
-    @Override
-    public List<PromptText> promptTexts() {
-        return texts;
-    }
-
-    @Override
-    public OptionalInt maxTokens() {
-        return maxTokens;
-    }
-
-    @Override
-    public int choices() {
-        return 1;
+    public RequestFields fields() {
+        return fields;
     }
 
     @Override
@@ -142,48 +117,7 @@ public final class ResponsesRequest implements ApiRequest {
     }
 
     @Override
-    public OptionalDouble temperature() {
-        return temperature;
-    }
-
-    @Override
-    public boolean stream() {
-        return stream;
-    }
-
-    /** A Responses stream always ends with {@code response.completed} and its usage: nothing to hide. */
-    @Override
-    public boolean clientRequestedUsage() {
-        return true;
-    }
-
-    @Override
-    public Optional<String> user() {
-        return user;
-    }
-
-    @Override
-    public int toolsCount() {
-        return toolsCount;
-    }
-
-    @Override
-    public ObjectNode json() {
-        return json;
-    }
-
-    @Override
-    public byte[] raw() {
-        return raw;
-    }
-
-    @Override
-    public boolean rewritten() {
-        return rewritten;
-    }
-
-    @Override
     public ResponsesRequest withPatch(RequestPatch patch) {
-        return patch.isEmpty() ? this : new ResponsesRequest(raw, Fields.patched(json, patch, LIMIT_FIELD), true);
+        return patch.isEmpty() ? this : new ResponsesRequest(raw(), Fields.patched(json(), patch, LIMIT_FIELD), true);
     }
 }
