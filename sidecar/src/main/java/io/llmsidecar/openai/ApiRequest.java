@@ -2,6 +2,7 @@ package io.llmsidecar.openai;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -25,6 +26,21 @@ public sealed interface ApiRequest permits ChatRequest, ResponsesRequest, Embedd
     /** Every piece of prompt text the caller sends, with where it came from; what detectors scan. */
     default List<PromptText> promptTexts() {
         return fields().promptTexts();
+    }
+
+    /**
+     * What detectors scan: the prompt texts, then every other string of the body ({@link BodyStrings}: tool
+     * definitions, {@code prediction}, {@code metadata}, unknown fields), media payloads excepted.
+     */
+    default List<PromptText> scannedTexts() {
+        List<PromptText> others = BodyStrings.outside(json(), promptTexts());
+        if (others.isEmpty()) {
+            return promptTexts();
+        }
+        List<PromptText> all = new ArrayList<>(promptTexts().size() + others.size());
+        all.addAll(promptTexts());
+        all.addAll(others);
+        return all;
     }
 
     /** The completion limit per choice the caller asked for, in the dialect's own field; empty when unset. */

@@ -58,7 +58,7 @@ final class GovernedHandler implements Handler {
             ex.subject = subjects.resolve(req.headers(), request.user());
             ex.estimate = estimator.estimate(request);                          // tokens of all n, the most it costs
             if (policy.enabled()) {
-                Findings findings = policy.detectors().scan(request.promptTexts());  // kinds and places, no text
+                Findings findings = policy.detectors().scan(request.scannedTexts()); // kinds and places, no text
                 Decision decision = policy.evaluate(PolicyInput.of(ex.requestId, request, ex.subject, ex.estimate,
                                                                    budgets.statuses(ex.subject, request.model()),
                                                                    findings));

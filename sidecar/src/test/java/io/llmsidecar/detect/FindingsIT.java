@@ -78,6 +78,48 @@ class FindingsIT {
     }
 
     @Test
+    void refusesSecretsInFieldsThatNoPromptExtractorReadsAndForwardsNothing() throws Exception {
+        Map<String, String> bodies = Map.of(
+                "tools[0].function.description", """
+                        {"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function",
+                         "function":{"name":"deploy","description":"uses AKIAIOSFODNN7EXAMPLE to deploy"}}]}""",
+                "prediction.content", """
+                        {"model":"gpt-4o-mini","messages":[{"role":"user","content":"edit it"}],
+                         "prediction":{"type":"content","content":"aws_key = 'AKIAIOSFODNN7EXAMPLE'"}}""",
+                "metadata.note", """
+                        {"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],
+                         "metadata":{"note":"AKIAIOSFODNN7EXAMPLE"}}""",
+                "x_vendor_context[0]", """
+                        {"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],
+                         "x_vendor_context":["AKIAIOSFODNN7EXAMPLE"]}""");
+        for (var entry : bodies.entrySet()) {
+            int before = upstream.requestCount();
+            HttpResponse<String> response = sidecar.chat(entry.getValue());
+            assertEquals(403, response.statusCode(), entry.getKey() + ": " + response.body());
+            assertTrue(response.body().contains("AWS access key id in " + entry.getKey()), response.body());
+            assertEquals(before, upstream.requestCount(), entry.getKey() + " was forwarded");
+        }
+    }
+
+    @Test
+    void forwardsBase64ImagesAndAudioUnscannedThoughTheirBytesLookLikeKeys() throws Exception {
+        // The same run a text field is refused for, inside media payloads: base64 is not text the model reads, and
+        // random base64 is full of key-like runs (one URL-safe "image" in ten shows an OpenAI-key shape).
+        String payload = "iVBORw0KGgo" + "/AKIAIOSFODNN7EXAMPLE/" + "A".repeat(4096);
+        String body = """
+                {"model":"gpt-4o-mini","max_tokens":16,"messages":[{"role":"user","content":[
+                  {"type":"text","text":"what is in this picture?"},
+                  {"type":"image_url","image_url":{"url":"data:image/png;base64,%s"}},
+                  {"type":"input_audio","input_audio":{"data":"%s","format":"wav"}}]}]}""".formatted(payload, payload);
+        int before = upstream.requestCount();
+
+        HttpResponse<String> response = sidecar.chat(body);
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals(before + 1, upstream.requestCount());
+    }
+
+    @Test
     void forwardsJdkSourcesFullOfNumericConstants() throws Exception {
         String sources = jdkSources();
         assertTrue(sources.length() > 500_000, "read " + sources.length() + " characters");
