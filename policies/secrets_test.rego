@@ -34,7 +34,7 @@ test_allows_an_input_without_a_findings_field if {
 test_denial_names_kinds_and_places_but_never_the_secret if {
 	findings := object.union(
 		found("aws_access_key", ["messages[1].content", "messages[3].tool_calls[0].function.arguments"]),
-		found("private_key", ["messages[2].content[0].text"]),
+		found("private_key", ["messages[2].content[0]"]),
 	)
 	decision := sidecar.decision with input as with_findings(findings)
 	not decision.allow
@@ -43,7 +43,7 @@ test_denial_names_kinds_and_places_but_never_the_secret if {
 	reason.policy == "secrets"
 	reason.message == concat("", [
 		"The prompt contains what looks like a secret (AWS access key id in messages[1].content, ",
-		"messages[3].tool_calls[0].function.arguments; private key in messages[2].content[0].text); ",
+		"messages[3].tool_calls[0].function.arguments; private key in messages[2].content[0]); ",
 		"remove it before sending.",
 	])
 }
