@@ -44,6 +44,16 @@ class StrictJsonTest {
     }
 
     @Test
+    void refusesADuplicateKeySpelledWithEscapes() {
+        // Another parser decodes "mod\u0065l" to "model" too: two spellings of one key are still two values.
+        SidecarException e = refused(Api.CHAT_COMPLETIONS, "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":"
+                                                           + "\"user\",\"content\":\"x\"}],"
+                                                           + "\"mod\\u0065l\":\"anthropic/claude-opus\"}");
+        assertEquals("invalid_json", e.code());
+        assertTrue(e.getMessage().contains("'model'"), e.getMessage());
+    }
+
+    @Test
     void refusesUtf16AndAByteOrderMark() {
         byte[] utf16 = "{\"model\":\"m\",\"input\":\"x\"}".getBytes(StandardCharsets.UTF_16LE);
         assertEquals("invalid_json", assertThrows(SidecarException.class, () -> Api.RESPONSES.parse(utf16)).code());
