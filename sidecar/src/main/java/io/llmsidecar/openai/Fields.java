@@ -37,9 +37,15 @@ final class Fields {
         if (node == null || node.isNull()) {
             return OptionalInt.empty();
         }
-        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+        if (!node.isIntegralNumber()) {
             throw SidecarException.invalidRequest("invalid_type", field,
                     "Invalid type for '" + field + "': expected an integer, got " + describe(node) + ".");
+        }
+        if (!node.canConvertToInt()) {
+            boolean negative = node.bigIntegerValue().signum() < 0;
+            throw SidecarException.invalidRequest(negative ? "integer_below_min_value" : "integer_above_max_value",
+                    field, "Invalid '" + field + "': integer " + (negative ? "below minimum" : "above maximum")
+                           + " value. Expected a value " + (negative ? ">= " + min : "<= " + max) + ".");
         }
         int value = node.intValue();
         if (value < min) {

@@ -54,6 +54,19 @@ class ApiAdaptersTest {
     }
 
     @Test
+    void anIntegerBeyondThe32BitRangeIsOutOfRangeNotOfTheWrongType() {
+        SidecarException high = refused(Api.CHAT_COMPLETIONS, "{\"model\":\"m\",\"max_tokens\":2147483648,"
+                                                              + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+        assertEquals("integer_above_max_value", high.code());
+        assertEquals("max_tokens", high.param().orElseThrow());
+        SidecarException low = refused(Api.COMPLETIONS, "{\"model\":\"m\",\"prompt\":\"x\","
+                                                        + "\"n\":-100000000000000000000}");
+        assertEquals("integer_below_min_value", low.code());
+        assertEquals("invalid_type", refused(Api.CHAT_COMPLETIONS, "{\"model\":\"m\",\"max_tokens\":1e2,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}").code(), "1e2 is not an integer");
+    }
+
+    @Test
     void responsesReadsStringInput() {
         ApiRequest r = Api.RESPONSES.parse(bytes("""
                 {"model":"gpt-4o-mini","input":"hello","instructions":"be brief","max_output_tokens":50,"stream":true}
