@@ -34,37 +34,39 @@ final class BodyStrings {
             prompts.add(text.text());
         }
         List<PromptText> found = new ArrayList<>();
-        walk(body, "", null, prompts, found);
+        walk(body, "", prompts, found);
         return found;
     }
 
-    private static void walk(JsonNode node, String path, String parentKey, Set<String> prompts,
-                             List<PromptText> found) {
+    private static void walk(JsonNode node, String path, Set<String> prompts, List<PromptText> found) {
         if (node.isTextual()) {
             String text = node.textValue();
-            if (!prompts.contains(text) && !isMedia(text, path, parentKey)) {
+            if (!prompts.contains(text) && !isMedia(text, path)) {
                 found.add(new PromptText(text, path));
             }
         } else if (node.isArray()) {
             for (int i = 0; i < node.size(); i++) {
-                walk(node.get(i), path + "[" + i + "]", parentKey, prompts, found);
+                walk(node.get(i), path + "[" + i + "]", prompts, found);
             }
         } else if (node.isObject()) {
             for (Map.Entry<String, JsonNode> member : node.properties()) {
                 String key = member.getKey();
                 String name = IDENTIFIER.matcher(key).matches() ? (path.isEmpty() ? key : path + "." + key)
                         : path + "[*]";
-                walk(member.getValue(), name, key, prompts, found);
+                walk(member.getValue(), name, prompts, found);
             }
         }
     }
 
-    /** A base64 {@code data:} URL, or the base64 audio of an {@code input_audio} part. */
-    private static boolean isMedia(String text, String path, String key) {
+    /**
+     * A base64 {@code data:} URL, or the base64 audio of an {@code input_audio} part (a path can end so only through
+     * a member named {@code data}: other names are written {@code [*]}).
+     */
+    private static boolean isMedia(String text, String path) {
         if (text.startsWith("data:")) {
             int comma = text.indexOf(',');
             return comma > 0 && text.regionMatches(true, comma - 7, ";base64", 0, 7);
         }
-        return "data".equals(key) && path.endsWith("input_audio.data");
+        return path.endsWith("input_audio.data");
     }
 }

@@ -50,7 +50,7 @@ public final class PolicyInput {
     /** The document as last written, and whether it carries the prompt text; written on first use. */
     private byte[] json;
     private boolean jsonHasText;
-    /** Where {@code input.request.messages} sits in {@link #json}, for the decision log's hash of the prompt. */
+    /** Where {@code input.request.messages} sits in {@link #json}, for the decision log's copy of the prompt. */
     private int messagesStart;
     private int messagesEnd;
 
@@ -130,7 +130,7 @@ public final class PolicyInput {
         return new String(json, StandardCharsets.UTF_8);
     }
 
-    /** The JSON text of {@code input.request.messages}: what the decision log hashes and, if allowed, copies. */
+    /** The JSON text of {@code input.request.messages}: what the decision log copies when allowed to. */
     synchronized byte[] messagesJson() {
         if (json != null && jsonHasText) {
             return java.util.Arrays.copyOfRange(json, messagesStart, messagesEnd);

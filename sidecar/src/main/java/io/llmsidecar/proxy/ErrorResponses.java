@@ -36,9 +36,9 @@ public final class ErrorResponses {
     /** Helidon's own HTTP errors (a malformed request line, say) keep their status, in the OpenAI shape. */
     public static void write(ServerRequest req, ServerResponse res, HttpException e) {
         int status = e.status().code();
-        String type = status >= 500 ? ErrorTypes.SERVER : ErrorTypes.INVALID_REQUEST;
         boolean ours = status >= 500;
-        write(req, res, new SidecarException(ours ? ErrorKind.SIDECAR_FAILURE : ErrorKind.INVALID, status, type,
+        write(req, res, new SidecarException(ours ? ErrorKind.SIDECAR_FAILURE : ErrorKind.INVALID, status,
+                                             ours ? ErrorTypes.SERVER : ErrorTypes.INVALID_REQUEST,
                                              ours ? "internal_error" : "invalid_request", null,
                                              e.status().reasonPhrase() + "."));
     }
