@@ -144,10 +144,9 @@ class BudgetProcessIT {
         String key = prefix + "c:team-daily:" + windowStart + ":team=payments";
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
-            String reply = redis.command("HGET " + key + " rt");
-            String[] lines = reply.split("\r\n");
-            if (lines.length == 2 && Long.parseLong(lines[1]) > 0) {
-                return Long.parseLong(lines[1]);
+            List<String> reserved = RedisServer.bulkStrings(redis.command("HGET " + key + " rt"));
+            if (reserved.size() == 1 && Long.parseLong(reserved.getFirst()) > 0) {
+                return Long.parseLong(reserved.getFirst());
             }
             Thread.sleep(20);
         }

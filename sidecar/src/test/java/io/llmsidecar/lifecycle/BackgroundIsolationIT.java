@@ -78,7 +78,7 @@ class BackgroundIsolationIT {
 
             // Past the TTL the reservation must still be held, with an expiry pushed beyond its first one.
             Thread.sleep(4500);
-            List<String> held = values(redis.command("ZRANGE " + prefix + "exp 0 -1 WITHSCORES"));
+            List<String> held = RedisServer.bulkStrings(redis.command("ZRANGE " + prefix + "exp 0 -1 WITHSCORES"));
             assertEquals(2, held.size(), "one live reservation expected in " + held);
             long expiresAt = Long.parseLong(held.get(1));
             assertTrue(expiresAt > reservedAt + 3000 + 1000,
@@ -89,9 +89,9 @@ class BackgroundIsolationIT {
             assertEquals(200, response.statusCode());
             assertTrue(response.body().endsWith("data: [DONE]\n\n"));
             assertEquals("0", redis.command("ZCARD " + prefix + "exp").substring(1), "settled, nothing held");
-            String counter = values(redis.command("KEYS " + prefix + "c:*")).getFirst();
-            assertEquals(List.of("38"), values(redis.command("HGET " + counter + " ut")), "exact usage");
-            assertEquals(List.of("0"), values(redis.command("HGET " + counter + " rt")), "nothing reserved");
+            String counter = RedisServer.bulkStrings(redis.command("KEYS " + prefix + "c:*")).getFirst();
+            assertEquals(List.of("38"), RedisServer.bulkStrings(redis.command("HGET " + counter + " ut")), "exact usage");
+            assertEquals(List.of("0"), RedisServer.bulkStrings(redis.command("HGET " + counter + " rt")), "nothing reserved");
             assertFalse(logs.lines().stream().anyMatch(l -> l.contains("Renewing budget reservations failed")));
         }
     }
@@ -106,17 +106,5 @@ class BackgroundIsolationIT {
             }
             Thread.sleep(100);
         }
-    }
-
-    /** The bulk strings of a RESP reply. */
-    private static List<String> values(String resp) {
-        List<String> values = new ArrayList<>();
-        String[] lines = resp.split("\r\n");
-        for (int i = 0; i < lines.length; i++) {
-            if (lines[i].startsWith("$") && !lines[i].equals("$-1") && i + 1 < lines.length) {
-                values.add(lines[++i]);
-            }
-        }
-        return values;
     }
 }

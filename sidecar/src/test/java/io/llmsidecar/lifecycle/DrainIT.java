@@ -282,10 +282,10 @@ class DrainIT {
     /** Sums a field over the budget counters under this test's prefix. */
     private long sumField(String field) {
         long sum = 0;
-        List<String> counters = values(redis.command("KEYS " + prefix + "c:*"));
+        List<String> counters = RedisServer.bulkStrings(redis.command("KEYS " + prefix + "c:*"));
         assertFalse(counters.isEmpty(), "no budget counter in Redis under " + prefix);
         for (String key : counters) {
-            List<String> value = values(redis.command("HGET " + key + " " + field));
+            List<String> value = RedisServer.bulkStrings(redis.command("HGET " + key + " " + field));
             sum += value.isEmpty() ? 0 : Long.parseLong(value.getFirst());
         }
         return sum;
@@ -294,17 +294,5 @@ class DrainIT {
     private static String reply(String command) {
         String raw = redis.command(command);
         return raw.startsWith(":") ? raw.substring(1) : raw;
-    }
-
-    /** The bulk strings of a RESP reply (an array of them, or one). */
-    private static List<String> values(String resp) {
-        List<String> values = new ArrayList<>();
-        String[] lines = resp.split("\r\n");
-        for (int i = 0; i < lines.length; i++) {
-            if (lines[i].startsWith("$") && !lines[i].equals("$-1") && i + 1 < lines.length) {
-                values.add(lines[++i]);
-            }
-        }
-        return values;
     }
 }

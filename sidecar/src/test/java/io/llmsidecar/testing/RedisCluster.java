@@ -122,17 +122,7 @@ public final class RedisCluster implements AutoCloseable {
 
     /** Keys matching {@code pattern} on the node at {@code port} alone. */
     public static List<String> keysOn(int port, String pattern) {
-        List<String> keys = new ArrayList<>();
-        String reply = command(port, "KEYS " + pattern);
-        if (reply.startsWith("-")) {
-            return keys;
-        }
-        for (String line : reply.split("\r\n")) {
-            if (!line.isEmpty() && !line.startsWith("*") && !line.startsWith("$")) {
-                keys.add(line);
-            }
-        }
-        return keys;
+        return RedisServer.bulkStrings(command(port, "KEYS " + pattern));
     }
 
     /** Sends one command (inline protocol) to 127.0.0.1:{@code port} and returns the raw reply. */

@@ -19,6 +19,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
+import java.util.ArrayList;
 
 /**
  * A real Redis for tests, in this order: {@code REDIS_URL} when set; a {@code redis:7} container when a Docker engine
@@ -119,6 +120,18 @@ public final class RedisServer implements AutoCloseable {
     /** Sends one command (inline protocol) and returns the raw reply, e.g. {@code +PONG}. */
     public String command(String inline) {
         return command(host, port, inline);
+    }
+
+    /** The bulk strings of a raw RESP reply (an array of them, or one); none for nil or an error. */
+    public static List<String> bulkStrings(String resp) {
+        List<String> values = new ArrayList<>();
+        String[] lines = resp.split("\r\n");
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].startsWith("$") && !lines[i].equals("$-1") && i + 1 < lines.length) {
+                values.add(lines[++i]);
+            }
+        }
+        return values;
     }
 
     /** Sends one command (inline protocol) to {@code host:port}; the raw reply, or "" when there is none. */
