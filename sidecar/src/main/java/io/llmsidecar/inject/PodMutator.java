@@ -1,6 +1,5 @@
 package io.llmsidecar.inject;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,6 +13,7 @@ import java.util.Optional;
  * Decides whether a pod gets the sidecar and writes the change as RFC 6902 JSON patch operations against the pod as
  * the API server sent it. Injection is idempotent: a pod that already has the sidecar only gets the app variables
  * on containers that lack them (a later webhook may have added a container; the API server reinvokes us for that).
+ * See {@link ContainerPointer} for which containers are pointed and which are warned about.
  */
 final class PodMutator {
     static final String ANNOTATION_INJECT = "llm-sidecar.io/inject";
@@ -28,12 +28,13 @@ final class PodMutator {
 
     private final SidecarSpec spec;
     private final SidecarTemplate template;
+    private final ContainerPointer pointer;
     private final String version;
-    private final JsonNodeFactory nodes = JsonNodeFactory.instance;
 
     PodMutator(SidecarSpec spec, String version) {
         this.spec = spec;
         this.template = new SidecarTemplate(spec);
+        this.pointer = new ContainerPointer(template);
         this.version = version;
     }
 
@@ -52,7 +53,8 @@ final class PodMutator {
 
     /**
      * The pod has the sidecar already (a reinvocation, or a pod created with it); {@code operations}, possibly none,
-     * point the {@code pointed} app containers that lack the variables at it.
+     * point the {@code pointed} app containers (init containers after a native sidecar included) that lack the
+     * variables at it.
      */
     record AlreadyInjected(ArrayNode operations, int pointed, List<String> warnings) implements Result {
     }
@@ -70,23 +72,29 @@ final class PodMutator {
             return new Skipped("not opted in (namespace not enabled, no " + ANNOTATION_INJECT + "=true)", warnings);
         }
         if (pod.hostNetwork()) {
-            warnings.add("llm-sidecar was not injected: the pod uses hostNetwork, where the sidecar's loopback ports "
-                         + "would collide with other pods on the node");
+            warnings.add("llm-sidecar was not injected: with hostNetwork its loopback ports would collide with other "
+                         + "pods on the node");
             return new Skipped("the pod uses hostNetwork", warnings);
         }
-        ArrayNode ops = nodes.arrayNode();
-        int pointed = pointAppContainers(pod, ops);
+        JsonPatch patch = new JsonPatch();
         if (pod.hasContainer(SidecarTemplate.CONTAINER)) {
-            return new AlreadyInjected(ops, pointed, warnings);
+            ContainerPointer.Pointing pointing = pointer.point(
+                    pod, pod.firstInitContainerAfter(SidecarTemplate.CONTAINER), patch);
+            warnings.addAll(pointing.warnings());
+            return new AlreadyInjected(patch.operations(), pointing.pointed(), warnings);
         }
         boolean nativeSidecar = flag(pod, ANNOTATION_NATIVE, warnings).orElse(spec.nativeSidecar());
+        // Pointing goes first, at the indexes the pod has now. A native sidecar then goes in front of every init
+        // container, so all of them start once it runs; a regular container starts after all of them have finished.
+        ContainerPointer.Pointing pointing = pointer.point(pod, nativeSidecar ? 0 : pod.initContainers().size(),
+                                                           patch);
         Optional<String> appLabel = APP_LABELS.stream().filter(l -> pod.label(l).isPresent()).findFirst();
         ObjectNode container = template.container(nativeSidecar, appLabel, pod.annotation(ANNOTATION_TEAM).isPresent(),
                                                   pod.gracePeriodSeconds());
         if (nativeSidecar) {
-            add(ops, pod.hasInitContainers(), "/spec/initContainers", "/0", container);
+            patch.prepend(pod.hasInitContainers(), "/spec/initContainers", container);
         } else {
-            add(ops, true, "/spec/containers", "/-", container);
+            patch.append(true, "/spec/containers", container);
         }
         boolean hasVolumes = pod.hasVolumes();
         for (ObjectNode volume : template.volumes(configMap(pod, ANNOTATION_POLICY_CONFIG_MAP,
@@ -98,64 +106,17 @@ final class PodMutator {
                              + volume.path("name").asText());
                 return new Skipped("volume name clash", warnings);
             }
-            add(ops, hasVolumes, "/spec/volumes", "/-", volume);
+            patch.append(hasVolumes, "/spec/volumes", volume);
             hasVolumes = true;
         }
-        ObjectNode status = nodes.objectNode().put("version", version).put("sidecar", nativeSidecar ? "native"
-                : "container");
-        put(ops, pod.hasAnnotations(), "/metadata/annotations", ANNOTATION_STATUS, status.toString());
-        put(ops, pod.hasLabels(), "/metadata/labels", LABEL_INJECTED, "true");
-        return new Patched(ops, "injected " + (nativeSidecar ? "a native sidecar" : "a sidecar container")
-                                + ", pointed " + pointed + " app container(s)", warnings);
-    }
-
-    /** Adds the app variables a container does not set itself; an explicit value of the app's own wins. */
-    private int pointAppContainers(PodView pod, ArrayNode ops) {
-        int pointed = 0;
-        for (int i = 0; i < pod.containers().size(); i++) {
-            PodView.Container c = pod.containers().get(i);
-            if (c.name().equals(SidecarTemplate.CONTAINER)) {
-                continue;
-            }
-            boolean hasEnv = c.hasEnv();
-            boolean changed = false;
-            for (String variable : SidecarTemplate.APP_VARIABLES) {
-                if (!c.envNames().contains(variable)) {
-                    add(ops, hasEnv, "/spec/containers/" + i + "/env", "/-", template.appVariable(variable));
-                    hasEnv = true;
-                    changed = true;
-                }
-            }
-            pointed += changed ? 1 : 0;
-        }
-        return pointed;
-    }
-
-    /** Appends to (or inserts into) a list, creating the list when the pod has none. */
-    private void add(ArrayNode ops, boolean listExists, String list, String position, JsonNode item) {
-        if (listExists) {
-            op(ops, list + position, item);
-        } else {
-            op(ops, list, nodes.arrayNode().add(item));
-        }
-    }
-
-    /** Sets one entry of a string map, creating the map when the pod has none. */
-    private void put(ArrayNode ops, boolean mapExists, String map, String key, String value) {
-        if (mapExists) {
-            op(ops, map + "/" + escape(key), nodes.textNode(value));
-        } else {
-            op(ops, map, nodes.objectNode().put(key, value));
-        }
-    }
-
-    private static void op(ArrayNode ops, String path, JsonNode value) {
-        ops.addObject().put("op", "add").put("path", path).set("value", value);
-    }
-
-    /** RFC 6901: '~' and '/' inside a key, as in every {@code llm-sidecar.io/...} annotation. */
-    static String escape(String key) {
-        return key.replace("~", "~0").replace("/", "~1");
+        ObjectNode status = JsonNodeFactory.instance.objectNode().put("version", version)
+                .put("sidecar", nativeSidecar ? "native" : "container");
+        patch.put(pod.hasAnnotations(), "/metadata/annotations", ANNOTATION_STATUS, status.toString());
+        patch.put(pod.hasLabels(), "/metadata/labels", LABEL_INJECTED, "true");
+        warnings.addAll(pointing.warnings());
+        String summary = "injected " + (nativeSidecar ? "a native sidecar" : "a sidecar container") + ", pointed "
+                         + pointing.pointed() + " app container(s)";
+        return new Patched(patch.operations(), summary, warnings);
     }
 
     private static Optional<Boolean> flag(PodView pod, String annotation, List<String> warnings) {
@@ -163,11 +124,16 @@ final class PodMutator {
             case "true" -> Optional.of(true);
             case "false" -> Optional.of(false);
             default -> {
-                warnings.add("annotation " + annotation + " must be \"true\" or \"false\"; got \"" + v
-                             + "\", ignored");
+                warnings.add("annotation " + annotation + " must be \"true\" or \"false\"; got \""
+                             + abbreviated(v) + "\", ignored");
                 yield Optional.empty();
             }
         });
+    }
+
+    /** A value the pod chose, quoted in a warning: at most 20 characters, so the warning stays short. */
+    private static String abbreviated(String value) {
+        return value.length() <= 20 ? value : value.substring(0, 17) + "...";
     }
 
     private static String configMap(PodView pod, String annotation, String defaultName, List<String> warnings) {

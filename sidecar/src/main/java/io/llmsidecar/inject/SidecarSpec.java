@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  *
  * @param image           the sidecar image, normally the one the injector itself runs ({@code SIDECAR_INJECT_IMAGE})
  * @param nativeSidecar   whether to inject a native sidecar (Kubernetes 1.29+) unless a pod says otherwise
- * @param proxyPort       the port apps call; their {@code OPENAI_BASE_URL} points at it on loopback
+ * @param proxyPort       the port apps call; their {@code OPENAI_BASE_URL} and {@code ANTHROPIC_BASE_URL} point at it
  * @param adminPort       health and metrics; bound to all interfaces so the kubelet and Prometheus reach it
  * @param secretName      the Secret holding the gateway key, mounted into the sidecar only
  * @param secretKey       the key inside that Secret

@@ -27,8 +27,6 @@ final class SidecarTemplate {
     static final String POLICY_DIR = "/etc/llm-sidecar/policies";
     static final String CONFIG_DIR = "/etc/llm-sidecar/config";
     static final String CONFIG_FILE = "application.yaml";
-    /** The variables app SDKs read: the current OpenAI SDKs, and {@code OPENAI_API_BASE} for older ones. */
-    static final List<String> APP_VARIABLES = List.of("OPENAI_BASE_URL", "OPENAI_API_BASE");
     // The key file is readable by all users of the container because the sidecar runs as a non-root user and the pod
     // may set no fsGroup; no other container mounts the volume, so no other container can read it.
     private static final int KEY_FILE_MODE = 0444;
@@ -40,13 +38,13 @@ final class SidecarTemplate {
         this.spec = spec;
     }
 
-    /** The base URL apps get: the sidecar's proxy on loopback, which every container of the pod shares. */
-    String appBaseUrl() {
-        return "http://127.0.0.1:" + spec.proxyPort() + "/v1";
+    /** What an app container's {@code variable} is set to: the sidecar's proxy on loopback. */
+    String appValue(AppVariable variable) {
+        return variable.value(spec.proxyPort());
     }
 
-    ObjectNode appVariable(String name) {
-        return nodes.objectNode().put("name", name).put("value", appBaseUrl());
+    ObjectNode appVariable(AppVariable variable) {
+        return nodes.objectNode().put("name", variable.name()).put("value", appValue(variable));
     }
 
     /**
