@@ -92,6 +92,7 @@ class AdmissionHandlerTest {
             JsonNode c = container(pod.path("spec").path("containers"), name);
             assertEquals(Optional.of("http://127.0.0.1:8686/v1"), env(c, "OPENAI_BASE_URL"), name);
             assertEquals(Optional.of("http://127.0.0.1:8686/v1"), env(c, "OPENAI_API_BASE"), name);
+            assertEquals(Optional.of("http://127.0.0.1:8686"), env(c, "ANTHROPIC_BASE_URL"), name);
         }
         JsonNode app = container(pod.path("spec").path("containers"), "app");
         assertEquals(Optional.of("info"), env(app, "LOG_LEVEL"));
@@ -100,12 +101,15 @@ class AdmissionHandlerTest {
     }
 
     @Test
-    void keepsABaseUrlTheAppSetsItself() {
+    void keepsABaseUrlTheAppSetsItselfAndWarnsThatItMayBypassTheSidecar() {
         JsonNode pod = injected(review("review-bare-pod.json"));
 
         JsonNode notebook = container(pod.path("spec").path("containers"), "notebook");
         assertEquals(Optional.of("http://research-proxy.research.svc:8080/v1"), env(notebook, "OPENAI_BASE_URL"));
         assertEquals(Optional.of("http://127.0.0.1:8686/v1"), env(notebook, "OPENAI_API_BASE"));
+        JsonNode warnings = answer(review("review-bare-pod.json"), false).path("response").path("warnings");
+        assertEquals("[\"container notebook sets OPENAI_BASE_URL itself, may bypass llm-sidecar\"]",
+                     warnings.toString());
     }
 
     @Test

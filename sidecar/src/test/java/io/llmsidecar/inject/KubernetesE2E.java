@@ -1,6 +1,7 @@
 package io.llmsidecar.inject;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmsidecar.testing.KubernetesTools;
@@ -202,6 +203,7 @@ class KubernetesE2E {
         JsonNode app = spec.path("containers").get(0);
         assertEquals("http://127.0.0.1:" + proxyPort + "/v1", env(app, "OPENAI_BASE_URL"));
         assertEquals("http://127.0.0.1:" + proxyPort + "/v1", env(app, "OPENAI_API_BASE"));
+        assertEquals("http://127.0.0.1:" + proxyPort, env(app, "ANTHROPIC_BASE_URL"), "Anthropic clients add /v1");
 
         JsonNode annotations = pod.path("metadata").path("annotations");
         assertEquals(annotations.path("llm-sidecar.io/policy-config-map").asText(),
@@ -241,6 +243,36 @@ class KubernetesE2E {
 
     @Test
     @Order(4)
+    void initContainersAfterTheSidecarArePointedAndAContainerWithItsOwnValueIsNamedInAWarning() {
+        ObjectNode pod = podOf(DEMO, "chat-app");
+        ObjectNode spec = (ObjectNode) pod.path("spec");
+        ObjectNode warmUp = spec.path("containers").get(0).deepCopy();
+        warmUp.put("name", "cache-warm-up").remove(List.of("readinessProbe", "livenessProbe"));
+        spec.putArray("initContainers").add(warmUp);
+        ObjectNode agent = spec.path("containers").get(0).deepCopy();
+        agent.put("name", "own-agent").putArray("env").addObject().put("name", "ANTHROPIC_BASE_URL")
+                .put("value", "https://api.anthropic.com");
+        ((ArrayNode) spec.path("containers")).add(agent);
+
+        KubernetesTools.Run run = kubectl.create(pod);
+
+        assertTrue(run.ok(), run.describe());
+        JsonNode created = Reviews.read(run.output().getBytes());
+        JsonNode init = created.path("spec").path("initContainers");
+        assertEquals(List.of("llm-sidecar", "cache-warm-up"), names(init), "it starts once the sidecar runs");
+        assertEquals("http://127.0.0.1:" + proxyPort, env(init.get(1), "ANTHROPIC_BASE_URL"));
+        assertEquals("http://127.0.0.1:" + proxyPort + "/v1", env(init.get(1), "OPENAI_BASE_URL"));
+        JsonNode own = created.path("spec").path("containers").get(1);
+        assertEquals("https://api.anthropic.com", env(own, "ANTHROPIC_BASE_URL"), "the app's own value is kept");
+        assertEquals("http://127.0.0.1:" + proxyPort + "/v1", env(own, "OPENAI_BASE_URL"));
+        // The API server hands the webhook's warnings to the client, which kubectl prints.
+        assertTrue(run.errors().contains("Warning: container own-agent sets ANTHROPIC_BASE_URL itself, may bypass "
+                                         + "llm-sidecar"), run.describe());
+        assertFalse(run.errors().contains("cache-warm-up"), run.describe());
+    }
+
+    @Test
+    @Order(5)
     void anOptedOutPodAndAPodInAnUnlabelledNamespaceAreLeftAlone() {
         JsonNode redis = created(podOf(DEMO, "redis"));
         assertEquals("false", redis.path("metadata").path("annotations").path("llm-sidecar.io/inject").asText());
@@ -253,7 +285,7 @@ class KubernetesE2E {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aPodOptsInInOtherNamespacesUnlessTheNamespaceIsDisabled() {
         JsonNode optedIn = created(simplePod(OTHER, Map.of("llm-sidecar.io/inject", "true")));
         assertTrue(hasSidecar(optedIn), optedIn.toString());
@@ -264,7 +296,7 @@ class KubernetesE2E {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void reinvocationAfterAnotherWebhookAddsAContainerPointsItAndAddsNothingElse() throws Exception {
         try (LateContainerWebhook late = LateContainerWebhook.start(certificate)) {
             kubectl.ok(lateWebhookConfiguration(late.port()), "apply", "--server-side", "--field-manager=e2e",
@@ -294,7 +326,7 @@ class KubernetesE2E {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void theInjectedSidecarRunsWithWhatTheInjectorGaveItAndServesAChatCompletion() throws Exception {
         JsonNode pod = injectedChatApp == null ? created(podOf(DEMO, "chat-app")) : injectedChatApp;
         MaterialisedSidecar materialised = MaterialisedSidecar.of(
@@ -342,7 +374,7 @@ class KubernetesE2E {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void theInjectorCountsAdmissionsByOutcomeAndLogsNoStackTraces() throws Exception {
         String metrics = injectorClient().send(HttpRequest.newBuilder(injectorUrl("/metrics")).build(),
                                                HttpResponse.BodyHandlers.ofString()).body();
@@ -356,7 +388,7 @@ class KubernetesE2E {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void creationFailsClosedForEnabledNamespacesWhileTheInjectorIsDownAndSucceedsElsewhere() throws Exception {
         injector.close();
         try {
