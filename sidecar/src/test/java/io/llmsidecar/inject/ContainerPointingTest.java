@@ -141,6 +141,21 @@ class ContainerPointingTest {
     }
 
     @Test
+    void anLlmSidecarInitContainerThatIsNoNativeSidecarPointsNoInitContainer() {
+        ObjectNode review = review("review-bare-pod.json");
+        ArrayNode init = spec(review).putArray("initContainers");
+        init.addObject().put("name", "llm-sidecar").put("image", "example/impostor:1");
+        init.addObject().put("name", "setup").put("image", "example/setup:1");
+
+        JsonNode answer = answer(review);
+        JsonNode pod = applied(review, answer);
+
+        JsonNode setup = container(pod.path("spec").path("initContainers"), "setup");
+        assertEquals(Optional.empty(), env(setup, "ANTHROPIC_BASE_URL"), "nothing runs on loopback while it runs");
+        assertEquals(Optional.of(ANTHROPIC), env(pod.path("spec").path("containers").get(0), "ANTHROPIC_BASE_URL"));
+    }
+
+    @Test
     void keepsTheAppsOwnValueAndNamesTheContainerAndVariableInAWarning() {
         JsonNode answer = answer(review("review-bare-pod.json"));
         JsonNode notebook = container(applied(review("review-bare-pod.json"), answer).path("spec").path("containers"),
