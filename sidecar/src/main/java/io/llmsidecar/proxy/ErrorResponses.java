@@ -1,5 +1,6 @@
 package io.llmsidecar.proxy;
 
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpException;
@@ -21,6 +22,8 @@ import java.lang.System.Logger.Level;
  */
 public final class ErrorResponses {
     private static final System.Logger LOG = System.getLogger(ErrorResponses.class.getName());
+    /** Read by the OpenAI and Anthropic SDKs (and Claude Code): {@code false} stops their automatic retries. */
+    private static final HeaderName SHOULD_RETRY = HeaderNames.create("x-should-retry");
 
     private ErrorResponses() {
     }
@@ -32,6 +35,9 @@ public final class ErrorResponses {
         ErrorShape shape = req.context().get(ErrorShape.class).orElse(ErrorShape.OPENAI);
         res.status(Status.create(e.status()));
         e.headers().forEach((name, value) -> res.header(HeaderNames.create(name), value));
+        if (!e.kind().retryable()) {
+            res.header(SHOULD_RETRY, "false");
+        }
         if (shape.family() == WireFamily.ANTHROPIC && shape.requestId() != null) {
             res.header(ErrorShape.ANTHROPIC_REQUEST_ID, shape.requestId());
         }
