@@ -1,10 +1,11 @@
-package io.llmsidecar.proxy;
+package io.llmsidecar.http;
 
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpException;
 import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.llmsidecar.openai.ErrorKind;
@@ -26,6 +27,14 @@ public final class ErrorResponses {
     private static final HeaderName SHOULD_RETRY = HeaderNames.create("x-should-retry");
 
     private ErrorResponses() {
+    }
+
+    /** The error handlers of a socket: the sidecar's own errors, Helidon's, and anything unforeseen. */
+    public static HttpRouting.Builder install(HttpRouting.Builder routing) {
+        return routing
+                .error(SidecarException.class, ErrorResponses::write)
+                .error(HttpException.class, ErrorResponses::write)
+                .error(Exception.class, ErrorResponses::unexpected);
     }
 
     public static void write(ServerRequest req, ServerResponse res, SidecarException e) {
