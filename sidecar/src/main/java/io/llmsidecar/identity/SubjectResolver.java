@@ -19,7 +19,10 @@ public final class SubjectResolver {
     private static final System.Logger LOG = System.getLogger(SubjectResolver.class.getName());
     public static final HeaderName TEAM_HEADER = HeaderNames.create("x-llm-team");
     public static final HeaderName USER_HEADER = HeaderNames.create("x-llm-user");
-    static final int MAX_LENGTH = 128;
+    /** Claude Code names its session on every request; the Agent SDK does too, as it runs Claude Code. */
+    public static final HeaderName SESSION_HEADER = HeaderNames.create("x-claude-code-session-id");
+    /** Long enough for Anthropic's {@code metadata.user_id}, which Claude Code fills with ids of its own. */
+    static final int MAX_LENGTH = 256;
 
     private final PodIdentity pod;
 
@@ -45,13 +48,32 @@ public final class SubjectResolver {
         String user = headers.contains(USER_HEADER)
                 ? checked(USER_HEADER, headers.get(USER_HEADER).get().strip())
                 : bodyUser.map(u -> checked("user", u)).orElse("");
+        String session = session(headers);
         if (pod.trustTeamHeader() && headers.contains(TEAM_HEADER)) {
             String claimed = checked(TEAM_HEADER, headers.get(TEAM_HEADER).get().strip());
             if (!claimed.isEmpty()) {
-                return new Subject(claimed, user, pod, TeamSource.HEADER);
+                return new Subject(claimed, user, pod, TeamSource.HEADER, session);
             }
         }
-        return new Subject(pod.team(), user, pod, TeamSource.POD);
+        return new Subject(pod.team(), user, pod, TeamSource.POD, session);
+    }
+
+    /**
+     * The session the app names, kept only when it is a short printable token (a UUID, as Claude Code sends): it is
+     * attribution, so anything else is dropped rather than refused, and nothing long reaches logs through it.
+     */
+    private static String session(Headers headers) {
+        String value = headers.first(SESSION_HEADER).map(String::strip).orElse("");
+        if (value.length() > 128) {
+            return "";
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x21 || c > 0x7e || c == '"' || c == '\\') {
+                return "";
+            }
+        }
+        return value;
     }
 
     public PodIdentity pod() {

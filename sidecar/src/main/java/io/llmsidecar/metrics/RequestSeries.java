@@ -15,7 +15,8 @@ final class RequestSeries {
     private static final int MIN_STATUS = 100;
     private static final int STATUSES = 500;
     private static final String[] STATUS_LABELS = new String[STATUSES];
-    private static final String[] TOKEN_TYPES = {"prompt", "completion", "cached"};
+    /** {@code cached}: prompt tokens read from a prompt cache; {@code cache_write}: written to one (Anthropic). */
+    private static final String[] TOKEN_TYPES = {"prompt", "completion", "cached", "cache_write"};
     private static final String[] SOURCES = {"gateway", "estimated"};
 
     static {
@@ -60,7 +61,8 @@ final class RequestSeries {
     }
 
     /** {@code team} must already be bounded ({@link BoundedLabel}). */
-    void usage(String team, long prompt, long completion, long cached, boolean estimated, double costUsd) {
+    void usage(String team, long prompt, long completion, long cached, long cacheWrite, boolean estimated,
+               double costUsd) {
         TeamSeries series = byTeam.get(team);
         if (series == null) {
             series = byTeam.computeIfAbsent(team, TeamSeries::new);
@@ -70,6 +72,9 @@ final class RequestSeries {
         series.tokens(source, 1).inc(completion);
         if (cached > 0) {
             series.tokens(source, 2).inc(cached);
+        }
+        if (cacheWrite > 0) {
+            series.tokens(source, 3).inc(cacheWrite);
         }
         if (costUsd > 0) {
             series.cost.inc(costUsd);
@@ -94,7 +99,7 @@ final class RequestSeries {
      */
     private final class TeamSeries {
         private final String team;
-        private final AtomicReferenceArray<Counter.Child> tokens = new AtomicReferenceArray<>(6);
+        private final AtomicReferenceArray<Counter.Child> tokens = new AtomicReferenceArray<>(SOURCES.length * TOKEN_TYPES.length);
         final Counter.Child cost;
 
         TeamSeries(String team) {

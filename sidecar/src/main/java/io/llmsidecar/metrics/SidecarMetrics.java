@@ -60,7 +60,7 @@ public final class SidecarMetrics {
     private String[] policyInfoLabels;
 
     public SidecarMetrics(String version) {
-        requests = Counter.build(PREFIX + "requests_total", "Chat-completion and pass-through requests by outcome.")
+        requests = Counter.build(PREFIX + "requests_total", "Governed and pass-through requests by outcome.")
                 .labelNames("model", "outcome", "status").register(registry);
         tokens = Counter.build(PREFIX + "tokens_total", "Tokens by model, team and type; usage_source tells "
                                                           + "gateway-reported from estimated counts.")
@@ -141,10 +141,11 @@ public final class SidecarMetrics {
      * teams beyond the first {@value #MAX_TEAMS} are counted as {@code other}.
      */
     public void usage(String model, String team, long promptTokens, long completionTokens, long cachedTokens,
-                      String usageSource, double costUsd) {
+                      long cacheWriteTokens, String usageSource, double costUsd) {
         RequestSeries series = series(model);
         String t = series.knowsTeam(team) ? team : teams.of(team);
-        series.usage(t, promptTokens, completionTokens, cachedTokens, "estimated".equals(usageSource), costUsd);
+        series.usage(t, promptTokens, completionTokens, cachedTokens, cacheWriteTokens, "estimated".equals(usageSource),
+                     costUsd);
     }
 
     public void upstreamLatency(String model, long nanos) {

@@ -13,7 +13,8 @@ import java.util.OptionalInt;
  * need, read once from a strictly parsed body. Each dialect's adapter builds it and answers 400 naming the
  * parameter at fault; nothing refused is forwarded.
  */
-public sealed interface ApiRequest permits ChatRequest, ResponsesRequest, EmbeddingsRequest, CompletionsRequest {
+public sealed interface ApiRequest permits ChatRequest, ResponsesRequest, EmbeddingsRequest, CompletionsRequest,
+        MessagesRequest {
     Api api();
 
     /** What was read out of the body; the accessors below answer from it. */
@@ -33,7 +34,7 @@ public sealed interface ApiRequest permits ChatRequest, ResponsesRequest, Embedd
      * definitions, {@code prediction}, {@code metadata}, unknown fields), media payloads excepted.
      */
     default List<PromptText> scannedTexts() {
-        List<PromptText> others = BodyStrings.outside(json(), promptTexts());
+        List<PromptText> others = BodyStrings.outside(json(), promptTexts(), opaqueStrings());
         if (others.isEmpty()) {
             return promptTexts();
         }
@@ -41,6 +42,14 @@ public sealed interface ApiRequest permits ChatRequest, ResponsesRequest, Embedd
         all.addAll(promptTexts());
         all.addAll(others);
         return all;
+    }
+
+    /**
+     * Strings of the body no detector can read and that are not scanned: encoded media and signatures a dialect
+     * recognises by their place and type (compared by identity, like prompt texts).
+     */
+    default List<String> opaqueStrings() {
+        return List.of();
     }
 
     /** The completion limit per choice the caller asked for, in the dialect's own field; empty when unset. */

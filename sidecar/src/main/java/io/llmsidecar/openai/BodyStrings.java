@@ -28,11 +28,13 @@ final class BodyStrings {
     private BodyStrings() {
     }
 
-    static List<PromptText> outside(JsonNode body, List<PromptText> promptTexts) {
-        Set<String> prompts = Collections.newSetFromMap(new IdentityHashMap<>(promptTexts.size() * 2));
+    /** Skips the prompt texts and the {@code opaque} strings (media and signatures the dialect recognised). */
+    static List<PromptText> outside(JsonNode body, List<PromptText> promptTexts, List<String> opaque) {
+        Set<String> prompts = Collections.newSetFromMap(new IdentityHashMap<>((promptTexts.size() + opaque.size()) * 2));
         for (PromptText text : promptTexts) {
             prompts.add(text.text());
         }
+        prompts.addAll(opaque);
         List<PromptText> found = new ArrayList<>();
         walk(body, "", prompts, found);
         return found;

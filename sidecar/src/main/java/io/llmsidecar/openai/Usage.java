@@ -6,11 +6,14 @@ import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 
 /**
- * Token usage of one completion. {@code promptTokens} includes {@code cachedPromptTokens}, as in OpenAI's
- * {@code usage} block. {@code source} tells whether the gateway reported the figures (billable) or the sidecar
- * estimated them with its tokenizer because the gateway sent none.
+ * Token usage of one completion, in OpenAI's convention whatever the API: {@code promptTokens} is every input token,
+ * including {@code cachedPromptTokens} (read from a prompt cache) and {@code cacheWriteTokens} (written to one, which
+ * Anthropic prices above plain input). Anthropic's {@code input_tokens} excludes both, so its dialect adds them in.
+ * {@code source} tells whether the gateway reported the figures (billable) or the sidecar estimated them with its
+ * tokenizer because the gateway sent none.
  */
-public record Usage(long promptTokens, long completionTokens, long cachedPromptTokens, Source source) {
+public record Usage(long promptTokens, long completionTokens, long cachedPromptTokens, long cacheWriteTokens,
+                    Source source) {
     public static final Usage NONE = new Usage(0, 0, 0, Source.ESTIMATED);
 
     /** Where a usage figure came from; estimated figures must never be mistaken for billed ones. */
@@ -30,10 +33,27 @@ public record Usage(long promptTokens, long completionTokens, long cachedPromptT
     }
 
     public Usage {
-        if (promptTokens < 0 || completionTokens < 0 || cachedPromptTokens < 0) {
+        if (promptTokens < 0 || completionTokens < 0 || cachedPromptTokens < 0 || cacheWriteTokens < 0) {
             throw new IllegalArgumentException("token counts cannot be negative");
         }
         cachedPromptTokens = Math.min(cachedPromptTokens, promptTokens);
+        cacheWriteTokens = Math.min(cacheWriteTokens, promptTokens - cachedPromptTokens);
+    }
+
+    /** Usage without prompt-cache writes (every API but Anthropic's Messages). */
+    public Usage(long promptTokens, long completionTokens, long cachedPromptTokens, Source source) {
+        this(promptTokens, completionTokens, cachedPromptTokens, 0, source);
+    }
+
+    /** Input tokens billed at the plain input price: neither read from nor written to a prompt cache. */
+    public long uncachedPromptTokens() {
+        return promptTokens - cachedPromptTokens - cacheWriteTokens;
+    }
+
+    /** The same figures, marked as counted by the sidecar rather than reported by the gateway. */
+    public Usage estimated() {
+        return source == Source.ESTIMATED ? this
+                : new Usage(promptTokens, completionTokens, cachedPromptTokens, cacheWriteTokens, Source.ESTIMATED);
     }
 
     public long totalTokens() {

@@ -277,6 +277,7 @@ public final class PolicyInput {
         g.writeStringField("team", s.team());
         g.writeStringField("team_source", s.teamSource().inputValue());
         g.writeStringField("user", s.user());
+        g.writeStringField("session", s.session());
         g.writeStringField("namespace", s.namespace());
         g.writeStringField("pod", s.pod().pod());
         g.writeStringField("service_account", s.pod().serviceAccount());

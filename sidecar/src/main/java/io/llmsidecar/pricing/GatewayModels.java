@@ -14,6 +14,7 @@ import java.util.Map;
 /**
  * Parses the gateway's {@code GET /models} pricing map:
  * {@code {"<model>": {"inputTokenPrice": "15.000000", "outputTokenPrice": "75.000000", "cacheReadPrice": "1.5",
+ * "cacheWritePrice": "18.75",
  * "maxTokens": "32000", "contextWindow": "200000", ...}}}, prices in USD per million tokens, given as strings
  * (numbers are accepted too). Models without both an input and an output price are left out: they stay unpriced.
  */
@@ -55,15 +56,21 @@ public final class GatewayModels {
             if (input == null || output == null || input.signum() < 0 || output.signum() < 0) {
                 continue;
             }
-            BigDecimal cacheRead = decimal(model.get("cacheReadPrice"));
             prices.put(entry.getKey(), new ModelPrice(
                     Usd.picoPerTokenFromPerMillion(input),
                     Usd.picoPerTokenFromPerMillion(output),
-                    cacheRead == null || cacheRead.signum() < 0 ? -1 : Usd.picoPerTokenFromPerMillion(cacheRead),
+                    optionalPrice(model.get("cacheReadPrice")),
+                    optionalPrice(model.get("cacheWritePrice")),
                     integer(model.get("maxTokens")),
                     integer(model.get("contextWindow"))));
         }
         return prices;
+    }
+
+    /** A price in pico-USD per token, or -1 when absent or negative (then the input price applies). */
+    private static long optionalPrice(JsonNode node) {
+        BigDecimal price = decimal(node);
+        return price == null || price.signum() < 0 ? -1 : Usd.picoPerTokenFromPerMillion(price);
     }
 
     private static BigDecimal decimal(JsonNode node) {

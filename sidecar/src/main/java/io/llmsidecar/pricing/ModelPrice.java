@@ -4,10 +4,17 @@ import io.llmsidecar.openai.Usage;
 
 /**
  * What one model costs, in pico-USD per token, and its limits. {@code cacheReadPico} is {@code -1} when the source
- * gives no cached-input price (cached tokens are then billed at the input price); {@code maxTokens} and
- * {@code contextWindow} are {@code 0} when unknown.
+ * gives no cached-input price (cached tokens are then billed at the input price); {@code cacheWritePico} likewise
+ * for tokens written to a prompt cache (Anthropic's {@code cache_creation_input_tokens}, priced by the gateway's
+ * {@code cacheWritePrice}); {@code maxTokens} and {@code contextWindow} are {@code 0} when unknown.
  */
-public record ModelPrice(long inputPico, long outputPico, long cacheReadPico, int maxTokens, int contextWindow) {
+public record ModelPrice(long inputPico, long outputPico, long cacheReadPico, long cacheWritePico, int maxTokens,
+                         int contextWindow) {
+    /** A price without a cache-write price: cache writes are billed as plain input. */
+    public ModelPrice(long inputPico, long outputPico, long cacheReadPico, int maxTokens, int contextWindow) {
+        this(inputPico, outputPico, cacheReadPico, -1, maxTokens, contextWindow);
+    }
+
     public ModelPrice {
         if (inputPico < 0 || outputPico < 0) {
             throw new IllegalArgumentException("prices cannot be negative");
@@ -17,20 +24,26 @@ public record ModelPrice(long inputPico, long outputPico, long cacheReadPico, in
         }
     }
 
-    /** The cost of {@code usage} in nano-USD: uncached input, cached input and output, each at its own price. */
+    /**
+     * The cost of {@code usage} in nano-USD: plain input, cache reads, cache writes and output, each at its own
+     * price.
+     */
     public long costNanos(Usage usage) {
-        long cached = usage.cachedPromptTokens();
-        long uncached = usage.promptTokens() - cached;
-        long cachePrice = cacheReadPico >= 0 ? cacheReadPico : inputPico;
-        long pico = Math.multiplyExact(uncached, inputPico)
-                    + Math.multiplyExact(cached, cachePrice)
+        long readPrice = cacheReadPico >= 0 ? cacheReadPico : inputPico;
+        long writePrice = cacheWritePico >= 0 ? cacheWritePico : inputPico;
+        long pico = Math.multiplyExact(usage.uncachedPromptTokens(), inputPico)
+                    + Math.multiplyExact(usage.cachedPromptTokens(), readPrice)
+                    + Math.multiplyExact(usage.cacheWriteTokens(), writePrice)
                     + Math.multiplyExact(usage.completionTokens(), outputPico);
         return Usd.picoToNanos(pico);
     }
 
-    /** The most a request can cost: every prompt token uncached, every allowed completion token produced. */
+    /**
+     * The most a request can cost: every prompt token at the dearer of the input and cache-write prices, every
+     * allowed completion token produced.
+     */
     public long maxCostNanos(long promptTokens, long maxCompletionTokens) {
-        return Usd.picoToNanos(Math.multiplyExact(promptTokens, inputPico)
+        return Usd.picoToNanos(Math.multiplyExact(promptTokens, Math.max(inputPico, cacheWritePico))
                                + Math.multiplyExact(maxCompletionTokens, outputPico));
     }
 }

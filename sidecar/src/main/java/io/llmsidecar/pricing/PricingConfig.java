@@ -33,7 +33,8 @@ public record PricingConfig(Duration refreshInterval, int defaultMaxCompletionTo
             BigDecimal input = requiredPrice(entry, "input");
             BigDecimal output = requiredPrice(entry, "output");
             long cacheRead = ConfigValues.decimal(entry.get("cache-read")).map(PricingConfig::pico).orElse(-1L);
-            models.put(name, new ModelPrice(pico(input), pico(output), cacheRead,
+            long cacheWrite = ConfigValues.decimal(entry.get("cache-write")).map(PricingConfig::pico).orElse(-1L);
+            models.put(name, new ModelPrice(pico(input), pico(output), cacheRead, cacheWrite,
                                             ConfigValues.integer(entry.get("max-tokens"), 0, 0, Integer.MAX_VALUE),
                                             ConfigValues.integer(entry.get("context-window"), 0, 0,
                                                                  Integer.MAX_VALUE)));

@@ -5,9 +5,9 @@ import io.helidon.http.HeaderValues;
 import io.helidon.http.Headers;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webserver.http.ServerResponse;
-import io.llmsidecar.openai.Api;
 import io.llmsidecar.lifecycle.InFlight;
-import io.llmsidecar.openai.ErrorBody;
+import io.llmsidecar.openai.Dialect;
+import io.llmsidecar.openai.WireFamily;
 import io.llmsidecar.openai.SidecarException;
 import io.llmsidecar.openai.Usage;
 import io.llmsidecar.pricing.Estimate;
@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.OptionalLong;
 
 /**
@@ -45,12 +44,13 @@ final class ApiForwarder {
      */
     Completion forward(ForwardPlan plan, Estimate estimate, Headers inbound, String requestId, ServerResponse res) {
         long sent = System.nanoTime();
-        try (HttpClientResponse response = upstream.post(plan.api(), inbound, requestId, plan.body())) {
+        try (HttpClientResponse response = upstream.post(plan.api(), plan.query(), inbound, requestId,
+                                                         plan.body())) {
             int status = response.status().code();
             if (plan.stream() && status == 200 && isEventStream(response)) {
-                return stream(plan, estimate, response, res, sent);
+                return stream(plan, estimate, response, res, sent, requestId);
             }
-            return whole(plan, estimate, response, res, sent, status);
+            return whole(plan, estimate, response, res, sent, status, requestId);
         }
     }
 
@@ -60,7 +60,7 @@ final class ApiForwarder {
      * is cut short, never reaches the app as a 200.
      */
     private Completion whole(ForwardPlan plan, Estimate estimate, HttpClientResponse response, ServerResponse res,
-                             long sent, int status) {
+                             long sent, int status, String requestId) {
         Body body = Body.read(response);
         long upstreamNanos = System.nanoTime() - sent;
         boolean success = status / 100 == 2;
@@ -69,14 +69,15 @@ final class ApiForwarder {
             // The gateway served something on success, so the prompt was probably processed: bill it, estimated.
             // Error statuses are not billed, as before.
             Usage usage = success ? promptOnly(estimate) : Usage.NONE;
-            return new Completion(fault.status(), usage, upstreamNanos, 0, sendError(res, response, fault), false,
-                                  fault);
+            return new Completion(fault.status(), usage, upstreamNanos, 0,
+                                  sendError(res, response, fault, plan.api().family(), requestId), false, fault);
         }
         byte[] answer = body.bytes();
         Usage usage = Usage.NONE;
         if (success) {
-            usage = ResponseBodies.usage(answer)
-                    .orElseGet(() -> estimated(estimate, ResponseBodies.generatedText(plan.api(), answer)));
+            Dialect dialect = plan.api().dialect();
+            usage = dialect.usage(answer)
+                    .orElseGet(() -> estimated(estimate, null, dialect.generatedText(answer)));
         }
         res.status(response.status());
         ForwardedHeaders.copyResponse(response.headers(), res.headers());
@@ -118,13 +119,17 @@ final class ApiForwarder {
         };
     }
 
-    /** The app gets the fault in the OpenAI shape; of the gateway's headers only {@code Retry-After} is kept. */
-    private static SseRelay.End sendError(ServerResponse res, HttpClientResponse response, SidecarException fault) {
+    /**
+     * The app gets the fault in its API family's error shape; of the gateway's headers only {@code Retry-After} is
+     * kept.
+     */
+    private static SseRelay.End sendError(ServerResponse res, HttpClientResponse response, SidecarException fault,
+                                          WireFamily family, String requestId) {
         res.status(io.helidon.http.Status.create(fault.status()));
         response.headers().first(HeaderNames.RETRY_AFTER).ifPresent(v -> res.header(HeaderNames.RETRY_AFTER, v));
         res.headers().set(HeaderValues.CONTENT_TYPE_JSON);
         try {
-            res.send(ErrorBody.of(fault));
+            res.send(family.errorBody(fault, requestId));
             return SseRelay.End.COMPLETE;
         } catch (RuntimeException e) {
             return SseRelay.End.CLIENT_GONE;
@@ -152,13 +157,15 @@ final class ApiForwarder {
     }
 
     private Completion stream(ForwardPlan plan, Estimate estimate, HttpClientResponse response, ServerResponse res,
-                              long sent) {
+                              long sent, String requestId) {
         res.status(response.status());
         ForwardedHeaders.copyResponse(response.headers(), res.headers());
         OptionalLong limit = plan.streamLimit();
-        StreamInspector inspector = limit.isPresent()
-                ? new StreamInspector(plan.api(), limit.getAsLong(), tokens::textTokens)
-                : new StreamInspector(plan.api());
+        StreamInspector inspector = new StreamInspector(plan.api(), limit.orElse(Long.MAX_VALUE),
+                                                        limit.isPresent() ? tokens::textTokens : null,
+                                                        s -> estimated(estimate, s.partialUsage(),
+                                                                       s.generatedText()),
+                                                        plan.relayUsageChunk());
         OutputStream app = res.outputStream();
         InputStream events = response.inputStream();
         SseRelay.End end;
@@ -171,20 +178,18 @@ final class ApiForwarder {
         }
         long upstreamNanos = System.nanoTime() - sent;
         SidecarException fault = null;
+        Usage usage = inspector.billedUsage();
         if (end == SseRelay.End.UPSTREAM_FAILED) {
             // Broken off, timed out, or closed before its final event ([DONE], response.completed).
             fault = SidecarException.upstreamInterrupted();
-            tellAppStreamFailed(app, fault);
+            tellAppStreamFailed(app, plan, inspector, usage, fault, requestId);
         } else if (end == SseRelay.End.SHUTTING_DOWN) {
-            tellAppStreamFailed(app, SidecarException.shuttingDown());
+            tellAppStreamFailed(app, plan, inspector, usage, SidecarException.shuttingDown(), requestId);
         } else if (inspector.upstreamError()) {
             // The gateway's own error event reached the app as it was; only the outcome records it.
             fault = SidecarException.upstreamErrorEvent();
         }
         closeQuietly(app);
-        Usage usage = inspector.usage() != null
-                ? inspector.usage()
-                : estimated(estimate, inspector.generatedText());
         // Leaving this method closes the upstream response; unread (app gone, upstream failed), that closes the
         // connection too, which is what cancels the generation at the gateway.
         return new Completion(200, usage, upstreamNanos, inspector.firstTokenNanos(), end, true, fault);
@@ -195,17 +200,31 @@ final class ApiForwarder {
         return new Usage(estimate.promptTokens(), 0, 0, Usage.Source.ESTIMATED);
     }
 
-    private Usage estimated(Estimate estimate, String generated) {
-        return new Usage(estimate.promptTokens(), tokens.textTokens(generated), 0, Usage.Source.ESTIMATED);
+    /**
+     * The prompt as the gateway reported it before the stream broke off (Anthropic's {@code message_start}), else as
+     * the estimate counted it, and the generated text as the tokenizer counts it: what a stream without a final
+     * usage is billed, marked as estimated.
+     */
+    private Usage estimated(Estimate estimate, Usage reportedInput, String generated) {
+        long completion = tokens.textTokens(generated);
+        if (reportedInput != null) {
+            return new Usage(reportedInput.promptTokens(), Math.max(completion, reportedInput.completionTokens()),
+                             reportedInput.cachedPromptTokens(), reportedInput.cacheWriteTokens(),
+                             Usage.Source.ESTIMATED);
+        }
+        return new Usage(estimate.promptTokens(), completion, 0, Usage.Source.ESTIMATED);
     }
 
-    /** Headers are gone already; the OpenAI way to report a failure mid-stream is an {@code error} event. */
-    private static void tellAppStreamFailed(OutputStream app, SidecarException failure) {
-        byte[] error = ErrorBody.of(failure);
+    /**
+     * Headers are gone already: the app is told in its API's way (an error event), after the usage so far when it
+     * asked for the stream's usage.
+     */
+    private static void tellAppStreamFailed(OutputStream app, ForwardPlan plan, StreamInspector inspector,
+                                            Usage usage, SidecarException failure, String requestId) {
+        byte[] ending = plan.api().dialect().failureEnding(inspector.state(), usage, plan.relayUsageChunk(),
+                                                           failure, requestId);
         try {
-            app.write("data: ".getBytes(StandardCharsets.US_ASCII));
-            app.write(error);
-            app.write("\n\n".getBytes(StandardCharsets.US_ASCII));
+            app.write(ending);
             app.flush();
         } catch (IOException | RuntimeException ignored) {
             // The app is gone too; nothing left to tell.

@@ -35,7 +35,7 @@ final class ExchangeRecorder {
             String team = ex.subject == null ? "" : ex.subject.team();
             costNanos = priced == null ? 0 : priced.price().costNanos(usage);
             metrics.usage(model, team, usage.promptTokens(), usage.completionTokens(), usage.cachedPromptTokens(),
-                          usage.source().label(), Usd.toDouble(costNanos));
+                          usage.cacheWriteTokens(), usage.source().label(), Usd.toDouble(costNanos));
             metrics.upstreamLatency(model, c.upstreamNanos());
             metrics.overhead(Math.max(0, totalNanos - c.upstreamNanos()));
             if (c.firstTokenAt() > 0) {

@@ -2,7 +2,6 @@ package io.llmsidecar.proxy;
 
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
-import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.llmsidecar.budget.BudgetService;
@@ -19,10 +18,10 @@ import io.llmsidecar.pricing.Estimator;
 
 /**
  * A governed route ({@code POST /v1/chat/completions}, {@code /v1/responses}, {@code /v1/embeddings},
- * {@code /v1/completions}): the sidecar's one admission pipeline, one step per line, for every API dialect.
- * Anything refused is refused before a byte goes upstream.
+ * {@code /v1/completions}, {@code /v1/messages}, {@code /v1/messages/count_tokens}): the sidecar's one admission
+ * pipeline, one step per line, for every API dialect. Anything refused is refused before a byte goes upstream.
  */
-final class GovernedHandler implements Handler {
+final class GovernedHandler {
     /** Tells the caller which fields a policy changed, e.g. {@code max_tokens,model}. */
     static final HeaderName PATCHED_HEADER = HeaderNames.create("x-llm-sidecar-patched");
 
@@ -33,10 +32,9 @@ final class GovernedHandler implements Handler {
     private final PolicyEngine policy;
     private final BudgetService budgets;
     private final ApiForwarder forwarder;
-    private final ExchangeRecorder recorder;
 
     GovernedHandler(Api api, RequestBodies bodies, SubjectResolver subjects, Estimator estimator, PolicyEngine policy,
-                    BudgetService budgets, ApiForwarder forwarder, ExchangeRecorder recorder) {
+                    BudgetService budgets, ApiForwarder forwarder) {
         this.api = api;
         this.bodies = bodies;
         this.subjects = subjects;
@@ -44,38 +42,36 @@ final class GovernedHandler implements Handler {
         this.policy = policy;
         this.budgets = budgets;
         this.forwarder = forwarder;
-        this.recorder = recorder;
     }
 
-    @Override
-    public void handle(ServerRequest req, ServerResponse res) {
-        Exchange ex = new Exchange(RequestIds.of(req.headers()), "POST", api.route());
+    /** Admits and forwards one request; the router has made its {@link Exchange} and records it. */
+    void handle(ServerRequest req, ServerResponse res, Exchange ex) {
         ex.api = api;
-        res.header(RequestIds.HEADER, ex.requestId);
-        try {
-            ApiRequest request = api.parse(bodies.read(req));                  // 400/413/415, nothing forwarded
-            ex.model = request.model();
-            ex.subject = subjects.resolve(req.headers(), request.user());
-            ex.estimate = estimator.estimate(request);                          // tokens of all n, the most it costs
-            if (policy.enabled()) {
-                Findings findings = policy.detectors().scan(request.scannedTexts()); // kinds and places, no text
-                Decision decision = policy.evaluate(PolicyInput.of(ex.requestId, request, ex.subject, ex.estimate,
-                                                                   budgets.statuses(ex.subject, request.model()),
-                                                                   findings));
-                ex.policyRevision = decision.revision();
-                request = applied(decision, request, ex, res);                  // 403 / 503, nothing forwarded
-            }
-            try (Reservation reservation = budgets.reserve(ex.subject, request.model(), ex.estimate)) { // 429, 503
-                ForwardPlan plan = ForwardPlan.of(request, ex.estimate, reservation.completionLimit());
-                ex.completed(forwarder.forward(plan, ex.estimate, req.headers(), ex.requestId, res));
-                reservation.settle(ex.usage());                                 // bill what it used, not the hold
-            }
-        } catch (SidecarException e) {
-            ex.rejected(e);
-            throw e;
-        } finally {
-            recorder.record(ex);
+        ApiRequest request = api.parse(bodies.read(req));                      // 400/413/415, nothing forwarded
+        ex.model = request.model();
+        ex.subject = subjects.resolve(req.headers(), request.user());
+        ex.estimate = estimator.estimate(request);                              // tokens of all n, the most it costs
+        if (policy.enabled()) {
+            Findings findings = policy.detectors().scan(request.scannedTexts()); // kinds and places, no text
+            Decision decision = policy.evaluate(PolicyInput.of(ex.requestId, request, ex.subject, ex.estimate,
+                                                               budgets.statuses(ex.subject, request.model()),
+                                                               findings));
+            ex.policyRevision = decision.revision();
+            request = applied(decision, request, ex, res);                      // 403 / 503, nothing forwarded
         }
+        try (Reservation reservation = reserve(request, ex)) {                  // 429, 503
+            ForwardPlan plan = ForwardPlan.of(request, ex.estimate, reservation.completionLimit(),
+                                              req.query().rawValue());
+            ex.completed(forwarder.forward(plan, ex.estimate, req.headers(), ex.requestId, res));
+            reservation.settle(ex.usage());                                     // bill what it used, not the hold
+        }
+    }
+
+    /** A hold on the budgets; none for calls that cost nothing (token counting), which no budget refuses. */
+    private Reservation reserve(ApiRequest request, Exchange ex) {
+        return api.billable()
+                ? budgets.reserve(ex.subject, request.model(), ex.estimate)
+                : budgets.unbudgeted(ex.subject, request.model(), ex.estimate);
     }
 
     /**

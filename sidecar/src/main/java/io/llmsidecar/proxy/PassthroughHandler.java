@@ -22,11 +22,9 @@ final class PassthroughHandler {
     private static final int WHOLE_LIMIT = 1024 * 1024;
 
     private final UpstreamClient upstream;
-    private final ExchangeRecorder recorder;
 
-    PassthroughHandler(UpstreamClient upstream, ExchangeRecorder recorder) {
+    PassthroughHandler(UpstreamClient upstream) {
         this.upstream = upstream;
-        this.recorder = recorder;
     }
 
     /** {@code /models} to the gateway's pricing map; {@code /v1/<rest>} to the gateway's base URL plus {@code <rest>}. */
@@ -37,11 +35,10 @@ final class PassthroughHandler {
         return upstream.resolve(rawPath.substring("/v1".length()), rawQuery);
     }
 
-    void handle(PassthroughRoute route, ServerRequest req, ServerResponse res) {
+    /** Forwards one request; the router has made its {@link Exchange} and records it. */
+    void handle(PassthroughRoute route, ServerRequest req, ServerResponse res, Exchange ex) {
         Method method = req.prologue().method();
-        String rawPath = req.prologue().uriPath().rawPath();
-        Exchange ex = new Exchange(RequestIds.of(req.headers()), method.text(), rawPath);
-        res.header(RequestIds.HEADER, ex.requestId);
+        String rawPath = ex.path;
         try {
             if (req.content().hasEntity()) {
                 throw SidecarException.invalidRequest("unexpected_body", null,
@@ -56,13 +53,8 @@ final class PassthroughHandler {
                 ForwardedHeaders.copyResponse(response.headers(), res.headers());
                 relay(response, res);
             }
-        } catch (SidecarException e) {
-            ex.rejected(e);
-            throw e;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } finally {
-            recorder.record(ex);
         }
     }
 

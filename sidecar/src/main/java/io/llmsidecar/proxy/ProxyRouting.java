@@ -1,15 +1,17 @@
 package io.llmsidecar.proxy;
 
-import io.helidon.http.HttpException;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.llmsidecar.budget.BudgetService;
+import io.llmsidecar.http.ErrorResponses;
+import io.llmsidecar.http.ErrorShape;
 import io.llmsidecar.identity.SubjectResolver;
 import io.llmsidecar.lifecycle.InFlight;
 import io.llmsidecar.metrics.SidecarMetrics;
 import io.llmsidecar.openai.Api;
 import io.llmsidecar.openai.SidecarException;
+import io.llmsidecar.openai.WireFamily;
 import io.llmsidecar.policy.PolicyEngine;
 import io.llmsidecar.pricing.Estimator;
 import io.llmsidecar.tokens.TokenCounter;
@@ -46,32 +48,44 @@ public final class ProxyRouting {
         ApiForwarder forwarder = new ApiForwarder(upstream, tokens, inFlight);
         Map<Api, GovernedHandler> governed = new EnumMap<>(Api.class);
         for (Api api : Api.values()) {
-            governed.put(api, new GovernedHandler(api, bodies, subjects, estimator, policy, budgets, forwarder,
-                                                  recorder));
+            governed.put(api, new GovernedHandler(api, bodies, subjects, estimator, policy, budgets, forwarder));
         }
         ProxyRouting routing = new ProxyRouting(RouteTable.create(config), governed,
-                                                new PassthroughHandler(upstream, recorder), recorder);
-        return HttpRouting.builder()
-                .any(routing::route)
-                .error(SidecarException.class, ErrorResponses::write)
-                .error(HttpException.class, ErrorResponses::write)
-                .error(Exception.class, ErrorResponses::unexpected);
+                                                new PassthroughHandler(upstream), recorder);
+        return ErrorResponses.install(HttpRouting.builder().any(routing::route));
     }
 
+    /**
+     * What every request on the app socket goes through, whatever its route: its id (kept or made, and returned),
+     * the error shape of the API it called, its {@link Exchange}, made here and recorded here once it ends.
+     */
     private void route(ServerRequest req, ServerResponse res) {
         String method = req.prologue().method().text();
         // The prologue's path is the target as sent (percent-encoding, dot segments and all), without the query.
         String rawPath = req.prologue().uriPath().rawPath();
-        switch (routes.resolve(method, rawPath, req.query().rawValue())) {
-            case Route.Governed g -> governed.get(g.api()).handle(req, res);
-            case Route.Passthrough p -> passthrough.handle(p.route(), req, res);
-            case Route.Refused refused -> {
-                Exchange ex = new Exchange(RequestIds.of(req.headers()), method, rawPath);
-                res.header(RequestIds.HEADER, ex.requestId);
-                ex.rejected(refused.error());
-                recorder.record(ex);
-                throw refused.error();
+        Route route = routes.resolve(method, rawPath, req.query().rawValue());
+        Exchange ex = new Exchange(RequestIds.of(req.headers()), method, rawPath);
+        res.header(RequestIds.HEADER, ex.requestId);
+        req.context().register(new ErrorShape(familyOf(route, rawPath), ex.requestId));
+        try {
+            switch (route) {
+                case Route.Governed g -> governed.get(g.api()).handle(req, res, ex);
+                case Route.Passthrough p -> passthrough.handle(p.route(), req, res, ex);
+                case Route.Refused refused -> throw refused.error();
             }
+        } catch (SidecarException e) {
+            ex.rejected(e);
+            throw e;
+        } finally {
+            recorder.record(ex);
         }
+    }
+
+    private static WireFamily familyOf(Route route, String rawPath) {
+        return switch (route) {
+            case Route.Governed g -> g.api().family();
+            case Route.Refused r -> r.family();
+            case Route.Passthrough p -> RouteTable.familyOf(rawPath);
+        };
     }
 }

@@ -2,6 +2,7 @@ package io.llmsidecar.proxy;
 
 import io.llmsidecar.openai.Api;
 import io.llmsidecar.openai.SidecarException;
+import io.llmsidecar.openai.WireFamily;
 
 /** Where the route table sends one request: through the governed pipeline, through unchecked, or nowhere. */
 sealed interface Route {
@@ -13,7 +14,13 @@ sealed interface Route {
     record Passthrough(PassthroughRoute route) implements Route {
     }
 
-    /** Anything else, with the error the app gets; never forwarded. */
-    record Refused(SidecarException error) implements Route {
+    /**
+     * Anything else, with the error the app gets; never forwarded. {@code family} is the error shape: Anthropic's
+     * on the Messages API's paths, so its SDKs raise their typed errors.
+     */
+    record Refused(SidecarException error, WireFamily family) implements Route {
+        Refused(SidecarException error) {
+            this(error, WireFamily.OPENAI);
+        }
     }
 }

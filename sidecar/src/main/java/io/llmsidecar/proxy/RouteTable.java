@@ -3,6 +3,7 @@ package io.llmsidecar.proxy;
 import io.llmsidecar.openai.Api;
 import io.llmsidecar.openai.ErrorKind;
 import io.llmsidecar.openai.SidecarException;
+import io.llmsidecar.openai.WireFamily;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -17,9 +18,10 @@ import java.util.Set;
  * read-only pass-through routes (with {@code GET}). A known path with another method gets 405 with {@code Allow};
  * everything else 404. Paths compare exactly, case included.
  *
- * <p>A query string is refused on governed routes: the sidecar never forwards it, and a gateway that reads
- * parameters from it (an {@code api-version}, a model override) would act on something no policy saw. On
- * pass-through routes it is forwarded when it is made of URL-safe characters only.
+ * <p>A query string is refused on governed routes: a gateway that reads parameters from it (an
+ * {@code api-version}, a model override) would act on something no policy saw. The one exception is the exact
+ * query an API's official clients send ({@link Api#acceptsQuery}: Anthropic's {@code beta=true}), forwarded as it
+ * came. On pass-through routes a query is forwarded when it is made of URL-safe characters only.
  */
 final class RouteTable {
     private final List<PassthroughRoute> passthrough;
@@ -37,22 +39,25 @@ final class RouteTable {
     }
 
     Route resolve(String method, String rawPath, String rawQuery) {
+        WireFamily family = familyOf(rawPath);
         try {
             RequestTarget.requireCanonical(rawPath);
         } catch (SidecarException e) {
-            return new Route.Refused(e);
+            return new Route.Refused(e, family);
         }
         Optional<Api> governed = governed(rawPath);
         if (governed.isPresent()) {
+            Api api = governed.get();
             if (!method.equals("POST")) {
-                return new Route.Refused(SidecarException.methodNotAllowed(method, rawPath, "POST"));
+                return new Route.Refused(SidecarException.methodNotAllowed(method, rawPath, "POST"), family);
             }
-            if (rawQuery != null && !rawQuery.isEmpty()) {
+            if (rawQuery != null && !rawQuery.isEmpty() && !api.acceptsQuery(rawQuery)) {
                 return new Route.Refused(SidecarException.invalidRequest("unsupported_query", null,
                         "Refused a query string on " + rawPath + ": governed routes take their parameters in the "
-                        + "JSON body only. Send the request without '?...'."));
+                        + "JSON body only" + (api.family() == WireFamily.ANTHROPIC ? " (and '?beta=true')" : "")
+                        + ". Send the request without '?...'."), family);
             }
-            return new Route.Governed(governed.get());
+            return new Route.Governed(api);
         }
         Set<String> allowed = new LinkedHashSet<>();
         for (PassthroughRoute route : passthrough) {
@@ -69,9 +74,18 @@ final class RouteTable {
             }
         }
         if (!allowed.isEmpty()) {
-            return new Route.Refused(SidecarException.methodNotAllowed(method, rawPath, String.join(", ", allowed)));
+            return new Route.Refused(SidecarException.methodNotAllowed(method, rawPath, String.join(", ", allowed)),
+                                     family);
         }
-        return new Route.Refused(notFound(rawPath));
+        return new Route.Refused(notFound(rawPath), family);
+    }
+
+    /**
+     * The error shape for a path: Anthropic's below {@code /v1/messages} (its SDKs call only there), OpenAI's
+     * elsewhere.
+     */
+    static WireFamily familyOf(String rawPath) {
+        return rawPath != null && rawPath.startsWith("/v1/messages") ? WireFamily.ANTHROPIC : WireFamily.OPENAI;
     }
 
     private static Optional<Api> governed(String rawPath) {

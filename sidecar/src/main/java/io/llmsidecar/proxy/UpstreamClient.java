@@ -10,6 +10,7 @@ import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
 import io.llmsidecar.openai.Api;
 import io.llmsidecar.openai.SidecarException;
+import io.llmsidecar.openai.WireFamily;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,7 +44,8 @@ public final class UpstreamClient {
         this.config = config;
         this.credentials = credentials;
         for (Api api : Api.values()) {
-            governed.put(api, URI.create(config.url() + api.upstreamPath()));
+            URI base = api.family() == WireFamily.ANTHROPIC ? config.anthropicUrl() : config.url();
+            governed.put(api, URI.create(base + api.upstreamPath()));
         }
         this.basePath = config.url().getRawPath() == null ? "" : config.url().getRawPath();
     }
@@ -69,10 +71,14 @@ public final class UpstreamClient {
         return config;
     }
 
-    /** Posts a governed request's body to its API's path; the response's body is left unread for the caller. */
-    HttpClientResponse post(Api api, Headers inbound, String requestId, byte[] body) {
-        HttpClientRequest request = client.post().uri(governed.get(api));
-        headers(request, inbound, requestId, false);
+    /**
+     * Posts a governed request's body to its API's path, with the query the route accepted (or {@code null}); the
+     * response's body is left unread for the caller.
+     */
+    HttpClientResponse post(Api api, String query, Headers inbound, String requestId, byte[] body) {
+        URI target = governed.get(api);
+        HttpClientRequest request = client.post().uri(query == null ? target : URI.create(target + "?" + query));
+        headers(request, inbound, requestId, false, api.family());
         try {
             return request.submit(body);
         } catch (RuntimeException e) {
@@ -84,7 +90,7 @@ public final class UpstreamClient {
     HttpClientResponse forward(Method method, URI target, Headers inbound, String requestId, InputStream body,
                                boolean hasBody) {
         HttpClientRequest request = client.method(method).uri(target);
-        headers(request, inbound, requestId, true);
+        headers(request, inbound, requestId, true, WireFamily.OPENAI);
         try {
             if (!hasBody) {
                 return request.request();
@@ -125,13 +131,24 @@ public final class UpstreamClient {
         }
     }
 
-    private void headers(HttpClientRequest request, Headers inbound, String requestId, boolean keepEncoding) {
+    /**
+     * The app's headers that may cross, the request id and the sidecar's key: as a bearer token, or for the
+     * Messages API as {@code x-api-key} when {@code upstream.anthropic-auth} says so. The app's own
+     * {@code x-api-key} never crosses (Anthropic's SDKs send whatever key they were given).
+     */
+    private void headers(HttpClientRequest request, Headers inbound, String requestId, boolean keepEncoding,
+                         WireFamily family) {
         boolean appKey = config.forwardClientAuthorization() && inbound.contains(HeaderNames.AUTHORIZATION);
         request.headers(out -> {
             ForwardedHeaders.copyRequest(inbound, out, appKey, keepEncoding);
+            out.remove(UpstreamCredentials.X_API_KEY);
             out.set(RequestIds.HEADER, requestId);
             if (!appKey) {
-                credentials.authorization().ifPresent(out::set);
+                if (family == WireFamily.ANTHROPIC && config.anthropicAuth() == UpstreamConfig.AnthropicAuth.X_API_KEY) {
+                    credentials.apiKeyHeader().ifPresent(out::set);
+                } else {
+                    credentials.authorization().ifPresent(out::set);
+                }
             }
             if (!keepEncoding) {
                 out.set(ACCEPT_IDENTITY);

@@ -25,10 +25,46 @@ import java.util.OptionalInt;
  *                                   instead of the sidecar's key when the app sends one
  * @param defaultMaxTokens           the completion limit the gateway applies when a request sets none (the Unbound
  *                                   gateway: 1000); empty when it lets the model run to its maximum
+ * @param anthropicUrl               the gateway's Anthropic Messages endpoint; {@code /count_tokens} is appended for
+ *                                   token counting. Default: {@code url} plus {@code /messages}
+ * @param anthropicAuth              how the sidecar's key is sent on the Messages API
  */
 public record UpstreamConfig(URI url, URI modelsUrl, Optional<String> apiKey, Optional<Path> apiKeyFile,
                              Duration connectTimeout, Duration readTimeout, boolean forwardClientAuthorization,
-                             OptionalInt defaultMaxTokens) {
+                             OptionalInt defaultMaxTokens, URI anthropicUrl, AnthropicAuth anthropicAuth) {
+    /**
+     * The header that carries the sidecar's key to the gateway's Anthropic endpoint: {@code Authorization: Bearer}
+     * (gateways such as Unbound, LiteLLM) or {@code x-api-key} (Anthropic's own API and gateways that mimic it).
+     */
+    public enum AnthropicAuth {
+        BEARER("bearer"),
+        X_API_KEY("x-api-key");
+
+        private final String configValue;
+
+        AnthropicAuth(String configValue) {
+            this.configValue = configValue;
+        }
+
+        static AnthropicAuth parse(Config node) {
+            String value = ConfigValues.string(node).orElse(BEARER.configValue);
+            for (AnthropicAuth auth : values()) {
+                if (auth.configValue.equals(value)) {
+                    return auth;
+                }
+            }
+            throw ConfigValues.invalid(node, value, "bearer or x-api-key");
+        }
+    }
+
+    /** Without an Anthropic endpoint of its own: the base URL's {@code /messages}, the key as a bearer token. */
+    public UpstreamConfig(URI url, URI modelsUrl, Optional<String> apiKey, Optional<Path> apiKeyFile,
+                          Duration connectTimeout, Duration readTimeout, boolean forwardClientAuthorization,
+                          OptionalInt defaultMaxTokens) {
+        this(url, modelsUrl, apiKey, apiKeyFile, connectTimeout, readTimeout, forwardClientAuthorization,
+             defaultMaxTokens, URI.create(url + "/messages"), AnthropicAuth.BEARER);
+    }
+
     public static final URI DEFAULT_URL = URI.create("https://api.getunbound.ai/v1");
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(300);
@@ -51,9 +87,10 @@ public record UpstreamConfig(URI url, URI modelsUrl, Optional<String> apiKey, Op
         // 0 (or empty) means none: the gateway lets the model run to its maximum.
         int defaultMax = ConfigValues.integer(node.get("default-max-tokens"), 0, 0, 10_000_000);
         OptionalInt defaultMaxTokens = defaultMax == 0 ? OptionalInt.empty() : OptionalInt.of(defaultMax);
+        URI anthropic = ConfigValues.httpUri(node.get("anthropic-url")).orElse(URI.create(url + "/messages"));
         return new UpstreamConfig(url, models, key, keyFile, connect, read,
                                   ConfigValues.bool(node.get("forward-client-authorization"), false),
-                                  defaultMaxTokens);
+                                  defaultMaxTokens, anthropic, AnthropicAuth.parse(node.get("anthropic-auth")));
     }
 
     /** {@code https://host/v1} gives {@code https://host/models}; any other base gets {@code /models} appended. */
@@ -70,6 +107,6 @@ public record UpstreamConfig(URI url, URI modelsUrl, Optional<String> apiKey, Op
                + (apiKey.isPresent() ? "<redacted>" : "<none>") + ", apiKeyFile=" + apiKeyFile.orElse(null)
                + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
                + ", forwardClientAuthorization=" + forwardClientAuthorization + ", defaultMaxTokens="
-               + defaultMaxTokens + "]";
+               + defaultMaxTokens + ", anthropicUrl=" + anthropicUrl + ", anthropicAuth=" + anthropicAuth + "]";
     }
 }

@@ -1,6 +1,7 @@
 package io.llmsidecar.proxy;
 
 import io.helidon.http.Header;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.llmsidecar.config.ConfigException;
@@ -21,21 +22,30 @@ import java.util.Optional;
 public final class UpstreamCredentials {
     private static final System.Logger LOG = System.getLogger(UpstreamCredentials.class.getName());
 
+    /** Where Anthropic's API (and gateways that mimic it) take a key. */
+    static final HeaderName X_API_KEY = HeaderNames.create("x-api-key");
+
     private final Optional<Path> file;
     private volatile Optional<Header> authorization;
+    private volatile Optional<Header> apiKeyHeader;
     private volatile FileTime fileVersion;
 
-    private UpstreamCredentials(Optional<Path> file, Optional<Header> authorization, FileTime fileVersion) {
+    private UpstreamCredentials(Optional<Path> file, Optional<String> key, FileTime fileVersion) {
         this.file = file;
-        this.authorization = authorization;
+        use(key);
         this.fileVersion = fileVersion;
+    }
+
+    private void use(Optional<String> key) {
+        this.authorization = key.map(UpstreamCredentials::header);
+        this.apiKeyHeader = key.map(k -> HeaderValues.createCached(X_API_KEY, false, true, k));
     }
 
     public static UpstreamCredentials create(UpstreamConfig config) {
         if (config.apiKeyFile().isPresent()) {
             Path path = config.apiKeyFile().get();
             try {
-                return new UpstreamCredentials(config.apiKeyFile(), Optional.of(header(readKey(path))),
+                return new UpstreamCredentials(config.apiKeyFile(), Optional.of(readKey(path)),
                                                Files.getLastModifiedTime(path));
             } catch (IOException | IllegalArgumentException e) {
                 throw new ConfigException("Cannot read the gateway key from upstream.api-key-file "
@@ -49,12 +59,17 @@ public final class UpstreamCredentials {
                                           + "non-ASCII characters. Set it to the key alone.");
             }
         });
-        return new UpstreamCredentials(Optional.empty(), config.apiKey().map(UpstreamCredentials::header), null);
+        return new UpstreamCredentials(Optional.empty(), config.apiKey(), null);
     }
 
     /** The {@code Authorization: Bearer <key>} header, or empty when no key is configured. */
     public Optional<Header> authorization() {
         return authorization;
+    }
+
+    /** The {@code x-api-key: <key>} header, or empty when no key is configured. */
+    public Optional<Header> apiKeyHeader() {
+        return apiKeyHeader;
     }
 
     /** Where the key comes from, for the startup log. */
@@ -76,7 +91,7 @@ public final class UpstreamCredentials {
             if (modified.equals(fileVersion)) {
                 return;
             }
-            authorization = Optional.of(header(readKey(path)));
+            use(Optional.of(readKey(path)));
             fileVersion = modified;
             LOG.log(Level.INFO, "Reloaded the gateway key from " + path);
         } catch (IOException | IllegalArgumentException e) {

@@ -41,7 +41,7 @@ public class MetricsBenchmark {
 
     private void record() {
         metrics.request("gpt-4o-mini", "allowed", 200);
-        metrics.usage("gpt-4o-mini", "payments", 412, 245, 128, "gateway", 0.00021);
+        metrics.usage("gpt-4o-mini", "payments", 412, 245, 128, 0, "gateway", 0.00021);
         metrics.upstreamLatency("gpt-4o-mini", 812_000_000L);
         metrics.overhead(95_000L);
         metrics.timeToFirstToken("gpt-4o-mini", 240_000_000L);

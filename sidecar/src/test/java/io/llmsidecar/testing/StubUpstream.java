@@ -1,5 +1,7 @@
 package io.llmsidecar.testing;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
@@ -23,11 +25,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * A real HTTP server on 127.0.0.1 standing in for the AI gateway: it records every request it receives and answers
  * with whatever {@link Responder} a test sets per path (golden "cassettes" from {@code src/test/resources/cassettes}
  * by default). Uses the JDK's HTTP server so it shares no code with the sidecar under test.
+ *
+ * <p>{@link #servesMessages} makes it speak Anthropic's Messages API as well ({@code /v1/messages}, JSON or SSE as the
+ * request's {@code stream} asks, and {@code /v1/messages/count_tokens}), keeping the usage of every answer it sends in
+ * {@link #messagesUsage()} so that tests can compare the budget with what the gateway reported.
  */
 public final class StubUpstream implements AutoCloseable {
     /** Writes the answer for one request. */
@@ -48,7 +55,19 @@ public final class StubUpstream implements AutoCloseable {
         }
     }
 
+    /** Anthropic's four usage figures of one Messages answer, as the stub sent them (for a stream: the final ones). */
+    public record MessagesUsage(long inputTokens, long outputTokens, long cacheCreationInputTokens,
+                                long cacheReadInputTokens) {
+        /** Every token the answer reports: input, cache writes, cache reads and output. */
+        public long totalTokens() {
+            return inputTokens + outputTokens + cacheCreationInputTokens + cacheReadInputTokens;
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final HttpServer server;
+    private final List<MessagesUsage> messagesUsage = new CopyOnWriteArrayList<>();
     private final List<Recorded> received = new CopyOnWriteArrayList<>();
     private final BlockingQueue<Recorded> arrivals = new LinkedBlockingQueue<>();
     private final Map<String, Responder> responders = new ConcurrentHashMap<>();
@@ -90,6 +109,51 @@ public final class StubUpstream implements AutoCloseable {
     public StubUpstream otherwise(Responder responder) {
         this.fallback = responder;
         return this;
+    }
+
+    /**
+     * Serves Anthropic's Messages API from the cassette pair {@code <cassette>.json} / {@code <cassette>.sse}:
+     * {@code POST /v1/messages} answers with the {@code .sse} one when the request's {@code stream} is true, and
+     * {@code POST /v1/messages/count_tokens} with {@code messages-count-tokens.json}.
+     */
+    public StubUpstream servesMessages(String cassette) {
+        return servesMessages(request -> cassette);
+    }
+
+    /** As {@link #servesMessages(String)}, choosing the cassette pair per request. */
+    public StubUpstream servesMessages(Function<Recorded, String> cassette) {
+        on("/v1/messages", (exchange, request) -> {
+            boolean stream = isStream(request);
+            String body = cassette(cassette.apply(request) + (stream ? ".sse" : ".json"));
+            messagesUsage.add(stream ? streamUsage(body) : usage(read(body).get("usage")));
+            exchange.getResponseHeaders().set("request-id", "req_stub_" + received.size());
+            if (stream) {
+                exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+                sse(events(body), Duration.ZERO).respond(exchange, request);
+            } else {
+                json(200, body).respond(exchange, request);
+            }
+        });
+        on("/v1/messages/count_tokens", (exchange, request) -> {
+            exchange.getResponseHeaders().set("request-id", "req_stub_" + received.size());
+            json(200, cassette("messages-count-tokens.json")).respond(exchange, request);
+        });
+        return this;
+    }
+
+    /** The usage of every Messages answer sent so far ({@code count_tokens} answers have none), in order. */
+    public List<MessagesUsage> messagesUsage() {
+        return List.copyOf(messagesUsage);
+    }
+
+    /** The sum of {@link MessagesUsage#totalTokens()} over every Messages answer sent so far. */
+    public long messagesTokens() {
+        return messagesUsage.stream().mapToLong(MessagesUsage::totalTokens).sum();
+    }
+
+    /** The requests that reached {@code path}. */
+    public List<Recorded> requests(String path) {
+        return received.stream().filter(r -> r.path().equals(path)).toList();
     }
 
     public List<Recorded> requests() {
@@ -249,6 +313,60 @@ public final class StubUpstream implements AutoCloseable {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The usage a Messages event stream reports: {@code message_start}'s, then each {@code message_delta}'s figures
+     * replacing it, since they are cumulative (the last one holds the totals).
+     */
+    public static MessagesUsage streamUsage(String sse) {
+        long[] figures = new long[4];
+        for (String event : events(sse)) {
+            for (String line : event.split("\n")) {
+                if (!line.startsWith("data:")) {
+                    continue;
+                }
+                JsonNode data = read(line.substring("data:".length()).strip());
+                JsonNode usage = switch (data.path("type").asText()) {
+                    case "message_start" -> data.path("message").path("usage");
+                    case "message_delta" -> data.path("usage");
+                    default -> null;
+                };
+                if (usage != null) {
+                    String[] names = {"input_tokens", "output_tokens", "cache_creation_input_tokens",
+                                      "cache_read_input_tokens"};
+                    for (int i = 0; i < names.length; i++) {
+                        if (usage.has(names[i])) {
+                            figures[i] = usage.get(names[i]).asLong();
+                        }
+                    }
+                }
+            }
+        }
+        return new MessagesUsage(figures[0], figures[1], figures[2], figures[3]);
+    }
+
+    /** The usage of a Messages JSON answer's {@code usage} object. */
+    public static MessagesUsage usage(JsonNode usage) {
+        return new MessagesUsage(usage.path("input_tokens").asLong(), usage.path("output_tokens").asLong(),
+                                 usage.path("cache_creation_input_tokens").asLong(),
+                                 usage.path("cache_read_input_tokens").asLong());
+    }
+
+    private static boolean isStream(Recorded request) {
+        try {
+            return JSON.readTree(request.body()).path("stream").asBoolean(false);
+        } catch (IOException notJson) {
+            return false;
+        }
+    }
+
+    private static JsonNode read(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not JSON: " + json, e);
         }
     }
 
