@@ -92,6 +92,10 @@ public final class RedisServer implements AutoCloseable {
         return port;
     }
 
+    public String host() {
+        return host;
+    }
+
     /** Stops Redis (a clean SHUTDOWN writes its append-only file); a paused container for Testcontainers. */
     public void stop() {
         if (container != null) {
