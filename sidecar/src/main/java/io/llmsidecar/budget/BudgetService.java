@@ -47,6 +47,7 @@ public final class BudgetService implements AutoCloseable {
     private final Renewal renewal;
     private final ExpiredReservations expiredReservations;
     private final long ttlMillis;
+    private final long commandTimeoutMillis;
     private final SidecarMetrics metrics;
     private final Clock clock;
     private final String description;
@@ -68,6 +69,7 @@ public final class BudgetService implements AutoCloseable {
         this.rateLimits = new RateLimits(config.rateLimits());
         this.expiredReservations = storeConfig.expiredReservations();
         this.ttlMillis = storeConfig.reservationTtl().toMillis();
+        this.commandTimeoutMillis = storeConfig.commandTimeout().toMillis();
         this.metrics = metrics;
         this.clock = clock;
         this.description = describe(config, store);
@@ -132,7 +134,8 @@ public final class BudgetService implements AutoCloseable {
         long now = clock.millis();
         List<RateTake> takes = rateLimits.admission(subject, model, estimate.promptTokens());
         if (budgets.isEmpty() && takes.isEmpty()) {
-            return new Reservation(this, "", subject, model, estimate, List.of(), false, OptionalLong.empty(), now);
+            return new Reservation(this, "", subject, model, estimate, List.of(), false, false, OptionalLong.empty(),
+                                   now);
         }
         Instant at = Instant.ofEpochMilli(now);
         List<Charge> charges = charges(subject, model, estimate, at);
@@ -142,27 +145,29 @@ public final class BudgetService implements AutoCloseable {
         ReserveResult result;
         long started = System.nanoTime();
         try {
-            result = store.reserve(id, charges, takes, now + ttlMillis, now);
+            // The deadline is when we stop waiting: a reservation Redis runs after it would have no owner.
+            result = store.reserve(id, charges, takes, now + ttlMillis, now, now + commandTimeoutMillis);
             health.answered("reserve", started);
         } catch (BudgetStoreUnavailableException e) {
             health.failed("reserve", e);
-            if (!health.mayAdmitWithoutStore()) {
-                throw health.everReached() ? BudgetErrors.unavailable() : BudgetErrors.neverReachable();
-            }
-            rateLimits.admitLocally(takes);
-            metrics.failOpenAdmission();
-            return new Reservation(this, id, subject, model, estimate, charges, false, limit, now);
+            return withoutStore(id, subject, model, estimate, charges, takes, limit, now, e.mayHaveRun());
         }
         view.remember(result.states());
         switch (result) {
             case ReserveResult.RateLimited limited -> throw RateLimits.refusal(takes, limited);
             case ReserveResult.Exceeded exceeded ->
                     throw BudgetErrors.exceeded(exceeded.exceeded(), charges.get(exceeded.index()), at);
+            case ReserveResult.Late late -> {
+                // Answered, but not taken (past its deadline twice, or a copy of a command that ran): as if the
+                // store had not answered, with an id to cancel.
+                return withoutStore(id, subject, model, estimate, charges, takes, limit, now, true);
+            }
             case ReserveResult.Reserved reserved -> {
                 // admitted
             }
         }
-        Reservation reservation = new Reservation(this, id, subject, model, estimate, charges, true, limit, now);
+        Reservation reservation = new Reservation(this, id, subject, model, estimate, charges, true, false, limit,
+                                                  now);
         if (!charges.isEmpty()) {
             renewal.track(reservation);
         }
@@ -174,8 +179,26 @@ public final class BudgetService implements AutoCloseable {
      * counting): no budget or rate limit refuses it, and settling it changes no counter.
      */
     public Reservation unbudgeted(Subject subject, String model, Estimate estimate) {
-        return new Reservation(this, "", subject, model, estimate, List.of(), false, OptionalLong.empty(),
-                               clock.millis());
+        return new Reservation(this, "", subject, model, estimate, List.of(), false, false,
+                               OptionalLong.empty(), clock.millis());
+    }
+
+    /**
+     * The failure mode's answer for a request the store did not reserve. When the call may have reserved anyway
+     * ({@code mayBeHeld}), the id is cancelled: at once when refusing, with the request's settlement when admitting.
+     */
+    private Reservation withoutStore(String id, Subject subject, String model, Estimate estimate,
+                                     List<Charge> charges, List<RateTake> takes, OptionalLong limit, long now,
+                                     boolean mayBeHeld) {
+        if (!health.mayAdmitWithoutStore()) {
+            if (mayBeHeld) {
+                settleUnreserved(id, nothing(charges));
+            }
+            throw health.everReached() ? BudgetErrors.unavailable() : BudgetErrors.neverReachable();
+        }
+        rateLimits.admitLocally(takes);
+        metrics.failOpenAdmission();
+        return new Reservation(this, id, subject, model, estimate, charges, false, mayBeHeld, limit, now);
     }
 
     /**
@@ -278,7 +301,7 @@ public final class BudgetService implements AutoCloseable {
 
     /** Bills what {@code r} holds ({@code charge}) or nothing: for reservations cut off at shutdown. */
     void settleHeld(Reservation r, boolean charge) {
-        settle(r, charge ? r.held : r.held.stream().map(c -> new Charge(c.counter(), 0, 0)).toList(), List.of());
+        settle(r, charge ? r.held : nothing(r.held), List.of());
     }
 
     private void settle(Reservation r, List<Charge> used, List<RateTake> completion) {
@@ -289,6 +312,11 @@ public final class BudgetService implements AutoCloseable {
         boolean billable = used.stream().anyMatch(c -> c.tokens() > 0 || c.nanos() > 0);
         if (!r.inStore) {
             rateLimits.completeLocally(completion);
+            if (r.mayBeHeld) {
+                // Under its id even when nothing is billable: that releases a reservation that ran unseen.
+                settleUnreserved(r.id, used);
+                return;
+            }
             if (!billable) {
                 return;
             }
@@ -309,6 +337,32 @@ public final class BudgetService implements AutoCloseable {
                 ledger.keep(r.id, used, r.inStore);
             }
         }
+    }
+
+    /**
+     * Bills {@code used} under {@code id} as not reserved here: the store releases a reservation under the id if one
+     * ran after all, and remembers the id so that one running later does nothing. Kept for replay under the id when
+     * the store does not answer.
+     */
+    private void settleUnreserved(String id, List<Charge> used) {
+        if (used.isEmpty()) {
+            return;
+        }
+        if (health.reachable()) {
+            long started = System.nanoTime();
+            try {
+                view.remember(store.settle(id, used, List.of(), false, clock.millis()));
+                health.answered("settle", started);
+                return;
+            } catch (BudgetStoreUnavailableException e) {
+                health.failed("settle", e);
+            }
+        }
+        ledger.keep(id, used, false);
+    }
+
+    private static List<Charge> nothing(List<Charge> charges) {
+        return charges.stream().map(c -> new Charge(c.counter(), 0, 0)).toList();
     }
 
     /** Replays usage kept during an outage, oldest first, stopping at the first failure. */

@@ -19,9 +19,21 @@ interface BudgetStore extends AutoCloseable {
      * Admits a request: takes every rate-limit take, or none if a bucket is short; then reserves every charge, or
      * none: each counter's usage plus reservations plus the charge must stay within its limits. Expired reservations
      * are ended first.
+     *
+     * <p>A call that reaches the store after {@code deadlineMillis}, or under an id the store has seen before, does
+     * nothing and answers {@link ReserveResult.Late}: a reservation must never outlive the request that made it,
+     * and a command executed after its caller gave up on it (a hung or partitioned Redis runs its backlog when it
+     * comes back) has no owner left to settle it.
+     *
+     * @param deadlineMillis on the caller's clock, like {@code nowMillis}: when the caller stops waiting
      */
     ReserveResult reserve(String id, List<Charge> charges, List<RateTake> takes, long expiresAtMillis,
-                          long nowMillis);
+                          long nowMillis, long deadlineMillis);
+
+    default ReserveResult reserve(String id, List<Charge> charges, List<RateTake> takes, long expiresAtMillis,
+                                  long nowMillis) {
+        return reserve(id, charges, takes, expiresAtMillis, nowMillis, Long.MAX_VALUE);
+    }
 
     default ReserveResult reserve(String id, List<Charge> charges, long expiresAtMillis, long nowMillis) {
         return reserve(id, charges, List.of(), expiresAtMillis, nowMillis);
@@ -33,7 +45,9 @@ interface BudgetStore extends AutoCloseable {
      * {@code completion} is taken from token rate limits even past their limit (not idempotent: it is not replayed).
      *
      * @param reserved whether {@code id} was reserved in this store; false for requests admitted while it was
-     *                 unreachable, whose usage is added once
+     *                 unreachable, whose usage is added once. With false the id is remembered, so that a reservation
+     *                 under it that runs later does nothing, and one that ran unseen is released: zero usage
+     *                 cancels an id.
      */
     List<CounterState> settle(String id, List<Charge> used, List<RateTake> completion, boolean reserved,
                               long nowMillis);

@@ -88,18 +88,23 @@ final class InMemoryBudgetStore implements BudgetStore {
 
     @Override
     public ReserveResult reserve(String id, List<Charge> charges, List<RateTake> takes, long expiresAtMillis,
-                                 long nowMillis) {
+                                 long nowMillis, long deadlineMillis) {
+        // Nothing here runs late, but the contract is the store's: past its deadline, or under an id seen before, a
+        // reservation does nothing (as reserve.lua).
+        lock.lock();
+        try {
+            if (nowMillis > deadlineMillis || reservations.containsKey(id) || remembered.containsKey(id)) {
+                return new ReserveResult.Late(statesOf(charges));
+            }
+        } finally {
+            lock.unlock();
+        }
         ReserveResult.RateLimited limited = takes.isEmpty() ? null : buckets.take(takes);
         lock.lock();
         try {
             expire(nowMillis);
             if (limited != null) {
-                List<CounterState> states = new ArrayList<>(charges.size());
-                for (Charge c : charges) {
-                    Entry e = counters.get(c.counter().id());
-                    states.add(e == null ? CounterState.empty(c.counter()) : e.state());
-                }
-                return new ReserveResult.RateLimited(limited.index(), limited.waitNanos(), states);
+                return new ReserveResult.RateLimited(limited.index(), limited.waitNanos(), statesOf(charges));
             }
             if (charges.isEmpty()) {
                 return new ReserveResult.Reserved(List.of());
@@ -313,6 +318,15 @@ final class InMemoryBudgetStore implements BudgetStore {
                 e.usedNanos += sign * c.nanos();
             }
         }
+    }
+
+    private List<CounterState> statesOf(List<Charge> charges) {
+        List<CounterState> states = new ArrayList<>(charges.size());
+        for (Charge c : charges) {
+            Entry e = counters.get(c.counter().id());
+            states.add(e == null ? CounterState.empty(c.counter()) : e.state());
+        }
+        return states;
     }
 
     private static List<CounterState> states(List<Entry> entries) {

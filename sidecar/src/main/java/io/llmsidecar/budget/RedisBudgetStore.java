@@ -40,6 +40,12 @@ final class RedisBudgetStore implements BudgetStore {
     /** Counters outlive their window by this much, so late settlements still find them. */
     static final Duration KEEP_AFTER_WINDOW = InMemoryBudgetStore.KEEP_AFTER_WINDOW;
     private static final String KEEP_SETTLED_MILLIS = Long.toString(InMemoryBudgetStore.REMEMBER_SETTLED.toMillis());
+    /** reserve.lua's verdict for a call that ran past its deadline. */
+    private static final long LATE = 4;
+    /** The message of Lettuce's refusal of a command while disconnected (DefaultEndpoint). */
+    private static final String REJECTED_WHILE_DISCONNECTED = "Currently not connected";
+    /** A deadline further than this is no deadline (and keeps the arithmetic far from overflow). */
+    private static final long MAX_DEADLINE_MILLIS = InMemoryBudgetStore.REMEMBER_SETTLED.toMillis();
 
     private final RedisConnector connector;
     private final RedisConnector.Lazy<String> redis;
@@ -47,6 +53,8 @@ final class RedisBudgetStore implements BudgetStore {
     private final String chargeExpired;
     private final LongConsumer onExpired;
     private final Script reserve = Script.load("reserve.lua");
+    /** How far Redis' clock is ahead of ours (ms; negative when behind), learnt from every reservation's answer. */
+    private volatile long redisAheadMillis;
     private final Script settle = Script.load("settle.lua");
     private final Script read = Script.load("read.lua");
     private final Script list = Script.load("list.lua");
@@ -67,9 +75,9 @@ final class RedisBudgetStore implements BudgetStore {
 
     @Override
     public ReserveResult reserve(String id, List<Charge> charges, List<RateTake> takes, long expiresAtMillis,
-                                 long nowMillis) {
+                                 long nowMillis, long deadlineMillis) {
         String[] keys = keys(id, charges, takes);
-        String[] args = new String[7 + charges.size() * 6 + takes.size() * 2];
+        String[] args = new String[8 + charges.size() * 6 + takes.size() * 2];
         args[0] = prefix;
         args[1] = Long.toString(nowMillis);
         args[2] = Long.toString(expiresAtMillis);
@@ -77,7 +85,7 @@ final class RedisBudgetStore implements BudgetStore {
         args[4] = KEEP_SETTLED_MILLIS;
         args[5] = chargeExpired;
         args[6] = Integer.toString(charges.size());
-        int a = 7;
+        int a = 8;
         for (Charge c : charges) {
             args[a++] = Long.toString(c.counter().limitTokens());
             args[a++] = Long.toString(c.counter().limitNanos());
@@ -87,14 +95,29 @@ final class RedisBudgetStore implements BudgetStore {
             args[a++] = c.counter().key();
         }
         a = takes(takes, args, a);
-        List<Object> reply = run(reserve, keys, args);
-        List<CounterState> states = states(charges.stream().map(Charge::counter).toList(), reply, 4);
+        long within = Math.min(deadlineMillis - nowMillis, MAX_DEADLINE_MILLIS);
+        List<Object> reply;
+        for (int attempt = 1; ; attempt++) {
+            long sent = System.currentTimeMillis();
+            args[7] = Long.toString(sent + redisAheadMillis + within);
+            reply = run(reserve, keys, args);
+            long received = System.currentTimeMillis();
+            // Redis' clock against ours, to the round trip's half: the deadline is checked on Redis' clock.
+            redisAheadMillis = (Long) reply.get(4) - (sent + received) / 2;
+            // Past its deadline, yet answered in time: our estimate of Redis' clock was off (the first call, or a
+            // clock that was stepped). Nothing was written, so the same id may try once more.
+            if ((Long) reply.getFirst() != LATE || attempt == 2 || within < 0) {
+                break;
+            }
+        }
+        List<CounterState> states = states(charges.stream().map(Charge::counter).toList(), reply, 5);
         expired((Long) reply.get(2));
         int index = (int) (long) (Long) reply.get(1) - 1;
         return switch ((int) (long) (Long) reply.getFirst()) {
             case 1 -> new ReserveResult.Reserved(states);
             case 2 -> new ReserveResult.Exceeded(index, states);
-            default -> new ReserveResult.RateLimited(index, (Long) reply.get(3) * 1_000_000L, states);
+            case 3 -> new ReserveResult.RateLimited(index, (Long) reply.get(3) * 1_000_000L, states);
+            default -> new ReserveResult.Late(states);
         };
     }
 
@@ -273,8 +296,14 @@ final class RedisBudgetStore implements BudgetStore {
         }
     }
 
+    /**
+     * Whether the command may have reached Redis decides whether its id must be cancelled: Lettuce refuses commands
+     * while disconnected (REJECT_COMMANDS) before writing them; anything else (a timeout above all) may have run, or
+     * may still run.
+     */
     private BudgetStoreUnavailableException unavailable(RedisException e) {
-        return new BudgetStoreUnavailableException(connector.describe() + ": " + e.getMessage(), e);
+        boolean unsent = e.getMessage() != null && e.getMessage().startsWith(REJECTED_WHILE_DISCONNECTED);
+        return new BudgetStoreUnavailableException(connector.describe() + ": " + e.getMessage(), e, !unsent);
     }
 
     private static List<CounterState> states(List<Counter> counters, List<Object> reply, int from) {

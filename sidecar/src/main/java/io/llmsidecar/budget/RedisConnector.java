@@ -168,7 +168,7 @@ final class RedisConnector implements AutoCloseable {
             if ((current == null || current.isDone()) && System.currentTimeMillis() >= nextAttemptAt) {
                 start(current);
             }
-            throw new BudgetStoreUnavailableException("not connected to " + describe(), null);
+            throw new BudgetStoreUnavailableException("not connected to " + describe(), null, false);
         }
 
         @SuppressWarnings("unchecked")

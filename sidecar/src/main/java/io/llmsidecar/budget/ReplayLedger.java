@@ -23,8 +23,10 @@ import java.util.function.Supplier;
 /**
  * The fail-open replay ledger: usage the store has not taken yet because it was unreachable, kept until it can be
  * replayed, so nothing admitted is left unbilled and nothing is billed twice. A settlement that was sent and failed
- * may still have run (a timeout), so it is kept under its own id, which makes the store ignore a second copy. Usage
- * that was never sent is summed per counter, so a long outage costs memory per counter, not per request.
+ * may still have run (a timeout), so it is kept under its own id, which makes the store ignore a second copy; so is
+ * the settlement (zero usage included) of a request whose reservation may have run unseen, which the replay then
+ * releases. Usage of requests whose reserve was never sent is summed per counter, so a long outage with the
+ * connection down costs memory per counter, not per request.
  *
  * <p>With a file ({@code budget-store.ledger-file}) every entry is appended and forced to disk before the request
  * goes on, so a sidecar restarted during an outage still replays what it admitted. One tab-separated line per entry

@@ -23,12 +23,18 @@ public final class Reservation implements AutoCloseable {
     final List<Charge> held;
     /** False when the store was unreachable and the request was admitted fail-open. */
     final boolean inStore;
+    /**
+     * Not in the store as far as we know, yet a reservation under {@link #id} may be there: its call timed out (it
+     * may have run unanswered, or may still run when a hung Redis resumes) or came back late. Its settlement must
+     * then carry the id, which releases such a reservation and makes a later one a no-op.
+     */
+    final boolean mayBeHeld;
     private final OptionalLong completionLimit;
     private final AtomicBoolean settled = new AtomicBoolean();
     volatile long renewedAt;
 
     Reservation(BudgetService service, String id, Subject subject, String model, Estimate estimate,
-                List<Charge> held, boolean inStore, OptionalLong completionLimit, long now) {
+                List<Charge> held, boolean inStore, boolean mayBeHeld, OptionalLong completionLimit, long now) {
         this.service = service;
         this.id = id;
         this.subject = subject;
@@ -36,6 +42,7 @@ public final class Reservation implements AutoCloseable {
         this.estimate = estimate;
         this.held = held;
         this.inStore = inStore;
+        this.mayBeHeld = mayBeHeld;
         this.completionLimit = completionLimit;
         this.renewedAt = now;
     }

@@ -21,4 +21,12 @@ sealed interface ReserveResult {
     /** Nothing was taken or reserved because rate-limit take {@code index} found its bucket short. */
     record RateLimited(int index, long waitNanos, List<CounterState> states) implements ReserveResult {
     }
+
+    /**
+     * Nothing was taken or reserved: the call reached the store after its deadline (the caller may have given up on
+     * it), or its id was reserved, settled or cancelled before (a copy of a command that already ran). The caller
+     * must treat the id as one that may hold budget and end it with a settlement ({@code reserved} false).
+     */
+    record Late(List<CounterState> states) implements ReserveResult {
+    }
 }

@@ -4,7 +4,8 @@
 --   P c:<budget>:<window start>:<key>  hash  ut/un: used tokens/nano-USD, rt/rn: held by live reservations
 --   P i:<budget>:<window start>        set   the keys that have a counter in that window (for the admin API)
 --   P r:<id>                           hash  one reservation: '~state' = held | expired | charged | settled, and
---                                            for each counter key the "tokens nanos" it holds
+--                                            for each counter key the "tokens nanos" it holds; a settled id is
+--                                            kept (keep ms) so that a reserve under it that runs late does nothing
 --   P exp                              zset  held reservation ids scored by expiry (ms since the epoch)
 --   P rl:<limit>:<key>:<unit>          hash  a rate-limit token bucket: t = tokens left (below zero once a
 --                                            completion overdrew it), ts = ms of Redis' clock when t was computed

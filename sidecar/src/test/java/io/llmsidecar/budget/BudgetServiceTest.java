@@ -144,6 +144,41 @@ class BudgetServiceTest {
     }
 
     @Test
+    void reservationsThatRanUnansweredAreCancelledSoTheStoreHoldsOnlyTheReportedUsage() {
+        BudgetService budgets = service(FailureMode.FAIL_OPEN);
+        store.answersLost = true;
+
+        Reservation served = budgets.reserve(payments, "gpt-4o-mini", estimate(100, 100));
+        Reservation refusedUpstream = budgets.reserve(payments, "gpt-4o-mini", estimate(100, 100));
+        served.settle(usage(100, 10));
+        refusedUpstream.close();
+        store.answersLost = false;
+        budgets.replay();
+        store.store.list(List.of(DAILY), now.plus(Duration.ofMinutes(5)));
+
+        Counter counter = Counter.of(DAILY, "team=payments", now);
+        assertEquals(new CounterState(counter, 110, 0, 120, 0), store.read(List.of(counter)).getFirst(),
+                     "the two reservations that ran unseen are released, not charged when they expire");
+        assertTrue(scrapeUnchecked().contains("llm_sidecar_fail_open_admissions_total 2.0"));
+    }
+
+    @Test
+    void failClosedCancelsAReservationThatRanUnanswered() {
+        BudgetService budgets = service(FailureMode.FAIL_CLOSED);
+        store.answersLost = true;
+
+        SidecarException e = assertThrows(SidecarException.class,
+                                          () -> budgets.reserve(payments, "gpt-4o-mini", estimate(10, 10)));
+        store.answersLost = false;
+        budgets.replay();
+        store.store.list(List.of(DAILY), now.plus(Duration.ofMinutes(5)));
+
+        assertEquals(503, e.status());
+        Counter counter = Counter.of(DAILY, "team=payments", now);
+        assertEquals(new CounterState(counter, 0, 0, 0, 0), store.read(List.of(counter)).getFirst());
+    }
+
+    @Test
     void failClosedRefusesWith503WhileTheStoreIsDown() {
         BudgetService budgets = service(FailureMode.FAIL_CLOSED);
         store.down = true;
@@ -310,31 +345,43 @@ class BudgetServiceTest {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    /** The in-memory store, unreachable while {@code down}; counts the calls that reach it. */
+    /**
+     * The in-memory store, unreachable while {@code down} (calls refused unsent, as Lettuce does while disconnected);
+     * while {@code answersLost}, calls run but time out (a hung Redis that runs them later, or lost answers). Counts
+     * the calls that reach it.
+     */
     static final class FlakyStore implements BudgetStore {
         final InMemoryBudgetStore store = new InMemoryBudgetStore();
         final AtomicInteger calls = new AtomicInteger();
         volatile boolean down;
+        volatile boolean answersLost;
 
         private void check() {
             calls.incrementAndGet();
             if (down) {
-                throw new BudgetStoreUnavailableException("down for the test", null);
+                throw new BudgetStoreUnavailableException("down for the test", null, false);
             }
+        }
+
+        private <T> T lose(T answer) {
+            if (answersLost) {
+                throw new BudgetStoreUnavailableException("timed out for the test", null, true);
+            }
+            return answer;
         }
 
         @Override
         public ReserveResult reserve(String id, List<Charge> charges, List<RateTake> takes, long expiresAtMillis,
-                                     long nowMillis) {
+                                     long nowMillis, long deadlineMillis) {
             check();
-            return store.reserve(id, charges, takes, expiresAtMillis, nowMillis);
+            return lose(store.reserve(id, charges, takes, expiresAtMillis, nowMillis, deadlineMillis));
         }
 
         @Override
         public List<CounterState> settle(String id, List<Charge> used, List<RateTake> completion, boolean reserved,
                                          long nowMillis) {
             check();
-            return store.settle(id, used, completion, reserved, nowMillis);
+            return lose(store.settle(id, used, completion, reserved, nowMillis));
         }
 
         @Override

@@ -251,6 +251,63 @@ abstract class BudgetStoreContract {
     }
 
     @Test
+    void aReservationThatRunsAfterItsDeadlineHoldsNothingAndTakesNoRateLimit() {
+        RateLimit limit = new RateLimit("late-" + now, List.of(Scope.TEAM), 1, OptionalLong.empty());
+        RateTake request = new RateTake(limit, "team=payments", RateTake.Unit.REQUESTS, 1);
+
+        ReserveResult late = store.reserve("given-up", List.of(charge(payments, 500, 50)), List.of(request),
+                                           now + TTL, now, now - 1);
+
+        assertInstanceOf(ReserveResult.Late.class, late);
+        assertEquals(List.of(new CounterState(payments, 0, 0, 0, 0)), store.read(List.of(payments)));
+        assertInstanceOf(ReserveResult.Reserved.class,
+                         store.reserve("next", List.of(charge(payments, 500, 0)), List.of(request), now + TTL, now,
+                                       now + 60_000),
+                         "the late call took nothing from the one-request bucket");
+    }
+
+    @Test
+    void aReservationUnderAnIdCancelledBeforeItRanHoldsNothing() {
+        store.settle("cancelled", List.of(charge(payments, 0, 0)), false, now);
+
+        ReserveResult late = store.reserve("cancelled", List.of(charge(payments, 500, 0)), now + TTL, now);
+
+        assertInstanceOf(ReserveResult.Late.class, late);
+        assertEquals(List.of(new CounterState(payments, 0, 0, 0, 0)), store.read(List.of(payments)));
+    }
+
+    @Test
+    void aReservationRunTwiceUnderOneIdHoldsOnce() {
+        store.reserve("resent", List.of(charge(payments, 300, 0)), now + TTL, now);
+
+        assertInstanceOf(ReserveResult.Late.class,
+                         store.reserve("resent", List.of(charge(payments, 300, 0)), now + TTL, now));
+
+        assertEquals(List.of(new CounterState(payments, 0, 300, 0, 0)), store.read(List.of(payments)));
+    }
+
+    @Test
+    void cancellingAReservationThatRanUnseenReleasesItAndItsExpiryChargesNothing() {
+        store.reserve("unseen", List.of(charge(payments, 500, 50)), now + 100, now);
+
+        store.settle("unseen", List.of(charge(payments, 0, 0)), false, now);
+        store.reserve("r2", List.of(charge(payments, 100, 0)), now + 200 + TTL, now + 200);
+
+        assertEquals(List.of(new CounterState(payments, 0, 100, 0, 0)), store.read(List.of(payments)));
+    }
+
+    @Test
+    void cancellingAReservationThatRanUnseenAndWasChargedOnExpiryTakesTheChargeBack() {
+        store.reserve("unseen", List.of(charge(payments, 500, 50)), now + 100, now);
+        store.reserve("r2", List.of(charge(payments, 100, 0)), now + 200 + TTL, now + 200);
+
+        store.settle("unseen", List.of(charge(payments, 0, 0)), false, now + 300);
+        List<CounterState> again = store.settle("unseen", List.of(charge(payments, 0, 0)), false, now + 300);
+
+        assertEquals(List.of(new CounterState(payments, 0, 100, 0, 0)), again);
+    }
+
+    @Test
     void keepsEachKeyAndEachWindowApart() {
         Counter yesterday = Counter.of(TOKENS, "team=payments", at.minus(Duration.ofDays(1)));
         store.reserve("r1", List.of(charge(payments, 1000, 0)), now + TTL, now);

@@ -7,7 +7,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -25,6 +27,7 @@ public final class RedisCluster implements AutoCloseable {
     private final Path dir;
     private final List<Process> processes = new ArrayList<>();
     private final List<Integer> ports = new ArrayList<>();
+    private final Map<Integer, Process> byPort = new HashMap<>();
     private String uri;
 
     private RedisCluster(Path dir) {
@@ -111,6 +114,45 @@ public final class RedisCluster implements AutoCloseable {
         return List.copyOf(ports);
     }
 
+    /** The port of the master that serves {@code key}'s slot (its hash tag's). */
+    public int masterOf(String key) {
+        String slot = command(ports.getFirst(), "CLUSTER KEYSLOT " + key).replaceAll("[^0-9]", "");
+        for (int port : ports) {
+            for (String line : command(port, "CLUSTER NODES").split("\n")) {
+                if (line.contains("myself") && line.contains("master") && servesSlot(line, Integer.parseInt(slot))) {
+                    return port;
+                }
+            }
+        }
+        throw new AssertionError("no master serves slot " + slot);
+    }
+
+    /** Freezes the node at {@code port} with {@code kill -STOP}: its connections stay open, commands queue up. */
+    public void pause(int port) {
+        RedisServer.signal(byPort.get(port).pid(), "STOP");
+    }
+
+    /** {@code kill -CONT}: the node runs again and executes what queued up. */
+    public void resume(int port) {
+        RedisServer.signal(byPort.get(port).pid(), "CONT");
+    }
+
+    private static boolean servesSlot(String nodesLine, int slot) {
+        String[] fields = nodesLine.strip().split(" ");
+        for (int i = 8; i < fields.length; i++) {
+            String[] range = fields[i].split("-");
+            if (range[0].startsWith("[")) {
+                continue;
+            }
+            int from = Integer.parseInt(range[0]);
+            int to = range.length > 1 ? Integer.parseInt(range[1]) : from;
+            if (slot >= from && slot <= to) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Keys matching {@code pattern} on every node together. */
     public List<String> keys(String pattern) {
         List<String> keys = new ArrayList<>();
@@ -133,6 +175,10 @@ public final class RedisCluster implements AutoCloseable {
     @Override
     public void close() {
         for (Process p : processes) {
+            // A node a failed test left frozen would ignore SIGTERM until it runs again.
+            if (p.isAlive()) {
+                RedisServer.signal(p.pid(), "CONT");
+            }
             p.destroy();
         }
         for (Process p : processes) {
@@ -156,6 +202,7 @@ public final class RedisCluster implements AutoCloseable {
         await(() -> command(port, "PING").equals("+PONG"), command.getFirst() + " on port " + port);
         if (!command.getFirst().equals(SENTINEL)) {
             ports.add(port);
+            byPort.put(port, p);
         }
     }
 

@@ -92,6 +92,10 @@ public final class RedisServer implements AutoCloseable {
         return port;
     }
 
+    public String host() {
+        return host;
+    }
+
     /** Stops Redis (a clean SHUTDOWN writes its append-only file); a paused container for Testcontainers. */
     public void stop() {
         if (container != null) {
@@ -115,6 +119,44 @@ public final class RedisServer implements AutoCloseable {
         }
         requireOwn();
         running = launch();
+    }
+
+    /**
+     * Freezes Redis without closing anything, as a hung server or a stalled network does: {@code kill -STOP} of the
+     * local process, a paused container for Testcontainers. Connections stay open and commands queue up unanswered.
+     */
+    public void pause() {
+        if (container != null) {
+            container.getDockerClient().pauseContainerCmd(container.getContainerId()).exec();
+            return;
+        }
+        requireOwn();
+        signal(running.pid(), "STOP");
+    }
+
+    /** Lets a {@link #pause()}d Redis run again: it then executes every command that queued up meanwhile. */
+    public void resume() {
+        if (container != null) {
+            container.getDockerClient().unpauseContainerCmd(container.getContainerId()).exec();
+            return;
+        }
+        requireOwn();
+        signal(running.pid(), "CONT");
+    }
+
+    /** Sends {@code kill -<name>} to a process of ours. */
+    public static void signal(long pid, String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new AssertionError("kill -" + name + " " + pid + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Sends one command (inline protocol) and returns the raw reply, e.g. {@code +PONG}. */
@@ -161,6 +203,8 @@ public final class RedisServer implements AutoCloseable {
             return;
         }
         if (running != null && running.isAlive()) {
+            // A server a failed test left frozen acts on SIGTERM only once it runs again.
+            signal(running.pid(), "CONT");
             running.destroy();
             try {
                 running.waitFor();
