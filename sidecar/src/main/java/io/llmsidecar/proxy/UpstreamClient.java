@@ -31,10 +31,14 @@ import java.util.concurrent.TimeoutException;
 public final class UpstreamClient {
     private static final io.helidon.http.Header ACCEPT_IDENTITY =
             HeaderValues.createCached(HeaderNames.ACCEPT_ENCODING, "identity");
+    /** What the OpenAI and Anthropic SDKs send on every call, streams included; the body's stream flag decides. */
+    private static final io.helidon.http.Header ACCEPT_JSON =
+            HeaderValues.createCached(HeaderNames.ACCEPT, "application/json");
 
     private final WebClient client;
     private final UpstreamConfig config;
     private final UpstreamCredentials credentials;
+    private final ForwardedHeaders forwarded;
     private final Map<Api, URI> governed = new EnumMap<>(Api.class);
     private final String basePath;
 
@@ -42,6 +46,7 @@ public final class UpstreamClient {
         this.client = client;
         this.config = config;
         this.credentials = credentials;
+        this.forwarded = ForwardedHeaders.create(config.forwardHeaders());
         for (Api api : Api.values()) {
             governed.put(api, URI.create(config.url() + api.upstreamPath()));
         }
@@ -72,7 +77,7 @@ public final class UpstreamClient {
     /** Posts a governed request's body to its API's path; the response's body is left unread for the caller. */
     HttpClientResponse post(Api api, Headers inbound, String requestId, byte[] body) {
         HttpClientRequest request = client.post().uri(governed.get(api));
-        headers(request, inbound, requestId, false);
+        headers(request, inbound, requestId, true);
         try {
             return request.submit(body);
         } catch (RuntimeException e) {
@@ -84,7 +89,7 @@ public final class UpstreamClient {
     HttpClientResponse forward(Method method, URI target, Headers inbound, String requestId, InputStream body,
                                boolean hasBody) {
         HttpClientRequest request = client.method(method).uri(target);
-        headers(request, inbound, requestId, true);
+        headers(request, inbound, requestId, false);
         try {
             if (!hasBody) {
                 return request.request();
@@ -125,15 +130,23 @@ public final class UpstreamClient {
         }
     }
 
-    private void headers(HttpClientRequest request, Headers inbound, String requestId, boolean keepEncoding) {
+    /**
+     * The app's allow-listed headers ({@link ForwardedHeaders}), the request id and the sidecar's key. A governed
+     * request's body is checked JSON, and its answer must be one the sidecar can read to settle: JSON (or the event
+     * stream its body asks for), unencoded; so it goes with the sidecar's own {@code Content-Type}, {@code Accept} and
+     * {@code Accept-Encoding}, whatever the app sent.
+     */
+    private void headers(HttpClientRequest request, Headers inbound, String requestId, boolean governed) {
         boolean appKey = config.forwardClientAuthorization() && inbound.contains(HeaderNames.AUTHORIZATION);
         request.headers(out -> {
-            ForwardedHeaders.copyRequest(inbound, out, appKey, keepEncoding);
+            forwarded.copyRequest(inbound, out, appKey, governed);
             out.set(RequestIds.HEADER, requestId);
             if (!appKey) {
                 credentials.authorization().ifPresent(out::set);
             }
-            if (!keepEncoding) {
+            if (governed) {
+                out.set(HeaderValues.CONTENT_TYPE_JSON);
+                out.set(ACCEPT_JSON);
                 out.set(ACCEPT_IDENTITY);
             }
         });

@@ -7,6 +7,8 @@ import io.llmsidecar.config.ConfigValues;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -25,13 +27,25 @@ import java.util.OptionalInt;
  *                                   instead of the sidecar's key when the app sends one
  * @param defaultMaxTokens           the completion limit the gateway applies when a request sets none (the Unbound
  *                                   gateway: 1000); empty when it lets the model run to its maximum
+ * @param forwardHeaders             request headers forwarded besides the built-in allow-list
+ *                                   ({@code upstream.forward-headers}): names, or prefixes ending in {@code *}
  */
 public record UpstreamConfig(URI url, URI modelsUrl, Optional<String> apiKey, Optional<Path> apiKeyFile,
                              Duration connectTimeout, Duration readTimeout, boolean forwardClientAuthorization,
-                             OptionalInt defaultMaxTokens) {
+                             OptionalInt defaultMaxTokens, List<String> forwardHeaders) {
     public static final URI DEFAULT_URL = URI.create("https://api.getunbound.ai/v1");
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(300);
+
+    public UpstreamConfig {
+        forwardHeaders = List.copyOf(forwardHeaders);
+        for (String entry : forwardHeaders) {
+            Optional<String> problem = ForwardedHeaders.problem(entry);
+            if (problem.isPresent()) {
+                throw ConfigValues.invalid("upstream.forward-headers", entry, problem.get());
+            }
+        }
+    }
 
     public static UpstreamConfig create(Config node) {
         URI url = ConfigValues.httpUri(node.get("url")).orElse(DEFAULT_URL);
@@ -53,7 +67,25 @@ public record UpstreamConfig(URI url, URI modelsUrl, Optional<String> apiKey, Op
         OptionalInt defaultMaxTokens = defaultMax == 0 ? OptionalInt.empty() : OptionalInt.of(defaultMax);
         return new UpstreamConfig(url, models, key, keyFile, connect, read,
                                   ConfigValues.bool(node.get("forward-client-authorization"), false),
-                                  defaultMaxTokens);
+                                  defaultMaxTokens, headers(node.get("forward-headers")));
+    }
+
+    /** A YAML list, or one comma-separated string (as the environment variable gives it). */
+    private static List<String> headers(Config node) {
+        List<String> entries = new ArrayList<>();
+        if (!node.exists()) {
+            return entries;
+        }
+        if (node.isLeaf()) {
+            for (String part : node.asString().orElse("").split(",")) {
+                if (!part.isBlank()) {
+                    entries.add(part.strip());
+                }
+            }
+        } else {
+            node.asList(String.class).orElse(List.of()).forEach(h -> entries.add(h.strip()));
+        }
+        return entries;
     }
 
     /** {@code https://host/v1} gives {@code https://host/models}; any other base gets {@code /models} appended. */
@@ -70,6 +102,6 @@ public record UpstreamConfig(URI url, URI modelsUrl, Optional<String> apiKey, Op
                + (apiKey.isPresent() ? "<redacted>" : "<none>") + ", apiKeyFile=" + apiKeyFile.orElse(null)
                + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
                + ", forwardClientAuthorization=" + forwardClientAuthorization + ", defaultMaxTokens="
-               + defaultMaxTokens + "]";
+               + defaultMaxTokens + ", forwardHeaders=" + forwardHeaders + "]";
     }
 }
