@@ -53,6 +53,7 @@ final class GovernedHandler implements Handler {
         ex.api = api;
         res.header(RequestIds.HEADER, ex.requestId);
         try {
+            EnforcementHeaders.check(req.headers());                            // 400, nothing forwarded
             ApiRequest request = api.parse(bodies.read(req));                  // 400/413/415, nothing forwarded
             ex.model = request.model();
             ex.subject = subjects.resolve(req.headers(), request.user());

@@ -173,14 +173,18 @@ class ForwardedHeadersIT {
                 new Refusal("/v1/responses", "{\"model\":\"gpt-4o-mini\",\"input\":\"hi\",\"background\":true}",
                             "unsupported_value", "background"),
                 new Refusal("/v1/responses", "{\"model\":\"gpt-4o-mini\",\"input\":\"hi\",\"background\":true,"
-                                             + "\"stream\":true}", "unsupported_value", "background"));
+                                             + "\"stream\":true}", "unsupported_value", "background"),
+                new Refusal("/v1/chat/completions", chat + "}", "unsupported_header", null));
         int before = upstream.requestCount();
         List<String> failures = new ArrayList<>();
         for (Refusal refusal : refusals) {
+            // The last refusal is the header's: the long-context beta the price book cannot price.
+            String headers = refusal.param() == null ? "anthropic-beta: context-1m-2025-08-07\r\n" : "";
             String answer = RawHttp.exchange(sidecar.sidecar().port(),
-                                             request("POST", refusal.path(), "", refusal.body()));
+                                             request("POST", refusal.path(), headers, refusal.body()));
+            String param = refusal.param() == null ? "null" : "\"" + refusal.param() + "\"";
             if (!answer.startsWith("HTTP/1.1 400 ") || !answer.contains("\"code\":\"" + refusal.code() + "\"")
-                || !answer.contains("\"param\":\"" + refusal.param() + "\"")
+                || !answer.contains("\"param\":" + param)
                 || !answer.contains("\"type\":\"invalid_request_error\"")) {
                 failures.add(refusal + " -> " + answer);
             }
