@@ -34,6 +34,7 @@ public final class ChatRequest implements ApiRequest {
         // One limit field at most (both is 400 invalid_parameter_combination, as at OpenAI), so the sidecar, the
         // policy's patch and the gateway all read the same limit.
         LimitFields.check(json, "chat completions", LIMIT_FIELDS);
+        PricedShapes.check(json);
         OptionalInt maxCompletion = Fields.positiveInt(json, "max_completion_tokens");
         OptionalInt maxTokens = maxCompletion.isPresent() ? maxCompletion : Fields.positiveInt(json, "max_tokens");
         this.maxTokensField = limitField(json, model);

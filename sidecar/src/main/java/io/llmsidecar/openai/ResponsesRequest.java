@@ -27,6 +27,7 @@ public final class ResponsesRequest implements ApiRequest {
         Fields.optionalString(json, "instructions").ifPresent(t -> found.add(new PromptText(t, "instructions")));
         input(json.get("input"), found);
         LimitFields.check(json, "the Responses API", List.of(LIMIT_FIELD));
+        PricedShapes.check(json);
         OptionalInt maxTokens = Fields.positiveInt(json, LIMIT_FIELD);
         if (Fields.bool(json, "background")) {
             throw SidecarException.invalidRequest("unsupported_value", "background",

@@ -123,6 +123,19 @@ class LimitFieldsTest {
     }
 
     @Test
+    void aPriorityServiceTierIsRefusedBecauseBudgetsCannotPriceIt() {
+        for (Api api : new Api[] {Api.CHAT_COMPLETIONS, Api.RESPONSES}) {
+            String fields = api == Api.RESPONSES ? RESPONSES : CHAT;
+            SidecarException e = refused(api, fields + ",\"service_tier\":\"priority\"");
+            assertEquals("unsupported_value", e.code());
+            assertEquals(Optional.of("service_tier"), e.param());
+            for (String tier : new String[] {"auto", "default", "flex", "scale"}) {
+                parse(api, fields + ",\"service_tier\":\"" + tier + "\"");
+            }
+        }
+    }
+
+    @Test
     void shapesWithServerSideContextAreAccepted() {
         // Server-side context the estimate cannot see: allowed (see docs/SECURITY.md), its prompt settled from usage.
         parse(Api.RESPONSES, RESPONSES + ",\"previous_response_id\":\"resp_1\",\"store\":true");

@@ -174,6 +174,8 @@ class ForwardedHeadersIT {
                             "unsupported_value", "background"),
                 new Refusal("/v1/responses", "{\"model\":\"gpt-4o-mini\",\"input\":\"hi\",\"background\":true,"
                                              + "\"stream\":true}", "unsupported_value", "background"),
+                new Refusal("/v1/chat/completions", chat + ",\"service_tier\":\"priority\"}", "unsupported_value",
+                            "service_tier"),
                 new Refusal("/v1/chat/completions", chat + "}", "unsupported_header", null));
         int before = upstream.requestCount();
         List<String> failures = new ArrayList<>();
