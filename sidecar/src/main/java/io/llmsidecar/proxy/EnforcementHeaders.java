@@ -5,6 +5,8 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Headers;
 import io.llmsidecar.openai.SidecarException;
 
+import java.util.Locale;
+
 /**
  * Allow-listed headers whose value would change enforcement: refused (400) before anything else, rather than
  * forwarded or silently dropped. Every other header the gateway could act on is simply not forwarded
@@ -27,7 +29,7 @@ final class EnforcementHeaders {
         }
         for (String value : headers.get(ANTHROPIC_BETA).allValues()) {
             for (String feature : value.split(",")) {
-                if (feature.strip().toLowerCase(java.util.Locale.ROOT).startsWith(LONG_CONTEXT)) {
+                if (feature.strip().toLowerCase(Locale.ROOT).startsWith(LONG_CONTEXT)) {
                     throw SidecarException.invalidRequest("unsupported_header", null,
                             "The anthropic-beta feature '" + feature.strip() + "' is not supported by the sidecar: "
                             + "it bills prompts beyond 200k tokens at a long-context rate that budgets cannot price, "

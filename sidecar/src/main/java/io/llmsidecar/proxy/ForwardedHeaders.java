@@ -58,6 +58,9 @@ final class ForwardedHeaders {
      */
     private record Entry(String name, boolean prefix, int maxLength, Pattern shape) {
         boolean accepts(List<String> values) {
+            if (maxLength == Integer.MAX_VALUE) {
+                return true;                                // the operator's entry: its values as sent
+            }
             for (String v : values) {
                 if (v.length() > maxLength || !printable(v) || (shape != null && !shape.matcher(v).matches())) {
                     return false;

@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LimitFieldsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String CHAT = "\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+    private static final String CHAT =
+            "\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
     private static final String RESPONSES = "\"model\":\"gpt-4o-mini\",\"input\":\"hi\"";
     private static final String COMPLETIONS = "\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"hi\"";
     private static final String EMBEDDINGS = "\"model\":\"text-embedding-3-small\",\"input\":\"hi\"";

@@ -129,7 +129,8 @@ class ForwardedHeadersIT {
     @Test
     void onlyAllowListedHeadersReachTheGatewayOnEveryGovernedApi() throws IOException {
         Map<String, String> bodies = Map.of(
-                "/v1/chat/completions", "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                "/v1/chat/completions",
+                "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
                 "/v1/responses", "{\"model\":\"gpt-4o-mini\",\"input\":\"hi\"}",
                 "/v1/embeddings", "{\"model\":\"text-embedding-3-small\",\"input\":\"hi\"}",
                 "/v1/completions", "{\"model\":\"gpt-4o-mini\",\"prompt\":\"hi\"}");
