@@ -94,6 +94,7 @@ public final class SidecarEnvironment {
         m.put("SIDECAR_UPSTREAM_ANTHROPIC_URL", "upstream.anthropic-url");
         m.put("SIDECAR_UPSTREAM_ANTHROPIC_AUTH", "upstream.anthropic-auth");
         m.put("SIDECAR_FORWARD_CLIENT_AUTH", "upstream.forward-client-authorization");
+        m.put("SIDECAR_UPSTREAM_FORWARD_HEADERS", "upstream.forward-headers");
         m.put("SIDECAR_PRICING_REFRESH", "pricing.refresh-interval");
         m.put("SIDECAR_TEAM", "identity.team");
         m.put("SIDECAR_TRUST_TEAM_HEADER", "identity.trust-team-header");

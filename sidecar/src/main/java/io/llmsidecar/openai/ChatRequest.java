@@ -20,6 +20,8 @@ public final class ChatRequest implements ApiRequest {
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
     /** OpenAI's own ceiling on {@code n}. */
     static final int MAX_CHOICES = 128;
+    /** The current limit field, then the deprecated one; a body may send one of them. */
+    private static final List<String> LIMIT_FIELDS = List.of("max_completion_tokens", "max_tokens");
 
     private final RequestFields fields;
     private final ArrayNode messages;
@@ -29,10 +31,12 @@ public final class ChatRequest implements ApiRequest {
         String model = Fields.requiredModel(json);
         this.messages = requiredMessages(json);
         List<PromptText> texts = texts(messages);
+        // One limit field at most (both is 400 invalid_parameter_combination, as at OpenAI), so the sidecar, the
+        // policy's patch and the gateway all read the same limit.
+        LimitFields.check(json, "chat completions", LIMIT_FIELDS);
+        PricedShapes.check(json);
         OptionalInt maxCompletion = Fields.positiveInt(json, "max_completion_tokens");
-        OptionalInt max = Fields.positiveInt(json, "max_tokens");
-        // max_completion_tokens supersedes the deprecated max_tokens when both are sent, as OpenAI does.
-        OptionalInt maxTokens = maxCompletion.isPresent() ? maxCompletion : max;
+        OptionalInt maxTokens = maxCompletion.isPresent() ? maxCompletion : Fields.positiveInt(json, "max_tokens");
         this.maxTokensField = limitField(json, model);
         int choices = Fields.intInRange(json, "n", 1, MAX_CHOICES).orElse(1);
         OptionalDouble temperature = Fields.temperature(json);

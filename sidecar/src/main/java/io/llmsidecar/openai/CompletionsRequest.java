@@ -25,6 +25,7 @@ public final class CompletionsRequest implements ApiRequest {
         List<PromptText> found = new ArrayList<>();
         Fields.stringOrStrings(json, "prompt", true, found);
         Fields.optionalString(json, "suffix").ifPresent(t -> found.add(new PromptText(t, "suffix")));
+        LimitFields.check(json, "legacy completions", List.of(LIMIT_FIELD));
         OptionalInt maxTokens = Fields.positiveInt(json, LIMIT_FIELD);
         int n = Fields.intInRange(json, "n", 1, ChatRequest.MAX_CHOICES).orElse(1);
         int bestOf = Fields.intInRange(json, "best_of", 1, ChatRequest.MAX_CHOICES).orElse(1);

@@ -20,6 +20,8 @@ public final class EmbeddingsRequest implements ApiRequest {
         String model = Fields.requiredModel(json);
         List<PromptText> found = new ArrayList<>();
         Fields.stringOrStrings(json, "input", true, found);
+        // Nothing is generated, so no limit applies; one sent anyway is refused rather than left for a gateway to read.
+        LimitFields.check(json, "embeddings", List.of());
         Fields.positiveInt(json, "dimensions");
         Fields.optionalString(json, "encoding_format");
         Optional<String> user = Fields.optionalString(json, "user");

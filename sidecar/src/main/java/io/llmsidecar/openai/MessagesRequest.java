@@ -41,6 +41,11 @@ public final class MessagesRequest implements ApiRequest {
         this.api = api;
         boolean generates = api == Api.MESSAGES;
         String model = Fields.requiredModel(json);
+        // One limit field per body: a translating gateway must not find another one to read (max_tokens_to_sample,
+        // max_output_tokens...). Token counting has none at all.
+        LimitFields.check(json, generates ? "the Messages API" : "token counting",
+                          generates ? List.of(LIMIT_FIELD) : List.of());
+        PricedShapes.check(json);
         List<PromptText> texts = new ArrayList<>();
         List<String> opaqueStrings = new ArrayList<>();
         system(json.get("system"), texts);

@@ -26,7 +26,16 @@ public final class ResponsesRequest implements ApiRequest {
         List<PromptText> found = new ArrayList<>();
         Fields.optionalString(json, "instructions").ifPresent(t -> found.add(new PromptText(t, "instructions")));
         input(json.get("input"), found);
+        LimitFields.check(json, "the Responses API", List.of(LIMIT_FIELD));
+        PricedShapes.check(json);
         OptionalInt maxTokens = Fields.positiveInt(json, LIMIT_FIELD);
+        if (Fields.bool(json, "background")) {
+            throw SidecarException.invalidRequest("unsupported_value", "background",
+                    "Unsupported value: 'background' true is not supported by the sidecar. A background response "
+                    + "is answered 'queued' without usage, and its usage arrives later on GET /v1/responses/{id}, "
+                    + "which the sidecar does not serve, so its cost could not be settled against the budget. Send "
+                    + "the request without 'background' (use \"stream\": true for long generations).");
+        }
         JsonNode n = json.get("n");
         if (n != null && !n.isNull()) {
             throw SidecarException.invalidRequest("unsupported_parameter", "n",

@@ -47,6 +47,7 @@ final class GovernedHandler {
     /** Admits and forwards one request; the router has made its {@link Exchange} and records it. */
     void handle(ServerRequest req, ServerResponse res, Exchange ex) {
         ex.api = api;
+        EnforcementHeaders.check(req.headers());                                // 400, nothing forwarded
         ApiRequest request = api.parse(bodies.read(req));                      // 400/413/415, nothing forwarded
         ex.model = request.model();
         ex.subject = subjects.resolve(req.headers(), request.user());

@@ -32,10 +32,14 @@ import java.util.concurrent.TimeoutException;
 public final class UpstreamClient {
     private static final io.helidon.http.Header ACCEPT_IDENTITY =
             HeaderValues.createCached(HeaderNames.ACCEPT_ENCODING, "identity");
+    /** What the OpenAI and Anthropic SDKs send on every call, streams included; the body's stream flag decides. */
+    private static final io.helidon.http.Header ACCEPT_JSON =
+            HeaderValues.createCached(HeaderNames.ACCEPT, "application/json");
 
     private final WebClient client;
     private final UpstreamConfig config;
     private final UpstreamCredentials credentials;
+    private final ForwardedHeaders forwarded;
     private final Map<Api, URI> governed = new EnumMap<>(Api.class);
     private final String basePath;
 
@@ -43,6 +47,7 @@ public final class UpstreamClient {
         this.client = client;
         this.config = config;
         this.credentials = credentials;
+        this.forwarded = ForwardedHeaders.create(config.forwardHeaders());
         for (Api api : Api.values()) {
             URI base = api.family() == WireFamily.ANTHROPIC ? config.anthropicUrl() : config.url();
             governed.put(api, URI.create(base + api.upstreamPath()));
@@ -78,7 +83,7 @@ public final class UpstreamClient {
     HttpClientResponse post(Api api, String query, Headers inbound, String requestId, byte[] body) {
         URI target = governed.get(api);
         HttpClientRequest request = client.post().uri(query == null ? target : URI.create(target + "?" + query));
-        headers(request, inbound, requestId, false, api.family());
+        headers(request, inbound, requestId, true, api.family());
         try {
             return request.submit(body);
         } catch (RuntimeException e) {
@@ -90,7 +95,7 @@ public final class UpstreamClient {
     HttpClientResponse forward(Method method, URI target, Headers inbound, String requestId, InputStream body,
                                boolean hasBody) {
         HttpClientRequest request = client.method(method).uri(target);
-        headers(request, inbound, requestId, true, WireFamily.OPENAI);
+        headers(request, inbound, requestId, false, WireFamily.OPENAI);
         try {
             if (!hasBody) {
                 return request.request();
@@ -132,16 +137,18 @@ public final class UpstreamClient {
     }
 
     /**
-     * The app's headers that may cross, the request id and the sidecar's key: as a bearer token, or for the
-     * Messages API as {@code x-api-key} when {@code upstream.anthropic-auth} says so. The app's own
-     * {@code x-api-key} never crosses (Anthropic's SDKs send whatever key they were given).
+     * The app's allow-listed headers ({@link ForwardedHeaders}), the request id and the sidecar's key: as a bearer
+     * token, or for the Messages API as {@code x-api-key} when {@code upstream.anthropic-auth} says so (the app's
+     * own {@code x-api-key} and {@code Authorization} never cross). A governed request's body is checked JSON, and
+     * its answer must be one the sidecar can read to settle: JSON (or the event stream its body asks for),
+     * unencoded; so it goes with the sidecar's own {@code Content-Type}, {@code Accept} and {@code Accept-Encoding},
+     * whatever the app sent.
      */
-    private void headers(HttpClientRequest request, Headers inbound, String requestId, boolean keepEncoding,
+    private void headers(HttpClientRequest request, Headers inbound, String requestId, boolean governed,
                          WireFamily family) {
         boolean appKey = config.forwardClientAuthorization() && inbound.contains(HeaderNames.AUTHORIZATION);
         request.headers(out -> {
-            ForwardedHeaders.copyRequest(inbound, out, appKey, keepEncoding);
-            out.remove(UpstreamCredentials.X_API_KEY);
+            forwarded.copyRequest(inbound, out, appKey, governed);
             out.set(RequestIds.HEADER, requestId);
             if (!appKey) {
                 if (family == WireFamily.ANTHROPIC && config.anthropicAuth() == UpstreamConfig.AnthropicAuth.X_API_KEY) {
@@ -150,7 +157,9 @@ public final class UpstreamClient {
                     credentials.authorization().ifPresent(out::set);
                 }
             }
-            if (!keepEncoding) {
+            if (governed) {
+                out.set(HeaderValues.CONTENT_TYPE_JSON);
+                out.set(ACCEPT_JSON);
                 out.set(ACCEPT_IDENTITY);
             }
         });

@@ -7,6 +7,8 @@ import io.llmsidecar.config.ConfigValues;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -28,10 +30,13 @@ import java.util.OptionalInt;
  * @param anthropicUrl               the gateway's Anthropic Messages endpoint; {@code /count_tokens} is appended for
  *                                   token counting. Default: {@code url} plus {@code /messages}
  * @param anthropicAuth              how the sidecar's key is sent on the Messages API
+ * @param forwardHeaders             request headers forwarded besides the built-in allow-list
+ *                                   ({@code upstream.forward-headers}): names, or prefixes ending in {@code *}
  */
 public record UpstreamConfig(URI url, URI modelsUrl, Optional<String> apiKey, Optional<Path> apiKeyFile,
                              Duration connectTimeout, Duration readTimeout, boolean forwardClientAuthorization,
-                             OptionalInt defaultMaxTokens, URI anthropicUrl, AnthropicAuth anthropicAuth) {
+                             OptionalInt defaultMaxTokens, URI anthropicUrl, AnthropicAuth anthropicAuth,
+                             List<String> forwardHeaders) {
     /**
      * The header that carries the sidecar's key to the gateway's Anthropic endpoint: {@code Authorization: Bearer}
      * (gateways such as Unbound, LiteLLM) or {@code x-api-key} (Anthropic's own API and gateways that mimic it).
@@ -57,17 +62,19 @@ public record UpstreamConfig(URI url, URI modelsUrl, Optional<String> apiKey, Op
         }
     }
 
-    /** Without an Anthropic endpoint of its own: the base URL's {@code /messages}, the key as a bearer token. */
-    public UpstreamConfig(URI url, URI modelsUrl, Optional<String> apiKey, Optional<Path> apiKeyFile,
-                          Duration connectTimeout, Duration readTimeout, boolean forwardClientAuthorization,
-                          OptionalInt defaultMaxTokens) {
-        this(url, modelsUrl, apiKey, apiKeyFile, connectTimeout, readTimeout, forwardClientAuthorization,
-             defaultMaxTokens, URI.create(url + "/messages"), AnthropicAuth.BEARER);
-    }
-
     public static final URI DEFAULT_URL = URI.create("https://api.getunbound.ai/v1");
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(300);
+
+    public UpstreamConfig {
+        forwardHeaders = List.copyOf(forwardHeaders);
+        for (String entry : forwardHeaders) {
+            Optional<String> problem = ForwardedHeaders.problem(entry);
+            if (problem.isPresent()) {
+                throw ConfigValues.invalid("upstream.forward-headers", entry, problem.get());
+            }
+        }
+    }
 
     public static UpstreamConfig create(Config node) {
         URI url = ConfigValues.httpUri(node.get("url")).orElse(DEFAULT_URL);
@@ -90,7 +97,26 @@ public record UpstreamConfig(URI url, URI modelsUrl, Optional<String> apiKey, Op
         URI anthropic = ConfigValues.httpUri(node.get("anthropic-url")).orElse(URI.create(url + "/messages"));
         return new UpstreamConfig(url, models, key, keyFile, connect, read,
                                   ConfigValues.bool(node.get("forward-client-authorization"), false),
-                                  defaultMaxTokens, anthropic, AnthropicAuth.parse(node.get("anthropic-auth")));
+                                  defaultMaxTokens, anthropic, AnthropicAuth.parse(node.get("anthropic-auth")),
+                                  headers(node.get("forward-headers")));
+    }
+
+    /** A YAML list, or one comma-separated string (as the environment variable gives it). */
+    private static List<String> headers(Config node) {
+        List<String> entries = new ArrayList<>();
+        if (!node.exists()) {
+            return entries;
+        }
+        if (node.isLeaf()) {
+            for (String part : node.asString().orElse("").split(",")) {
+                if (!part.isBlank()) {
+                    entries.add(part.strip());
+                }
+            }
+        } else {
+            node.asList(String.class).orElse(List.of()).forEach(h -> entries.add(h.strip()));
+        }
+        return entries;
     }
 
     /** {@code https://host/v1} gives {@code https://host/models}; any other base gets {@code /models} appended. */
@@ -107,6 +133,7 @@ public record UpstreamConfig(URI url, URI modelsUrl, Optional<String> apiKey, Op
                + (apiKey.isPresent() ? "<redacted>" : "<none>") + ", apiKeyFile=" + apiKeyFile.orElse(null)
                + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
                + ", forwardClientAuthorization=" + forwardClientAuthorization + ", defaultMaxTokens="
-               + defaultMaxTokens + ", anthropicUrl=" + anthropicUrl + ", anthropicAuth=" + anthropicAuth + "]";
+               + defaultMaxTokens + ", anthropicUrl=" + anthropicUrl + ", anthropicAuth=" + anthropicAuth
+               + ", forwardHeaders=" + forwardHeaders + "]";
     }
 }

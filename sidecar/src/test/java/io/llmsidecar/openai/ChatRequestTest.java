@@ -39,9 +39,10 @@ class ChatRequestTest {
     }
 
     @Test
-    void maxCompletionTokensWinsOverTheDeprecatedMaxTokens() {
-        ChatRequest r = parse("{\"model\":\"m\"," + MESSAGES + ",\"max_tokens\":100,\"max_completion_tokens\":50}");
-        assertEquals(OptionalInt.of(50), r.maxTokens());
+    void eitherLimitFieldAloneIsTheLimit() {
+        assertEquals(OptionalInt.of(50), parse("{\"model\":\"m\"," + MESSAGES + ",\"max_completion_tokens\":50}")
+                .maxTokens());
+        assertEquals(OptionalInt.of(60), parse("{\"model\":\"m\"," + MESSAGES + ",\"max_tokens\":60}").maxTokens());
     }
 
     @Test

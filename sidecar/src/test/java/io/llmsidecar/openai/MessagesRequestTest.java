@@ -95,6 +95,10 @@ class MessagesRequestTest {
         MessagesRequest count = MessagesRequest.parseCountTokens(
                 "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}".getBytes(StandardCharsets.UTF_8));
         assertEquals(Api.MESSAGES_COUNT_TOKENS, count.api());
+        SidecarException limited = assertThrows(SidecarException.class, () -> MessagesRequest.parseCountTokens(
+                "{\"model\":\"m\",\"max_tokens\":9,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
+                        .getBytes(StandardCharsets.UTF_8)));
+        assertEquals("max_tokens", limited.param().orElseThrow());
         assertTrue(count.limitField().isEmpty());
         assertFalse(count.stream());
     }
@@ -119,6 +123,8 @@ class MessagesRequestTest {
                          "system"),
                 new Case("{\"model\":\"m\",\"max_tokens\":1,\"thinking\":{\"type\":\"enabled\"},"
                          + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", "thinking.budget_tokens"),
+                new Case("{\"model\":\"m\",\"max_tokens\":1,\"max_tokens_to_sample\":99999,"
+                         + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", "max_tokens_to_sample"),
                 new Case("{\"model\":\"m\",\"max_tokens\":1,\"metadata\":{\"user_id\":7},"
                          + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", "user_id"))) {
             SidecarException e = assertThrows(SidecarException.class, () -> parse(c.body()), c.body());

@@ -202,6 +202,14 @@ class BypassIT {
         a.add(new Attempt("legacy completions suffix", post("/v1/completions",
                 "{\"model\":\"gpt-4o-mini\",\"prompt\":\"hi\",\"suffix\":\"" + SECRET + "\"}"), 403,
                           "policy_denied"));
+        // A limit the gateway could read differently from the one reserved, and a cost the sidecar cannot settle.
+        a.add(new Attempt("both chat limit fields", post("/v1/chat/completions", CLEAN.substring(0, CLEAN.length() - 1)
+                + ",\"max_completion_tokens\":5,\"max_tokens\":60000}"), 400, "invalid_parameter_combination"));
+        a.add(new Attempt("another API's limit field", post("/v1/responses",
+                "{\"model\":\"gpt-4o-mini\",\"input\":\"hi\",\"max_output_tokens\":5,\"max_tokens\":60000}"), 400,
+                          "unsupported_parameter"));
+        a.add(new Attempt("background response", post("/v1/responses",
+                "{\"model\":\"gpt-4o-mini\",\"input\":\"hi\",\"background\":true}"), 400, "unsupported_value"));
         return a;
     }
 
