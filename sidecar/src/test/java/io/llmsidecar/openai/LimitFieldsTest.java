@@ -26,6 +26,8 @@ class LimitFieldsTest {
     private static final String RESPONSES = "\"model\":\"gpt-4o-mini\",\"input\":\"hi\"";
     private static final String COMPLETIONS = "\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"hi\"";
     private static final String EMBEDDINGS = "\"model\":\"text-embedding-3-small\",\"input\":\"hi\"";
+    private static final String MESSAGES =
+            "\"model\":\"claude-sonnet-4-5\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
 
     private static SidecarException refused(Api api, String fields) {
         return assertThrows(SidecarException.class,
@@ -65,6 +67,8 @@ class LimitFieldsTest {
             "RESPONSES, max_tokens", "RESPONSES, max_completion_tokens", "RESPONSES, maxOutputTokens",
             "COMPLETIONS, max_completion_tokens", "COMPLETIONS, max_output_tokens", "COMPLETIONS, max_new_tokens",
             "EMBEDDINGS, max_tokens", "EMBEDDINGS, max_completion_tokens", "EMBEDDINGS, max_output_tokens",
+            "MESSAGES, max_tokens_to_sample", "MESSAGES, max_output_tokens", "MESSAGES, max_completion_tokens",
+            "MESSAGES_COUNT_TOKENS, max_tokens", "MESSAGES_COUNT_TOKENS, max_tokens_to_sample",
     })
     void anotherApisLimitFieldIsRefusedNamingIt(Api api, String field) {
         String own = switch (api) {
@@ -72,6 +76,8 @@ class LimitFieldsTest {
             case RESPONSES -> RESPONSES + ",\"max_output_tokens\":5";
             case COMPLETIONS -> COMPLETIONS + ",\"max_tokens\":5";
             case EMBEDDINGS -> EMBEDDINGS;
+            case MESSAGES -> MESSAGES + ",\"max_tokens\":5";
+            case MESSAGES_COUNT_TOKENS -> MESSAGES;
         };
         for (String value : new String[] {"60000", "null"}) {
             SidecarException e = refused(api, own + ",\"" + field + "\":" + value);
@@ -85,6 +91,7 @@ class LimitFieldsTest {
             case RESPONSES -> RESPONSES;
             case COMPLETIONS -> COMPLETIONS;
             case EMBEDDINGS -> EMBEDDINGS;
+            case MESSAGES, MESSAGES_COUNT_TOKENS -> MESSAGES;
         } + ",\"" + field + "\":60000").code());
     }
 
