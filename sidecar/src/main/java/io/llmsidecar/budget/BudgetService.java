@@ -429,8 +429,7 @@ public final class BudgetService implements AutoCloseable {
         }
         long completion = estimate.maxCompletionTokens();
         long tokens = estimate.promptTokens() + completion;
-        long nanos = estimate.model().map(m -> m.price().maxCostNanos(estimate.promptTokens(), completion))
-                .orElse(0L);
+        long nanos = estimate.maxCostNanos();
         List<Charge> charges = new ArrayList<>(budgets.size());
         for (Budget b : budgets) {
             charges.add(new Charge(Counter.of(b, Scope.key(b.scope(), subject, model), at), tokens, nanos));

@@ -21,8 +21,13 @@ public final class SubjectResolver {
     public static final HeaderName USER_HEADER = HeaderNames.create("x-llm-user");
     /** Claude Code names its session on every request; the Agent SDK does too, as it runs Claude Code. */
     public static final HeaderName SESSION_HEADER = HeaderNames.create("x-claude-code-session-id");
-    /** Long enough for Anthropic's {@code metadata.user_id}, which Claude Code fills with ids of its own. */
-    static final int MAX_LENGTH = 256;
+    /** The longest team or user header. */
+    static final int MAX_LENGTH = 128;
+    /**
+     * The longest user in a body: Anthropic's {@code metadata.user_id}, which Claude Code fills with a JSON object of
+     * its own ids (about 150 characters), must fit.
+     */
+    static final int MAX_BODY_USER_LENGTH = 256;
 
     private final PodIdentity pod;
 
@@ -47,7 +52,7 @@ public final class SubjectResolver {
     public Subject resolve(Headers headers, Optional<String> bodyUser) {
         String user = headers.contains(USER_HEADER)
                 ? checked(USER_HEADER, headers.get(USER_HEADER).get().strip())
-                : bodyUser.map(u -> checked("user", u)).orElse("");
+                : bodyUser.map(u -> checked("user", u, MAX_BODY_USER_LENGTH)).orElse("");
         String session = session(headers);
         if (pod.trustTeamHeader() && headers.contains(TEAM_HEADER)) {
             String claimed = checked(TEAM_HEADER, headers.get(TEAM_HEADER).get().strip());
@@ -81,13 +86,13 @@ public final class SubjectResolver {
     }
 
     private static String checked(HeaderName header, String value) {
-        return checked("header " + header.defaultCase(), value);
+        return checked("header " + header.defaultCase(), value, MAX_LENGTH);
     }
 
-    private static String checked(String what, String value) {
-        if (value.length() > MAX_LENGTH) {
+    private static String checked(String what, String value, int max) {
+        if (value.length() > max) {
             throw SidecarException.invalidRequest("invalid_value", what.startsWith("header") ? null : what,
-                    "The " + what + " is longer than " + MAX_LENGTH + " characters.");
+                    "The " + what + " is longer than " + max + " characters.");
         }
         return value;
     }

@@ -52,6 +52,14 @@ public sealed interface ApiRequest permits ChatRequest, ResponsesRequest, Embedd
         return List.of();
     }
 
+    /**
+     * Whether the request asks the gateway to write its prompt to a cache (Anthropic's {@code cache_control}),
+     * which is priced above plain input: the most it can cost prices the prompt at the cache-write price.
+     */
+    default boolean writesPromptCache() {
+        return false;
+    }
+
     /** The completion limit per choice the caller asked for, in the dialect's own field; empty when unset. */
     default OptionalInt maxTokens() {
         return fields().maxTokens();

@@ -36,6 +36,7 @@ public final class MessagesRequest implements ApiRequest {
     private final Api api;
     private final RequestFields fields;
     private final List<String> opaque;
+    private final boolean writesPromptCache;
 
     private MessagesRequest(Api api, byte[] raw, ObjectNode json, boolean rewritten) {
         this.api = api;
@@ -71,6 +72,32 @@ public final class MessagesRequest implements ApiRequest {
         this.fields = new RequestFields(raw, json, rewritten, model, List.copyOf(texts), maxTokens, 1, temperature,
                                         stream, true, user, toolsCount);
         this.opaque = List.copyOf(opaqueStrings);
+        this.writesPromptCache = asksForCaching(json);
+    }
+
+    /**
+     * A {@code cache_control} at the top (automatic caching), on a system block, a tool, or a block of a message:
+     * the places Anthropic reads it from.
+     */
+    private static boolean asksForCaching(ObjectNode json) {
+        if (json.has("cache_control")) {
+            return true;
+        }
+        for (String field : new String[] {"system", "tools"}) {
+            for (JsonNode item : json.path(field)) {
+                if (item.has("cache_control")) {
+                    return true;
+                }
+            }
+        }
+        for (JsonNode message : json.path("messages")) {
+            for (JsonNode block : message.path("content")) {
+                if (block.has("cache_control")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** A {@code POST /v1/messages} body. */
@@ -103,6 +130,11 @@ public final class MessagesRequest implements ApiRequest {
     @Override
     public List<String> opaqueStrings() {
         return opaque;
+    }
+
+    @Override
+    public boolean writesPromptCache() {
+        return writesPromptCache;
     }
 
     /**

@@ -35,7 +35,8 @@ public final class Estimator {
         Optional<PricedModel> model = prices.find(request.model());
         int choices = request.choices();
         long maxCompletion = Math.multiplyExact(maxCompletionTokens(request, model), (long) choices);
-        long maxCost = model.map(m -> m.price().maxCostNanos(prompt, maxCompletion)).orElse(0L);
+        long maxCost = model.map(m -> m.price().maxCostNanos(prompt, maxCompletion, request.writesPromptCache()))
+                .orElse(0L);
         return new Estimate(prompt, maxCompletion, maxCost, model, choices);
     }
 

@@ -38,12 +38,18 @@ public record ModelPrice(long inputPico, long outputPico, long cacheReadPico, lo
         return Usd.picoToNanos(pico);
     }
 
-    /**
-     * The most a request can cost: every prompt token at the dearer of the input and cache-write prices, every
-     * allowed completion token produced.
-     */
+    /** The most a request can cost: every prompt token uncached, every allowed completion token produced. */
     public long maxCostNanos(long promptTokens, long maxCompletionTokens) {
-        return Usd.picoToNanos(Math.multiplyExact(promptTokens, Math.max(inputPico, cacheWritePico))
+        return maxCostNanos(promptTokens, maxCompletionTokens, false);
+    }
+
+    /**
+     * The most a request can cost; one that asks for prompt caching ({@code cacheWrites}) may have every prompt
+     * token written to the cache, so its prompt is priced at the dearer of the input and cache-write prices.
+     */
+    public long maxCostNanos(long promptTokens, long maxCompletionTokens, boolean cacheWrites) {
+        long promptPrice = cacheWrites ? Math.max(inputPico, cacheWritePico) : inputPico;
+        return Usd.picoToNanos(Math.multiplyExact(promptTokens, promptPrice)
                                + Math.multiplyExact(maxCompletionTokens, outputPico));
     }
 }

@@ -50,6 +50,11 @@ class MessagesRequestTest {
                              "messages[2].content[0].content[0].text", "messages[2].content[1].content",
                              "messages[2].content[2].source.data"), wheres(r));
         assertEquals("{\"q\":\"kcal\"}", r.promptTexts().get(4).text());
+        assertTrue(r.writesPromptCache(), "a cache_control on a system block asks for caching");
+        assertFalse(parse("{\"model\":\"m\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}")
+                            .writesPromptCache());
+        assertTrue(parse("{\"model\":\"m\",\"max_tokens\":1,\"cache_control\":{\"type\":\"ephemeral\"},"
+                         + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}").writesPromptCache());
     }
 
     @Test
