@@ -226,6 +226,63 @@ class MessagesIT {
         assertTrue(row.get("used_tokens").asLong() >= 384, "the input the gateway reported is billed: " + row);
     }
 
+    @Test
+    void theGatewaysOwnErrorsPassThroughByteForByte() throws Exception {
+        String overloaded = StubUpstream.cassette("messages-error-overloaded.json");
+        upstream.on("/v1/messages", StubUpstream.json(529, overloaded));
+        sidecar(1_000_000, Map.of());
+        HttpResponse<String> res = post("/v1/messages", HELLO.formatted(""));
+        assertEquals(529, res.statusCode());
+        assertEquals(overloaded, res.body(), "Claude Code's retries match on the gateway's own wording");
+        settledNothing();
+    }
+
+    @Test
+    void aStreamTheGatewayBreaksOffEndsWithAnErrorEventAndIsBilledItsReportedInputAndItsText() throws Exception {
+        java.util.List<String> events = StubUpstream.events(StubUpstream.cassette("messages-cache.sse"));
+        upstream.on("/v1/messages", StubUpstream.sse(events.subList(0, 5), Duration.ZERO));
+        sidecar(1_000_000, Map.of());
+        HttpResponse<String> res = post("/v1/messages", HELLO.formatted("\"stream\":true,"));
+        assertEquals(200, res.statusCode());
+        assertTrue(res.body().startsWith(String.join("", events.subList(0, 5))), res.body());
+        String tail = res.body().substring(String.join("", events.subList(0, 5)).length());
+        assertTrue(tail.startsWith("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\""),
+                   tail);
+        assertTrue(tail.contains("\"code\":\"upstream_interrupted\""), tail);
+        // The input exactly as message_start reported it (21 + 188 + 1650), the streamed text as counted.
+        JsonNode row = settledAtLeast(21 + 188 + 1650 + 1);
+        assertTrue(row.get("used_tokens").asLong() < 21 + 188 + 1650 + 64, row.toString());
+    }
+
+    private void settledNothing() throws InterruptedException {
+        Thread.sleep(300);
+        String body = sidecar.send(HttpRequest.newBuilder(sidecar.adminUrl("/admin/budgets"))
+                                           .header("Authorization", "Bearer " + ADMIN_TOKEN).GET().build()).body();
+        for (JsonNode r : read(body).path("budgets")) {
+            assertEquals(0, r.get("used_tokens").asLong(), body);
+            assertEquals(0, r.get("reserved_tokens").asLong(), body);
+        }
+    }
+
+    private JsonNode settledAtLeast(long min) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        JsonNode row = null;
+        while (System.nanoTime() < deadline) {
+            String body = sidecar.send(HttpRequest.newBuilder(sidecar.adminUrl("/admin/budgets"))
+                                               .header("Authorization", "Bearer " + ADMIN_TOKEN).GET().build()).body();
+            for (JsonNode r : read(body).path("budgets")) {
+                if (r.get("key").asText().equals("team=payments")) {
+                    row = r;
+                }
+            }
+            if (row != null && row.get("reserved_tokens").asLong() == 0 && row.get("used_tokens").asLong() >= min) {
+                return row;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the counter never settled at " + min + " or more: " + row);
+    }
+
     /** The usage the sidecar wrote into its ending: input from message_start plus its count of the output. */
     private static long expectedCut(String sse) {
         for (String event : StubUpstream.events(sse)) {
