@@ -7,9 +7,9 @@ package io.llmsidecar.detect;
  * <p>A <em>number</em> is a maximal run of digit groups joined by single spaces or dashes. A card is either one
  * group of 13 to 19 digits, or consecutive groups in a card layout with one separator throughout:
  * 4-4-4-4 (16), 4-4-4-4-1 to 4-4-4-4-3 (17 to 19), 4-6-5 or 4-4-4-3 (15, Amex) or 4-6-4 (14, Diners), neither
- * preceded nor followed by another group of four digits. So a card followed by its expiry or CVV is still found, while digits
- * inside a longer run, and a window of a long grid of 4-digit groups (tables, hex dumps, random digits), are never
- * a card.
+ * preceded nor followed by another group of four digits. So a card followed by its expiry or CVV is still found,
+ * while digits inside a longer run, and a window of a long grid of 4-digit groups (tables, hex dumps, random
+ * digits), are never a card.
  *
  * <p>Digits that belong to a larger numeric token are never a card: a number glued to a letter, digit, underscore
  * or dot on either side ({@code 4111111111111111L}, {@code 0x4111...}, {@code id_4111...}, the fraction or the
@@ -62,6 +62,7 @@ final class CardNumbers {
         boolean cleanStart = start == 0 || !gluedBefore(text.charAt(start - 1));
         int read = 0;           // groups read so far; group g lives in slot g % MAX_GROUPS
         int lastCardGroup = -1; // the last group a card used: cards never share groups
+        char previousSeparator = 0;
         int pos = start;
         while (true) {
             int groupEnd = pos;
@@ -75,15 +76,22 @@ final class CardNumbers {
             groupLength[slot] = groupEnd - pos;
             separator[slot] = sep;
             if (read > 0) {
-                lists.groupSeparator(separator[(read - 1) % MAX_GROUPS]);
+                lists.groupSeparator(previousSeparator);
             }
-            lists.digits(groupEnd - pos);
-            boolean cleanEnd = sep == 0 ? !gluedAfter(text, groupEnd) : sep == ' ';
-            int first = cardEndingAt(text, read, read - lastCardGroup, nextGroupIsFour(text, groupEnd, sep),
-                                     cleanStart, cleanEnd, sep != 0 || cleanEnd);
-            if (first >= 0) {
-                candidate(text, groupStart[first % MAX_GROUPS], groupEnd, first < read);
-                lastCardGroup = read;
+            previousSeparator = sep;
+            int length = groupEnd - pos;
+            lists.digits(length);
+            // Only a lone group of 13 to 19 digits, or a group of 1 to 5 two to four groups after a group of four,
+            // can end a card: the short numbers source code is full of, and runs of short groups, cost nothing more.
+            boolean mayEndLayout = length <= 5 && (fourAt(read - 2) || fourAt(read - 3) || fourAt(read - 4));
+            if (length >= 13 && length <= 19 || mayEndLayout) {
+                boolean cleanEnd = sep == 0 ? !gluedAfter(text, groupEnd) : sep == ' ';
+                int first = cardEndingAt(text, read, read - lastCardGroup, nextGroupIsFour(text, groupEnd, sep),
+                                         cleanStart, cleanEnd, sep != 0 || cleanEnd);
+                if (first >= 0) {
+                    candidate(text, groupStart[first % MAX_GROUPS], groupEnd, first < read);
+                    lastCardGroup = read;
+                }
             }
             read++;
             if (sep == 0) {
@@ -109,7 +117,9 @@ final class CardNumbers {
 
     private void candidate(String text, int from, int to, boolean grouped) {
         NumberList.Evidence evidence;
-        if (grouped || CardContext.mentioned(text, from, to)) {
+        if (!lists.evidenceMatters(grouped)) {
+            evidence = NumberList.Evidence.BARE;
+        } else if (grouped || CardContext.mentioned(text, from, to)) {
             evidence = NumberList.Evidence.STRONG;
         } else if (CardContext.aloneOnLine(text, from, to)) {
             evidence = NumberList.Evidence.ALONE;
@@ -131,8 +141,8 @@ final class CardNumbers {
         if (single >= 13 && single <= 19) {
             return singleEnds && startsClean(last, cleanStart) && isCard(text, last, 1) ? last : -1;
         }
-        if (!layoutEnds || !(fourAt(last - 2) || fourAt(last - 3) || fourAt(last - 4))) {
-            return -1;                          // every grouped layout has 3 to 5 groups and starts with 4 digits
+        if (!layoutEnds || fourFollows) {
+            return -1;                          // one followed by a group of four is a window of a longer grid
         }
         for (int[] layout : LAYOUTS) {
             int k = layout.length;
@@ -140,7 +150,7 @@ final class CardNumbers {
                 continue;
             }
             int first = last - k + 1;
-            if (fourFollows || fourAt(first - 1) || !startsClean(first, cleanStart)) {
+            if (fourAt(first - 1) || !startsClean(first, cleanStart)) {
                 continue;                       // a window of a longer grid of 4-digit groups, or glued
             }
             char sep = separator[first % MAX_GROUPS];

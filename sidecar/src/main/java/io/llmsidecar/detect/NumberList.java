@@ -55,6 +55,9 @@ final class NumberList {
 
     /** The characters between two numbers ({@code [from, to)}, no digits): glue, a list separator or neither. */
     void between(String text, int from, int to) {
+        if (members == 0 && !wordIsLong && strong + alone + bare == 0) {
+            return;                                 // nothing to carry on or to end: every answer leaves it so
+        }
         int i = from;
         while (i < to && glue(text.charAt(i))) {
             i++;
@@ -93,6 +96,14 @@ final class NumberList {
             wordIsLong = true;
             members++;
         }
+    }
+
+    /**
+     * Whether a candidate's own evidence can still matter: not once its list has {@value #LIST_MEMBERS} members,
+     * which is then decided as a whole. Saves reading the text around each number of a long list.
+     */
+    boolean evidenceMatters(boolean grouped) {
+        return members + (grouped ? 1 : 0) < LIST_MEMBERS;
     }
 
     /** A card candidate in the current list; {@code grouped} when written in groups (so not a long word). */

@@ -123,8 +123,9 @@ class FalsePositiveCorpusTest {
         return false;
     }
 
+    /** The docs may show a bare test-card number (the policy input example's low-confidence card), nothing more. */
     @Test
-    void findsNothingInTheProjectsDocs() throws IOException {
+    void findsNoHighConfidenceFindingInTheProjectsDocs() throws IOException {
         Path root = Project.root();
         List<Path> docs = new ArrayList<>();
         docs.add(root.resolve("README.md"));
@@ -135,7 +136,9 @@ class FalsePositiveCorpusTest {
         TreeMap<String, String> hits = new TreeMap<>();
         for (Path doc : docs) {
             Findings findings = DEFAULT.scan(List.of(new PromptText(Files.readString(doc), doc.toString())));
-            if (!findings.isEmpty()) {
+            boolean onlyLowCards = findings.kinds().equals(java.util.Set.of(FindingKind.PAYMENT_CARD))
+                                   && findings.count(FindingKind.PAYMENT_CARD, Confidence.HIGH) == 0;
+            if (!findings.isEmpty() && !onlyLowCards) {
                 hits.put(root.relativize(doc).toString(), findings.toString());
             }
         }
