@@ -97,3 +97,57 @@ test_the_policy_never_reads_the_prompt_text if {
 	decision := sidecar.decision with input as with_prompt("deploy with AKIAIOSFODNN7EXAMPLE please")
 	decision.allow
 }
+
+found_with(kind, where, confidence) := {kind: {"count": count(where), "where": where, "confidence": confidence}}
+
+test_denies_high_confidence_cards_and_shadows_low_ones_by_default if {
+	high := sidecar.decision with input as with_findings(found_with("payment_card", ["messages[0].content"], "high"))
+	not high.allow
+	codes(high) == {"card_number_in_prompt"}
+
+	low := sidecar.decision with input as with_findings(found_with("payment_card", ["messages[1].content"], "low"))
+	low.allow
+	count(low.reasons) == 0
+	some warning in low.warnings
+	warning.code == "card_number_in_prompt"
+	warning.message == concat("", [
+		"The prompt contains what looks like a payment card number ",
+		"(payment card number (low confidence) in messages[1].content); remove it before sending.",
+	])
+}
+
+test_a_card_finding_without_a_confidence_is_denied if {
+	decision := sidecar.decision with input as with_findings(found("payment_card", ["messages[0].content"]))
+	not decision.allow
+	codes(decision) == {"card_number_in_prompt"}
+}
+
+test_secrets_are_denied_whatever_their_confidence if {
+	every confidence in ["high", "low"] {
+		decision := sidecar.decision with input as with_findings(found_with("jwt", ["messages[0].content"], confidence))
+		not decision.allow
+		codes(decision) == {"secret_in_prompt"}
+	}
+}
+
+test_an_action_per_confidence_can_be_configured_for_any_kind if {
+	findings := found_with("payment_card", ["messages[0].content"], "low")
+	denied := sidecar.decision with input as with_findings(findings)
+		with data.config.findings.payment_card as {"high": "deny", "low": "deny"}
+	not denied.allow
+
+	ignored := sidecar.decision with input as with_findings(findings)
+		with data.config.findings.payment_card as {"high": "deny", "low": "allow"}
+	ignored.allow
+	ignored.warnings == set()
+
+	# A confidence the configuration does not name (a level added later) is denied.
+	unnamed := sidecar.decision with input as with_findings(found_with("payment_card", ["messages[0].content"], "medium"))
+	not unnamed.allow
+}
+
+test_a_configured_action_of_the_wrong_type_fails_closed if {
+	decision := sidecar.decision with input as with_findings(found_with("email", ["messages[0].content"], "high"))
+		with data.config.findings.email as 1
+	not decision.allow
+}

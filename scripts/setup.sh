@@ -119,6 +119,9 @@ case "$purpose" in
   test)
     # redis-sentinel: RedisClusterIT runs a Sentinel-managed master (redis-cli comes with redis-server).
     apt_install redis-server redis-sentinel prometheus
+    # FalsePositiveCorpusTest reads Go's standard library sources ($(go env GOROOT)/src) as real code full of numbers.
+    command -v go >/dev/null \
+      || { say "the tests read Go's standard library sources; install Go (https://go.dev/dl/)."; exit 1; }
     go_install_pinned kustomize "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
     go_install_pinned kubeconform "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
     venv_install .tools/clients-venv "anthropic==$ANTHROPIC_PY_VERSION" "openai==$OPENAI_PY_VERSION"

@@ -11,7 +11,8 @@ import java.util.Set;
  * Finds credentials, card numbers and (if configured) personal data in prompt text, in one pass over each text:
  * an Aho–Corasick automaton over every kind's markers ({@code AKIA}, {@code ghp_}, {@code -----BEGIN }, ...) finds
  * candidates, and each candidate is confirmed by a bounded matcher that looks only at a small window around it
- * ({@link SecretShapes}); digit runs are read once by {@link CardNumbers}. Time is linear in the text whatever it
+ * ({@link SecretShapes}); digit runs are read once by {@link CardNumbers}, which also rates each card's
+ * {@link Confidence} (every other kind's matches are {@link Confidence#HIGH}). Time is linear in the text whatever it
  * contains, and a scan allocates per text and per finding, never per character.
  *
  * <p>Thread-safe: the automaton is immutable and each {@link #scan} has its own scratch state.
@@ -44,23 +45,26 @@ public final class Detectors {
         return enabled;
     }
 
-    /** Scans every text once and tallies what it found, per kind, with the places it was found. */
+    /** Scans every text once and tallies what it found, per kind and confidence, with the places it was found. */
     public Findings scan(List<PromptText> texts) {
         Scan scan = new Scan();
-        EnumMap<FindingKind, int[]> counts = null;
+        EnumMap<FindingKind, int[]> counts = null;    // per kind: {high, low}
         EnumMap<FindingKind, List<String>> places = null;
         for (PromptText text : texts) {
             scan.run(text.text());
             for (FindingKind kind : enabled) {
-                int n = scan.counts[kind.ordinal()];
-                if (n == 0) {
+                int high = scan.counts[kind.ordinal()];
+                int low = scan.lowCounts[kind.ordinal()];
+                if (high == 0 && low == 0) {
                     continue;
                 }
                 if (counts == null) {
                     counts = new EnumMap<>(FindingKind.class);
                     places = new EnumMap<>(FindingKind.class);
                 }
-                counts.computeIfAbsent(kind, k -> new int[1])[0] += n;
+                int[] tally = counts.computeIfAbsent(kind, k -> new int[2]);
+                tally[0] += high;
+                tally[1] += low;
                 List<String> where = places.computeIfAbsent(kind, k -> new ArrayList<>());
                 if (where.isEmpty() || !where.getLast().equals(text.where())) {
                     where.add(text.where());
@@ -72,7 +76,8 @@ public final class Detectors {
         }
         EnumMap<FindingKind, Findings.Tally> tallies = new EnumMap<>(FindingKind.class);
         for (var entry : counts.entrySet()) {
-            tallies.put(entry.getKey(), new Findings.Tally(entry.getValue()[0], places.get(entry.getKey())));
+            int[] tally = entry.getValue();
+            tallies.put(entry.getKey(), new Findings.Tally(tally[0], tally[1], places.get(entry.getKey())));
         }
         return new Findings(tallies);
     }
@@ -106,7 +111,9 @@ public final class Detectors {
 
     /** The per-call state of a scan: counts of the current text and the scratch the matchers reuse. */
     private final class Scan {
+        /** Per kind, the matches of the current text: {@link Confidence#HIGH} ones, and (cards only) low ones. */
         final int[] counts = new int[FindingKind.values().length];
+        final int[] lowCounts = new int[FindingKind.values().length];
         /** Per kind, the end of its last match: a candidate inside a match is part of it, not another one. */
         final int[] matchedUntil = new int[FindingKind.values().length];
         final SecretShapes shapes = new SecretShapes();
@@ -114,18 +121,19 @@ public final class Detectors {
 
         void run(String text) {
             Arrays.fill(counts, 0);
+            Arrays.fill(lowCounts, 0);
             Arrays.fill(matchedUntil, 0);
             boolean lookForCards = enabled.contains(FindingKind.PAYMENT_CARD);
             int numbersFrom = 0;
+            if (lookForCards) {
+                cards.begin();
+            }
             int state = LiteralAutomaton.start();
             int n = text.length();
             for (int i = 0; i < n; i++) {
                 char c = text.charAt(i);
                 if (lookForCards && c >= '0' && c <= '9' && i >= numbersFrom) {
                     numbersFrom = cards.scan(text, i);
-                    if (cards.cards() > 0) {
-                        counts[FindingKind.PAYMENT_CARD.ordinal()] += cards.cards();
-                    }
                 }
                 state = automaton.step(state, c);
                 if (state < 0) {
@@ -134,6 +142,11 @@ public final class Detectors {
                     }
                     state = LiteralAutomaton.clear(state);
                 }
+            }
+            if (lookForCards) {
+                cards.finish();
+                counts[FindingKind.PAYMENT_CARD.ordinal()] = cards.high();
+                lowCounts[FindingKind.PAYMENT_CARD.ordinal()] = cards.low();
             }
         }
 

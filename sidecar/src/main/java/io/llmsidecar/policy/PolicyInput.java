@@ -75,7 +75,12 @@ public final class PolicyInput {
 
     public static PolicyInput of(String requestId, ApiRequest request, Subject subject, Estimate estimate,
                                  List<BudgetStatus> budgets, Instant now) {
-        return new PolicyInput(requestId, request, subject, estimate, budgets, now, Findings.NONE);
+        return of(requestId, request, subject, estimate, budgets, now, Findings.NONE);
+    }
+
+    public static PolicyInput of(String requestId, ApiRequest request, Subject subject, Estimate estimate,
+                                 List<BudgetStatus> budgets, Instant now, Findings findings) {
+        return new PolicyInput(requestId, request, subject, estimate, budgets, now, findings);
     }
 
     /** The input with what the detectors found in the request's prompt texts, as {@code input.findings}. */

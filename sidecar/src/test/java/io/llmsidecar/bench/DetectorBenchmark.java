@@ -43,6 +43,7 @@ import java.util.zip.ZipInputStream;
 public class DetectorBenchmark {
     @Param({"source:1", "source:10", "source:100", "source:400", "prose:100",
             "sk-:400", "AKIA:400", "ghp_:400", "digits-spaces:400", "digits-dashes:400", "cards:400",
+            "bare-cards:400", "int64-list:400",
             "one-word:400", "one-char:400", "begin:400", "eyJ:400", "digits:400"})
     public String shape;
 
@@ -64,6 +65,8 @@ public class DetectorBenchmark {
             case "digits-spaces" -> fill("1 ", size);
             case "digits-dashes" -> fill("7-", size);
             case "cards" -> fill("4111 1111 1111 1111 ", size);
+            case "bare-cards" -> fill("4111111111111111 ", size);           // every number a candidate
+            case "int64-list" -> fill("1395769623340756751, 4111111111111111, ", size);   // a list, half cards
             case "one-word" -> fill("abcdefghij", size);
             case "one-char" -> fill("a", size);
             case "begin" -> fill("-----BEGIN ", size);

@@ -118,8 +118,10 @@ class DetectorsTest {
             findings.write(g);
         }
         assertEquals("{\"aws_access_key\":{\"count\":3,\"where\":[\"messages[1].content\","
-                     + "\"messages[3].tool_calls[0].function.arguments\"]},"
-                     + "\"payment_card\":{\"count\":1,\"where\":[\"messages[2].content[1].text\"]}}", out.toString());
+                     + "\"messages[3].tool_calls[0].function.arguments\"],"
+                     + "\"confidence\":\"high\",\"high\":3,\"low\":0},"
+                     + "\"payment_card\":{\"count\":1,\"where\":[\"messages[2].content[1].text\"],"
+                     + "\"confidence\":\"high\",\"high\":1,\"low\":0}}", out.toString());
         assertFalse(out.toString().contains("AKIA"));
     }
 
@@ -176,6 +178,88 @@ class DetectorsTest {
     }
 
     @Test
+    void ratesACardHighWhenSeparatorsAContextWordOrItsOwnLineSupportIt() {
+        for (String text : List.of(
+                "4242 4242 4242 4242",                                   // a card layout
+                "3782-822463-10005",
+                "pay with 4242424242424242 today",                       // "pay" is no context word, but ...
+                "my visa is 4242424242424242",
+                "4242424242424242 exp 12/30",                            // a context word after it
+                "{\"cardNumber\":\"4242424242424242\"}",                   // camelCase
+                "cc_number=4242424242424242&cc_exp=1230",                // snake_case
+                "CVV 123 for 4242424242424242",
+                "Name: Jane\n4242424242424242\nThanks",                  // alone on its line
+                "4242424242424242",                                      // a whole form field
+                "  \"4242424242424242\"  ",
+                "我的信用卡号是4242424242424242。".replace("是", "是 "))) {
+            int expected = text.startsWith("pay with") ? 0 : 1;
+            assertEquals(expected, count(text, FindingKind.PAYMENT_CARD, Confidence.HIGH), text);
+            assertEquals(1, count(text, FindingKind.PAYMENT_CARD), text);
+        }
+        assertEquals(1, count("see 4242424242424242 for details", FindingKind.PAYMENT_CARD, Confidence.LOW));
+        assertEquals(1, count("discard 4242424242424242 later", FindingKind.PAYMENT_CARD, Confidence.LOW),
+                     "a context word must be a whole word or identifier part");
+        assertEquals(1, count("a wildcard and 4242424242424242", FindingKind.PAYMENT_CARD, Confidence.LOW));
+    }
+
+    @Test
+    void digitsOfALargerNumericTokenAreNeverACard() {
+        for (String text : List.of(
+                "x := -8.6859247685756013e+00",                          // fraction of a float literal
+                "4111111111111111.5",
+                "1.4111111111111111e-05",
+                "1e+4111111111111111",                                    // an exponent
+                "x = 0x4111111111111111",                                 // hex
+                "card -4111111111111111",                                 // a minus sign, even beside "card"
+                "card +4111111111111111",
+                "card 2024-4111111111111111",                             // joined by a dash to another number
+                "card 4111111111111111-7",
+                "card v.4111111111111111",
+                "card 4111111111111111.toString()",
+                "card 4111111111111111_000")) {
+            assertEquals(0, count(text, FindingKind.PAYMENT_CARD), text);
+        }
+    }
+
+    @Test
+    void aLongListOfNumbersIsNotReadAsCardsUnlessMostOfThemAreCards() {
+        String noise = "1395769623340756751, 5333664234075297259, 8140875735541888011, ";
+        // One Luhn-valid number among int64 constants, in a Go table, a JSON array, a column, a row of strings.
+        for (String list : List.of("{" + noise + "4111111111111111, 1234567890123456789}",
+                                   "[" + noise.replace(", ", ",") + "4111111111111111]",
+                                   noise.replace(", ", "\n") + "4111111111111111\n",
+                                   "[\"" + noise.replace(", ", "\", \"") + "4111111111111111\"]",
+                                   "{" + noise.replace(", ", "ULL, ") + "4111111111111111ULL}",
+                                   "{-" + noise.replace(", ", ", -") + "4111111111111111}",
+                                   "card numbers: " + noise + "4111111111111111")) {
+            assertEquals(0, count(list, FindingKind.PAYMENT_CARD), list);
+        }
+        // Three numbers are not a long list: each keeps its own evidence.
+        assertEquals(1, count("1395769623340756751, 4111111111111111, 8140875735541888011", FindingKind.PAYMENT_CARD,
+                              Confidence.LOW));
+        // A list that is mostly cards is a list of cards, all high.
+        String cards = "4111111111111111\n5555555555554444\n378282246310005\n1395769623340756751\n6011111111111117";
+        assertEquals(4, count(cards, FindingKind.PAYMENT_CARD, Confidence.HIGH));
+        assertEquals(0, count(cards, FindingKind.PAYMENT_CARD, Confidence.LOW));
+        // A number alone on its line, but among numbers that are not cards, is only low.
+        assertEquals(1, count("4111111111111111\n1395769623340756751", FindingKind.PAYMENT_CARD, Confidence.LOW));
+        // Prose between numbers ends a list.
+        assertEquals(1, count(noise + "and my card is 4111111111111111", FindingKind.PAYMENT_CARD, Confidence.HIGH));
+    }
+
+    @Test
+    void everyOtherKindIsHighConfidence() {
+        Findings findings = WITH_PII.scan(List.of(new PromptText(
+                "AKIAIOSFODNN7EXAMPLE jane@example.com +49 30 12345678 " + SECRETS.keySet().stream()
+                        .filter(s -> !s.matches("[0-9 -]+")).reduce("", (a, b) -> a + "\n" + b), "m")));
+        for (FindingKind kind : findings.kinds()) {
+            assertEquals(0, findings.count(kind, Confidence.LOW), kind.code());
+            assertEquals(java.util.Optional.of(Confidence.HIGH), findings.confidence(kind), kind.code());
+        }
+        assertEquals(EnumSet.complementOf(EnumSet.of(FindingKind.PAYMENT_CARD)), EnumSet.copyOf(findings.kinds()));
+    }
+
+    @Test
     void ignoresTextThatOnlyContainsAMarker() {
         String text = "a task-based risk-free desk-top plan; ASIAN food; xox; eyJ; AIza; ghp_; "
                       + "sk-learn-is-a-python-library-for-machine-learning-tasks; -----BEGIN CERTIFICATE-----; "
@@ -198,5 +282,9 @@ class DetectorsTest {
 
     private static int count(String text, FindingKind kind) {
         return DEFAULT.scan(List.of(new PromptText(text, "messages[0].content"))).count(kind);
+    }
+
+    private static int count(String text, FindingKind kind, Confidence confidence) {
+        return DEFAULT.scan(List.of(new PromptText(text, "messages[0].content"))).count(kind, confidence);
     }
 }

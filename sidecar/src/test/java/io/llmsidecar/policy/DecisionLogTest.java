@@ -69,7 +69,7 @@ class DecisionLogTest {
         DecisionLog log = DecisionLog.create(config(new PolicyConfig.DecisionLogTarget.Stdout(), true));
         JsonNode json = JSON.readTree(log.line(PolicyFixtures.exampleInput(),
                                                new Decision.Allow(RequestPatch.NONE, "r"), false, 1, null));
-        assertEquals("Plan meals for the week.", json.at("/messages/content/1/content").asText());
+        assertEquals(PolicyFixtures.EXAMPLE_PROMPT, json.at("/messages/content/1/content").asText());
     }
 
     @Test

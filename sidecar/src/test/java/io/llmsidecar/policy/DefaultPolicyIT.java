@@ -88,6 +88,26 @@ class DefaultPolicyIT {
     }
 
     @Test
+    void shadowsALowConfidenceCardAndPassesNumericDataInWasm() {
+        Decision.Allow bare = assertInstanceOf(Decision.Allow.class, evaluate(
+                PolicyFixtures.body("gpt-4o-mini", "order 4111111111111111 shipped"),
+                PolicyFixtures.estimate(27, 256)));
+        assertEquals(List.of(new Decision.Reason("card_number_in_prompt", "The prompt contains what looks like a "
+                                                 + "payment card number (payment card number (low confidence) in "
+                                                 + "messages[1].content); remove it before sending.", "secrets")),
+                     bare.warnings());
+        String seeds = "var rngCooked = [...]int64{-4181792142133755926, 1395769623340756751, 4111111111111111, "
+                       + "5333664234075297259, 8140875735541888011, -8.6859247685756013e+00}";
+        Decision.Allow table = assertInstanceOf(Decision.Allow.class,
+                                                evaluate(PolicyFixtures.body("gpt-4o-mini", seeds),
+                                                         PolicyFixtures.estimate(27, 256)));
+        assertEquals(List.of(), table.warnings());
+        assertEquals("card_number_in_prompt", denied(PolicyFixtures.body("gpt-4o-mini", "order 4111111111111111, "
+                                                                         + "card on file"),
+                                                     PolicyFixtures.estimate(27, 256)).reasons().getFirst().code());
+    }
+
+    @Test
     void deniesATemperatureOutOfRange() {
         Decision.Deny deny = denied(PolicyFixtures.body("gpt-4o-mini", "hi").replace("0.7", "1.8"),
                                     PolicyFixtures.estimate(27, 256));

@@ -1,6 +1,8 @@
 package io.llmsidecar.policy;
 
 import io.llmsidecar.budget.BudgetStatus;
+import io.llmsidecar.detect.DetectorConfig;
+import io.llmsidecar.detect.Detectors;
 import io.llmsidecar.identity.PodIdentity;
 import io.llmsidecar.identity.Subject;
 import io.llmsidecar.openai.ChatRequest;
@@ -48,9 +50,15 @@ final class PolicyFixtures {
                                 OptionalLong.of(50_000_000_000L), 31_400_000_000L, 2_000_000L);
     }
 
-    /** The README's example: an ordinary request from the payments team with one budget in force. */
+    /**
+     * The README's example: an ordinary request from the payments team with one budget in force. Its prompt holds a
+     * bare number that passes the card checks, which the default detectors report as a low-confidence card.
+     */
     static PolicyInput exampleInput() {
-        return PolicyInput.of("4bf92f3577b34da6", request(body("gpt-4o-mini", "Plan meals for the week.")), SUBJECT,
-                              estimate(27, 256), List.of(teamBudget()), NOW);
+        ChatRequest request = request(body("gpt-4o-mini", EXAMPLE_PROMPT));
+        return PolicyInput.of("4bf92f3577b34da6", request, SUBJECT, estimate(38, 256), List.of(teamBudget()), NOW,
+                              Detectors.create(DetectorConfig.DEFAULT).scan(request.scannedTexts()));
     }
+
+    static final String EXAMPLE_PROMPT = "Plan meals for the week; my loyalty number is 6011000990139424.";
 }
