@@ -127,17 +127,27 @@ public final class RealClients {
 
     /** Runs a Python driver script with the virtualenv's python. */
     public static Run python(String script, Map<String, String> env, String... args) {
+        return python(script, env, Duration.ofSeconds(60), args);
+    }
+
+    /** Runs a Python driver script, failing after {@code timeout}. */
+    public static Run python(String script, Map<String, String> env, Duration timeout, String... args) {
         List<String> command = new ArrayList<>(List.of(python().toString(), "-W", "ignore", script(script)));
         command.addAll(List.of(args));
-        return run(command, env, Project.root(), Duration.ofSeconds(60));
+        return run(command, env, Project.root(), timeout);
     }
 
     /** Runs a Node driver script. */
     public static Run node(String script, Map<String, String> env, String... args) {
+        return node(script, env, Duration.ofSeconds(60), args);
+    }
+
+    /** Runs a Node driver script, failing after {@code timeout}. */
+    public static Run node(String script, Map<String, String> env, Duration timeout, String... args) {
         nodeProject();
         List<String> command = new ArrayList<>(List.of(node(), script(script)));
         command.addAll(List.of(args));
-        return run(command, env, Project.root(), Duration.ofSeconds(60));
+        return run(command, env, Project.root(), timeout);
     }
 
     /**
