@@ -1,6 +1,6 @@
-"""Drives the official Anthropic Python SDK for the client ITs and prints what it got as one JSON line.
+"""Drives the official Anthropic Python SDK for the client ITs and prints what it got, one JSON line per action.
 
-usage: anthropic_client.py BASE_URL MODEL ACTION [PROMPT]
+usage: anthropic_client.py BASE_URL MODEL ACTION[,ACTION...] [PROMPT]
 ACTION: create | stream | tools | count
 The app's own key is a dummy: the sidecar must replace it with the gateway's.
 """
@@ -10,8 +10,9 @@ import sys
 import anthropic
 
 WEATHER = {"name": "get_weather", "description": "The current weather in a city.",
-           "input_schema": {"type": "object", "properties": {"location": {"type": "string"},
-                                                             "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
+           "input_schema": {"type": "object",
+                            "properties": {"location": {"type": "string"},
+                                           "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
                             "required": ["location"]}}
 
 
@@ -26,8 +27,7 @@ def message(m):
             "content": [b.to_dict() for b in m.content]}
 
 
-def main(base_url, model, action, prompt="Say hello."):
-    client = anthropic.Anthropic(base_url=base_url, api_key="app-own-dummy-key")
+def run(client, model, action, prompt):
     system = [{"type": "text", "text": "You are terse.", "cache_control": {"type": "ephemeral"}}]
     user = [{"role": "user", "content": prompt}]
     if action == "create":
@@ -53,12 +53,18 @@ def main(base_url, model, action, prompt="Say hello."):
     raise SystemExit("unknown action " + action)
 
 
+def main(base_url, model, actions, prompt="Say hello."):
+    client = anthropic.Anthropic(base_url=base_url, api_key="app-own-dummy-key")
+    for action in actions.split(","):
+        try:
+            out = run(client, model, action, prompt)
+        except anthropic.APIStatusError as e:
+            body = e.body if isinstance(e.body, dict) else {}
+            error = body.get("error") if isinstance(body.get("error"), dict) else {}
+            out = {"ok": False, "error": type(e).__name__, "status": e.status_code, "request_id": e.request_id,
+                   "type": error.get("type"), "message": error.get("message"), "body": body}
+        print(json.dumps(out), flush=True)
+
+
 if __name__ == "__main__":
-    try:
-        out = main(*sys.argv[1:])
-    except anthropic.APIStatusError as e:
-        body = e.body if isinstance(e.body, dict) else {}
-        error = body.get("error") if isinstance(body.get("error"), dict) else {}
-        out = {"ok": False, "error": type(e).__name__, "status": e.status_code, "request_id": e.request_id,
-               "type": error.get("type"), "message": error.get("message"), "body": body}
-    print(json.dumps(out))
+    main(*sys.argv[1:])

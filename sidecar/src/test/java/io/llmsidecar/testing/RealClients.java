@@ -28,14 +28,22 @@ public final class RealClients {
 
     /** What a client process did: its exit code and output. */
     public record Run(List<String> command, int exitCode, String stdout, String stderr) {
-        /** The last line of standard output, which every driver script writes as one JSON document. */
+        /** The last line of standard output: the driver scripts write one JSON document per action. */
         public JsonNode json() {
-            String[] lines = stdout.strip().split("\n");
+            return jsonLines().getLast();
+        }
+
+        /** Every line of standard output as JSON, one per action of the driver script. */
+        public List<JsonNode> jsonLines() {
+            List<JsonNode> results = new ArrayList<>();
             try {
-                return JSON.readTree(lines[lines.length - 1]);
+                for (String line : stdout.strip().split("\n")) {
+                    results.add(JSON.readTree(line));
+                }
             } catch (IOException | RuntimeException e) {
                 throw new AssertionError("no JSON result from " + this, e);
             }
+            return results;
         }
 
         @Override
