@@ -23,6 +23,7 @@ base_input := {
 		"team": "payments",
 		"team_source": "pod",
 		"user": "u-42",
+		"session": "",
 		"namespace": "shop",
 		"pod": "checkout-7d9f",
 		"service_account": "checkout",
@@ -83,3 +84,37 @@ completions_input := object.union(base_input, {"request": object.union(base_inpu
 	"api": "completions",
 	"messages": [{"role": "user", "content": "Plan meals for the week.", "where": "prompt"}],
 })})
+
+# Anthropic's Messages API as the sidecar writes it: system and content blocks become messages with a `where`, the
+# limit is max_tokens (which the API requires), the session Claude Code names is app-attested attribution.
+messages_input := object.union(base_input, {
+	"request": object.union(base_input.request, {
+		"api": "messages",
+		"model": "claude-sonnet-4-5",
+		"messages": [
+			{"role": "system", "content": "You are a concise assistant.", "where": "system[0].text"},
+			{"role": "user", "content": "Plan meals for the week.", "where": "messages[0].content"},
+		],
+		"max_tokens": 1024,
+		"limit_field": "max_tokens",
+		"temperature": null,
+	}),
+	"subject": object.union(base_input.subject, {"session": "6f1c6d2e-8a4b-4c55-9d1e-2f3a4b5c6d7e"}),
+	"estimate": object.union(base_input.estimate, {
+		"model": "anthropic/claude-sonnet-4-5",
+		"max_completion_tokens": 1024,
+		"max_cost_usd": 0.01545,
+		"input_usd_per_million": 3,
+		"output_usd_per_million": 15,
+	}),
+})
+
+# Token counting: the same body without a limit, free.
+count_tokens_input := object.union(messages_input, {
+	"request": object.union(messages_input.request, {
+		"api": "messages.count_tokens",
+		"max_tokens": null,
+		"limit_field": null,
+	}),
+	"estimate": object.union(messages_input.estimate, {"max_completion_tokens": 0, "max_cost_usd": 0.000045}),
+})

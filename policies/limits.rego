@@ -17,7 +17,8 @@ max_tokens_ceiling := data.config.max_tokens.default if {
 # The estimate's completion limit covers all choices (n); per choice it is the request's own or, when it sets
 # none, the model's maximum: clamping on it bounds what a reservation must cover either way. The sidecar writes
 # the patched limit into the field of the request's API (input.request.limit_field: max_tokens or
-# max_completion_tokens for chat, max_output_tokens for responses, max_tokens for legacy completions). Embeddings
+# max_completion_tokens for chat, max_output_tokens for responses, max_tokens for legacy completions and
+# Anthropic's messages, where the sidecar lowers a thinking budget_tokens with it). Embeddings and token counting
 # produce no completion (max_completion_tokens 0), so they are never patched.
 patch["max_tokens"] := max_tokens_ceiling if {
 	input.estimate.max_completion_tokens > max_tokens_ceiling * estimate_choices

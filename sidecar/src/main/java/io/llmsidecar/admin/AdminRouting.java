@@ -1,12 +1,10 @@
 package io.llmsidecar.admin;
 
 import io.helidon.http.HeaderNames;
-import io.helidon.http.HttpException;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpService;
 import io.llmsidecar.metrics.SidecarMetrics;
-import io.llmsidecar.openai.SidecarException;
-import io.llmsidecar.proxy.ErrorResponses;
+import io.llmsidecar.http.ErrorResponses;
 
 import java.io.OutputStream;
 import java.util.List;
@@ -44,9 +42,6 @@ public final class AdminRouting {
                     }
                 });
         admin.forEach(service -> routing.register("/admin", service));
-        return routing
-                .error(SidecarException.class, ErrorResponses::write)
-                .error(HttpException.class, ErrorResponses::write)
-                .error(Exception.class, ErrorResponses::unexpected);
+        return ErrorResponses.install(routing);
     }
 }

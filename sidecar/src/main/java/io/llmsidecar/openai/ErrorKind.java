@@ -21,5 +21,17 @@ public enum ErrorKind {
     /** The gateway's answer broke off. */
     UPSTREAM_INTERRUPTED,
     /** The sidecar could not handle the request itself: a policy or budget backend failing, a drain, a bug. */
-    SIDECAR_FAILURE
+    SIDECAR_FAILURE;
+
+    /**
+     * Whether sending the same request again may succeed. The SDKs of both families retry 429 and 5xx answers
+     * (Claude Code for minutes) unless told {@code x-should-retry: false}: a budget spent for its window, a denial or
+     * bad input will not change on a retry, a rate limit or a failing backend may.
+     */
+    public boolean retryable() {
+        return switch (this) {
+            case INVALID, POLICY_DENIED, BUDGET_EXCEEDED -> false;
+            case RATE_LIMITED, UPSTREAM_ERROR, UPSTREAM_INVALID_RESPONSE, UPSTREAM_INTERRUPTED, SIDECAR_FAILURE -> true;
+        };
+    }
 }

@@ -30,7 +30,8 @@ import java.util.Set;
  */
 public final class MessagesRequest implements ApiRequest {
     static final String LIMIT_FIELD = "max_tokens";
-    private static final Set<String> ROLES = Set.of("user", "assistant");
+    /** {@code system} inside {@code messages}: Claude Code's per-turn-control beta sends such messages. */
+    private static final Set<String> ROLES = Set.of("user", "assistant", "system");
 
     private final Api api;
     private final RequestFields fields;
@@ -164,7 +165,7 @@ public final class MessagesRequest implements ApiRequest {
             JsonNode role = message.get("role");
             if (role == null || !role.isTextual() || !ROLES.contains(role.textValue())) {
                 throw SidecarException.invalidRequest(role == null ? "missing_required_parameter" : "invalid_value",
-                        at + ".role", at + ".role: Input should be 'user' or 'assistant'"
+                        at + ".role", at + ".role: Input should be 'user', 'assistant' or 'system'"
                                       + (role == null ? " (missing)" : ", got " + role) + ".");
             }
             JsonNode content = message.get("content");

@@ -1,10 +1,11 @@
 package io.llmsidecar.proxy;
 
-import io.helidon.http.HttpException;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.llmsidecar.budget.BudgetService;
+import io.llmsidecar.http.ErrorResponses;
+import io.llmsidecar.http.ErrorShape;
 import io.llmsidecar.identity.SubjectResolver;
 import io.llmsidecar.lifecycle.InFlight;
 import io.llmsidecar.metrics.SidecarMetrics;
@@ -51,11 +52,7 @@ public final class ProxyRouting {
         }
         ProxyRouting routing = new ProxyRouting(RouteTable.create(config), governed,
                                                 new PassthroughHandler(upstream), recorder);
-        return HttpRouting.builder()
-                .any(routing::route)
-                .error(SidecarException.class, ErrorResponses::write)
-                .error(HttpException.class, ErrorResponses::write)
-                .error(Exception.class, ErrorResponses::unexpected);
+        return ErrorResponses.install(HttpRouting.builder().any(routing::route));
     }
 
     /**

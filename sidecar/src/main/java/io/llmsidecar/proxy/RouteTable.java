@@ -85,7 +85,7 @@ final class RouteTable {
      * elsewhere.
      */
     static WireFamily familyOf(String rawPath) {
-        return rawPath.startsWith("/v1/messages") ? WireFamily.ANTHROPIC : WireFamily.OPENAI;
+        return rawPath != null && rawPath.startsWith("/v1/messages") ? WireFamily.ANTHROPIC : WireFamily.OPENAI;
     }
 
     private static Optional<Api> governed(String rawPath) {

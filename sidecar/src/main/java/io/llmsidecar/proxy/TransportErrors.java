@@ -6,7 +6,6 @@ import io.helidon.http.HeaderValues;
 import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.DirectHandlers;
-import io.llmsidecar.openai.ErrorBody;
 import io.llmsidecar.openai.ErrorKind;
 import io.llmsidecar.openai.ErrorTypes;
 import io.llmsidecar.openai.SidecarException;
@@ -15,8 +14,9 @@ import java.util.Locale;
 
 /**
  * Requests Helidon refuses before routing (a malformed request line or header, a body with a
- * {@code Content-Encoding}, which it will not decode) still get an answer in the OpenAI error shape. They never
- * reach the pipeline, so nothing of them is forwarded either way.
+ * {@code Content-Encoding}, which it will not decode) still get an answer in the error shape of the API their path
+ * names (Anthropic's below {@code /v1/messages}, else OpenAI's). They never reach the pipeline, so nothing of them
+ * is forwarded either way.
  */
 public final class TransportErrors {
     private TransportErrors() {
@@ -44,7 +44,7 @@ public final class TransportErrors {
                 .status(Status.create(error.status()))
                 .headers(headers)
                 .keepAlive(false)
-                .entity(ErrorBody.of(error))
+                .entity(RouteTable.familyOf(request.path()).errorBody(error, null))
                 .build();
     }
 

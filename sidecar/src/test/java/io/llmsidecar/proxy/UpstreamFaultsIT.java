@@ -225,6 +225,75 @@ class UpstreamFaultsIT {
                                                  + "code=upstream_interrupted "), accessLine(response));
     }
 
+    /**
+     * An app that asked for the stream's usage gets it even when the stream breaks: the sidecar's count, in the
+     * usage chunk the gateway would have sent, before the error event; billed as that count (estimated).
+     */
+    @Test
+    void aStreamBrokenOffStillEndsWithTheUsageTheAppAskedFor() {
+        List<String> sent = events(cassette("chat-completion-no-usage.sse")).subList(0, 5);
+        upstream.otherwise(StubUpstream.sse(sent, Duration.ZERO));
+        String askingForUsage = STREAM_BODY.replace("\"stream\":true",
+                                                    "\"stream\":true,\"stream_options\":{\"include_usage\":true}");
+
+        HttpResponse<String> response = sidecar.chat(askingForUsage, "x-llm-team", "cut-with-usage");
+
+        assertEquals(200, response.statusCode());
+        assertTrue(response.body().startsWith(String.join("", sent)), response.body());
+        List<String> ending = events(response.body().substring(String.join("", sent).length()));
+        assertEquals(2, ending.size(), response.body());
+        JsonNode usageChunk = read(ending.get(0).substring("data: ".length()).strip());
+        assertEquals(0, usageChunk.get("choices").size());
+        assertEquals("data: " + INTERRUPTED + "\n\n", ending.get(1));
+        JsonNode usage = usageChunk.get("usage");
+        JsonNode row = settled("cut-with-usage");
+        assertEquals(usage.get("total_tokens").asLong(), row.get("used_tokens").asLong(), "billed what it was told");
+        assertEquals(tokens("cut-with-usage", "prompt", "estimated"), usage.get("prompt_tokens").asLong());
+        assertEquals(tokens("cut-with-usage", "completion", "estimated"), usage.get("completion_tokens").asLong());
+        assertTrue(usage.get("completion_tokens").asLong() >= 1);
+    }
+
+    /**
+     * A gateway that runs past the limit is cut off by the sidecar: finish_reason "length", then, for an app that
+     * asked, the usage chunk with the sidecar's count (marked estimated in metrics, not on the wire), then [DONE].
+     */
+    @Test
+    void aStreamCutAtItsLimitEndsWithTheUsageTheAppAskedFor() {
+        upstream.otherwise(StubUpstream.sse(events(cassette("chat-completion-no-usage.sse")), Duration.ZERO));
+        String limited = STREAM_BODY.replace("\"stream\":true",
+                "\"stream\":true,\"max_tokens\":2,\"stream_options\":{\"include_usage\":true}");
+
+        HttpResponse<String> response = sidecar.chat(limited, "x-llm-team", "limit-with-usage");
+
+        assertEquals(200, response.statusCode());
+        List<String> got = events(response.body());
+        assertEquals("data: [DONE]\n\n", got.getLast());
+        JsonNode usageChunk = read(got.get(got.size() - 2).substring("data: ".length()).strip());
+        JsonNode lengthChunk = read(got.get(got.size() - 3).substring("data: ".length()).strip());
+        assertEquals("length", lengthChunk.get("choices").get(0).get("finish_reason").asText());
+        assertEquals(0, usageChunk.get("choices").size());
+        JsonNode row = settled("limit-with-usage");
+        assertEquals(usageChunk.get("usage").get("total_tokens").asLong(), row.get("used_tokens").asLong());
+        assertEquals(usageChunk.get("usage").get("completion_tokens").asLong(),
+                     tokens("limit-with-usage", "completion", "estimated"));
+    }
+
+    /** Without include_usage the ending is as before: no usage chunk the app did not ask for. */
+    @Test
+    void aStreamCutAtItsLimitWithoutIncludeUsageHasNoUsageChunk() {
+        upstream.otherwise(StubUpstream.sse(events(cassette("chat-completion-no-usage.sse")), Duration.ZERO));
+        String limited = STREAM_BODY.replace("\"stream\":true", "\"stream\":true,\"max_tokens\":2");
+
+        HttpResponse<String> response = sidecar.chat(limited, "x-llm-team", "limit-without-usage");
+
+        List<String> got = events(response.body());
+        assertEquals("data: [DONE]\n\n", got.getLast());
+        assertEquals("length", read(got.get(got.size() - 2).substring("data: ".length()).strip())
+                .get("choices").get(0).get("finish_reason").asText());
+        assertFalse(response.body().contains("\"usage\""), response.body());
+        settled("limit-without-usage");
+    }
+
     @Test
     void halfAnEventBeforeTheCloseIsNotRelayed() {
         List<String> all = events(cassette("chat-completion-no-usage.sse"));

@@ -1,4 +1,4 @@
-package io.llmsidecar.proxy;
+package io.llmsidecar.http;
 
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
@@ -10,7 +10,7 @@ import io.llmsidecar.openai.WireFamily;
  *
  * @param requestId the request's id, or {@code null} before one was assigned
  */
-record ErrorShape(WireFamily family, String requestId) {
+public record ErrorShape(WireFamily family, String requestId) {
     static final ErrorShape OPENAI = new ErrorShape(WireFamily.OPENAI, null);
     static final HeaderName ANTHROPIC_REQUEST_ID = HeaderNames.create(WireFamily.ANTHROPIC_REQUEST_ID);
 }

@@ -1,9 +1,11 @@
-package io.llmsidecar.proxy;
+package io.llmsidecar.http;
 
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpException;
 import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.llmsidecar.openai.ErrorKind;
@@ -21,8 +23,18 @@ import java.lang.System.Logger.Level;
  */
 public final class ErrorResponses {
     private static final System.Logger LOG = System.getLogger(ErrorResponses.class.getName());
+    /** Read by the OpenAI and Anthropic SDKs (and Claude Code): {@code false} stops their automatic retries. */
+    private static final HeaderName SHOULD_RETRY = HeaderNames.create("x-should-retry");
 
     private ErrorResponses() {
+    }
+
+    /** The error handlers of a socket: the sidecar's own errors, Helidon's, and anything unforeseen. */
+    public static HttpRouting.Builder install(HttpRouting.Builder routing) {
+        return routing
+                .error(SidecarException.class, ErrorResponses::write)
+                .error(HttpException.class, ErrorResponses::write)
+                .error(Exception.class, ErrorResponses::unexpected);
     }
 
     public static void write(ServerRequest req, ServerResponse res, SidecarException e) {
@@ -32,6 +44,9 @@ public final class ErrorResponses {
         ErrorShape shape = req.context().get(ErrorShape.class).orElse(ErrorShape.OPENAI);
         res.status(Status.create(e.status()));
         e.headers().forEach((name, value) -> res.header(HeaderNames.create(name), value));
+        if (!e.kind().retryable()) {
+            res.header(SHOULD_RETRY, "false");
+        }
         if (shape.family() == WireFamily.ANTHROPIC && shape.requestId() != null) {
             res.header(ErrorShape.ANTHROPIC_REQUEST_ID, shape.requestId());
         }
