@@ -1,5 +1,6 @@
 // Drives the official Anthropic TypeScript SDK for the client ITs and prints what it got, one JSON line per action.
-// usage: node anthropic_client.mjs BASE_URL MODEL ACTION[,ACTION...] [PROMPT]; ACTION: create | stream | tools | count
+// usage: node anthropic_client.mjs BASE_URL MODEL ACTION[,ACTION...] [PROMPT]
+// ACTION: create | stream | tools | count | odd-query (a create with a query parameter the official clients never send)
 // The app's own key is a dummy: the sidecar must replace it with the gateway's.
 import { load } from './resolve.mjs';
 
@@ -41,6 +42,9 @@ async function run(action) {
       const second = await client.messages.create({ model, max_tokens: 512, messages: history, tools: [weather] });
       return { ok: true, first: message(first), second: message(second) };
     }
+    case 'odd-query':
+      return message(await client.messages.create({ model, max_tokens: 256, messages: user },
+                                                  { query: { beta: 'true', model: 'claude-opus-4-1' } }));
     case 'count':
       return { ok: true, input_tokens: (await client.messages.countTokens({ model, messages: user })).input_tokens };
     default:

@@ -1,7 +1,7 @@
 """Drives the official Anthropic Python SDK for the client ITs and prints what it got, one JSON line per action.
 
 usage: anthropic_client.py BASE_URL MODEL ACTION[,ACTION...] [PROMPT]
-ACTION: create | stream | tools | count
+ACTION: create | stream | tools | count | odd-query (a create with a query parameter the official clients never send)
 The app's own key is a dummy: the sidecar must replace it with the gateway's.
 """
 import json
@@ -48,6 +48,9 @@ def run(client, model, action, prompt):
                                                         "content": [{"type": "text", "text": "18 degrees, sunny"}]}]}]
         second = client.messages.create(model=model, max_tokens=512, messages=history, tools=[WEATHER])
         return {"ok": True, "first": message(first), "second": message(second)}
+    if action == "odd-query":
+        return message(client.messages.create(model=model, max_tokens=256, messages=user,
+                                              extra_query={"beta": "true", "model": "claude-opus-4-1"}))
     if action == "count":
         return {"ok": True, "input_tokens": client.messages.count_tokens(model=model, messages=user).input_tokens}
     raise SystemExit("unknown action " + action)

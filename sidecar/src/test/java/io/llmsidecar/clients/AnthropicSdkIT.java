@@ -182,6 +182,22 @@ class AnthropicSdkIT {
         gateway.assertSettled(1923, "the refused one costs nothing");
     }
 
+    @ParameterizedTest
+    @EnumSource(Sdk.class)
+    void aQueryParameterBeyondBetaTrueRaisesBadRequestErrorAndIsNotForwarded(Sdk sdk) {
+        gateway = GovernedGateway.start(redis, 1_000_000);
+        gateway.stub.servesMessages("messages-text");
+
+        RealClients.Run run = sdk.run(gateway, "odd-query");
+
+        JsonNode error = run.json();
+        assertEquals("BadRequestError", error.path("error").asText(), run.toString());
+        assertEquals(400, error.get("status").asInt());
+        assertEquals("invalid_request_error", error.get("type").asText());
+        assertEquals(0, gateway.stub.requestCount(), "a gateway could act on a parameter no policy saw");
+        gateway.assertSettled(0, "nothing admitted");
+    }
+
     /** The gateway sees the sidecar's key, never the app's, and the API version the SDK asked for. */
     static void assertForwardedWithTheSidecarsKey(Recorded forwarded) {
         assertEquals("Bearer " + TestSidecar.KEY, forwarded.header("authorization"));
