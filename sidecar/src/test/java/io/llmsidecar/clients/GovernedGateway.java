@@ -8,6 +8,7 @@ import io.llmsidecar.testing.TestSidecar;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,6 +31,11 @@ final class GovernedGateway implements AutoCloseable {
     }
 
     static GovernedGateway start(RedisServer redis, long budgetTokens) {
+        return start(redis, budgetTokens, Map.of());
+    }
+
+    /** As {@link #start(RedisServer, long)} with more sidecar configuration, e.g. another {@code upstream.url}. */
+    static GovernedGateway start(RedisServer redis, long budgetTokens, Map<String, String> overrides) {
         StubUpstream stub = StubUpstream.start();
         String yaml = """
                       budgets:
@@ -49,13 +55,15 @@ final class GovernedGateway implements AutoCloseable {
                              context-window: 128000}
                       """.formatted(budgetTokens);
         // A slow test machine must not look like a Redis outage: that would switch on fail-open.
-        TestSidecar sidecar = TestSidecar.start(stub, yaml, Map.of(
+        Map<String, String> config = new HashMap<>(Map.of(
                 "budget-store.redis-uri", redis.uri(),
                 "budget-store.key-prefix", RedisServer.uniquePrefix(),
                 "budget-store.command-timeout", "5s",
                 "identity.team", "payments",
                 // The real clients send no x-llm-team: the pod's team is the subject, as in production.
                 "identity.trust-team-header", "false"));
+        config.putAll(overrides);
+        TestSidecar sidecar = TestSidecar.start(stub, yaml, config);
         return new GovernedGateway(stub, sidecar);
     }
 
