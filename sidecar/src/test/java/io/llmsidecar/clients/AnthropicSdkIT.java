@@ -3,6 +3,7 @@ package io.llmsidecar.clients;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.llmsidecar.testing.RealClients;
 import io.llmsidecar.testing.RedisServer;
+import io.llmsidecar.testing.StubUpstream;
 import io.llmsidecar.testing.StubUpstream.Recorded;
 import io.llmsidecar.testing.TestSidecar;
 import org.junit.jupiter.api.AfterAll;
@@ -196,6 +197,25 @@ class AnthropicSdkIT {
         assertEquals("invalid_request_error", error.get("type").asText());
         assertEquals(0, gateway.stub.requestCount(), "a gateway could act on a parameter no policy saw");
         gateway.assertSettled(0, "nothing admitted");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Sdk.class)
+    void aGatewayAnswerCutOffMidBodyRaisesAnInternalServerErrorCarryingTheRequestId(Sdk sdk) {
+        gateway = GovernedGateway.start(redis, 1_000_000);
+        gateway.stub.on("/v1/messages", StubUpstream.cutOff(200, StubUpstream.cassette("messages-text.json"), 100));
+
+        RealClients.Run run = sdk.run(gateway, "create");
+
+        JsonNode error = run.json();
+        assertEquals("InternalServerError", error.path("error").asText(), run.toString());
+        assertEquals(502, error.get("status").asInt());
+        assertEquals("api_error", error.get("type").asText());
+        assertNotNull(error.get("request_id").textValue(), "the request-id header, as on every Anthropic-shaped "
+                                                           + "error: " + error);
+        long attempts = gateway.stub.requestCount();
+        assertTrue(attempts >= 1 && attempts <= 3, "the SDK retries a broken answer at most twice: " + attempts);
+        assertEquals(0, gateway.settled()[1], "nothing stays reserved");
     }
 
     /** The gateway sees the sidecar's key, never the app's, and the API version the SDK asked for. */

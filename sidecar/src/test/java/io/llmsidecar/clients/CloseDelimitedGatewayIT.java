@@ -51,6 +51,21 @@ class CloseDelimitedGatewayIT {
     }
 
     @Test
+    void aMessageAnswerEndedByConnectionCloseReachesThePythonSdkAndSettlesItsReportedUsage() {
+        String json = cassette("messages-cache.json");
+        try (CloseDelimitedUpstream upstream = CloseDelimitedUpstream.start("application/json", json);
+             GovernedGateway gateway = GovernedGateway.start(redis, 1_000_000,
+                                                             Map.of("upstream.url", upstream.baseUrl()))) {
+            RealClients.Run run = RealClients.python("anthropic_client.py", Map.of(), gateway.anthropicBaseUrl(),
+                                                     AnthropicSdkIT.MODEL, "create");
+
+            JsonNode result = run.json();
+            assertTrue(result.path("ok").asBoolean(), run.toString());
+            gateway.assertSettled(21 + 188 + 1650 + 64, "what the gateway reported");
+        }
+    }
+
+    @Test
     void aChatStreamEndedByConnectionCloseReachesTheOpenAiSdkAndSettlesItsReportedUsage() {
         String sse = cassette("chat-completion.sse");
         try (CloseDelimitedUpstream upstream = CloseDelimitedUpstream.start("text/event-stream", sse);
