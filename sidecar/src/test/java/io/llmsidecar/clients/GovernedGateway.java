@@ -43,8 +43,8 @@ final class GovernedGateway implements AutoCloseable {
                           scope: [team]
                           window: day
                           tokens: %d
-                      # The bare model ids the clients send (the bundled price book has the gateway's dated
-                      # anthropic/... ids; claude-opus-5-5 is Claude Code's default), and the OpenAI model of OpenAiSdkIT: a list given here replaces the bundled one.
+                      # The model ids the clients send (claude-opus-5-5, Claude Code's default, is not in the
+                      # bundled price book) and OpenAiSdkIT's: a list given here replaces the bundled one.
                       pricing:
                         models:
                           - {name: claude-sonnet-4-5, input: 3.00, output: 15.00, cache-read: 0.30, cache-write: 3.75,
