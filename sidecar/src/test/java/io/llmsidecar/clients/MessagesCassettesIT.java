@@ -10,8 +10,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,25 +41,30 @@ class MessagesCassettesIT {
 
     @Test
     void thePythonSdkReadsEveryCassetteWithTheUsageTheStubRecorded() {
-        for (String cassette : CASSETTES) {
-            stub.servesMessages(cassette);
-            for (String action : List.of("create", "stream")) {
-                JsonNode result = RealClients.python("anthropic_client.py", Map.of(), stub.origin(),
-                                                     "claude-sonnet-4-5", action).json();
-                assertSameMessage(cassette, action, result);
-            }
-        }
+        assertEveryCassetteRead(run -> RealClients.python("anthropic_client.py", Map.of(), stub.origin(),
+                                                          "claude-sonnet-4-5", run));
     }
 
     @Test
     void theTypeScriptSdkReadsEveryCassetteWithTheUsageTheStubRecorded() {
-        for (String cassette : CASSETTES) {
-            stub.servesMessages(cassette);
-            for (String action : List.of("create", "stream")) {
-                JsonNode result = RealClients.node("anthropic_client.mjs", Map.of(), stub.origin(),
-                                                   "claude-sonnet-4-5", action).json();
-                assertSameMessage(cassette, action, result);
-            }
+        assertEveryCassetteRead(run -> RealClients.node("anthropic_client.mjs", Map.of(), stub.origin(),
+                                                        "claude-sonnet-4-5", run));
+    }
+
+    /** One client process asks for each cassette twice, plain then streamed; the stub serves them in that order. */
+    private void assertEveryCassetteRead(Function<String, RealClients.Run> client) {
+        AtomicInteger answered = new AtomicInteger();
+        stub.servesMessages(request -> CASSETTES.get(answered.getAndIncrement() / 2));
+        List<String> actions = new ArrayList<>();
+        CASSETTES.forEach(c -> actions.addAll(List.of("create", "stream")));
+
+        RealClients.Run run = client.apply(String.join(",", actions));
+
+        List<JsonNode> results = run.jsonLines();
+        assertEquals(actions.size(), results.size(), run.toString());
+        List<MessagesUsage> sent = stub.messagesUsage();
+        for (int i = 0; i < results.size(); i++) {
+            assertSameMessage(CASSETTES.get(i / 2), actions.get(i), results.get(i), sent.get(i));
         }
     }
 
@@ -71,11 +79,9 @@ class MessagesCassettesIT {
         assertEquals(List.of(), stub.messagesUsage(), "count_tokens reports no usage to bill");
     }
 
-    private void assertSameMessage(String cassette, String action, JsonNode result) {
+    private static void assertSameMessage(String cassette, String action, JsonNode result, MessagesUsage last) {
         String what = cassette + " " + action + ": " + result;
         assertTrue(result.path("ok").asBoolean(), what);
-        List<MessagesUsage> sent = stub.messagesUsage();
-        MessagesUsage last = sent.getLast();
         JsonNode usage = result.get("usage");
         assertEquals(last, new MessagesUsage(usage.get("input_tokens").asLong(), usage.get("output_tokens").asLong(),
                                              usage.get("cache_creation_input_tokens").asLong(),

@@ -28,14 +28,22 @@ public final class RealClients {
 
     /** What a client process did: its exit code and output. */
     public record Run(List<String> command, int exitCode, String stdout, String stderr) {
-        /** The last line of standard output, which every driver script writes as one JSON document. */
+        /** The last line of standard output: the driver scripts write one JSON document per action. */
         public JsonNode json() {
-            String[] lines = stdout.strip().split("\n");
+            return jsonLines().getLast();
+        }
+
+        /** Every line of standard output as JSON, one per action of the driver script. */
+        public List<JsonNode> jsonLines() {
+            List<JsonNode> results = new ArrayList<>();
             try {
-                return JSON.readTree(lines[lines.length - 1]);
+                for (String line : stdout.strip().split("\n")) {
+                    results.add(JSON.readTree(line));
+                }
             } catch (IOException | RuntimeException e) {
                 throw new AssertionError("no JSON result from " + this, e);
             }
+            return results;
         }
 
         @Override
@@ -127,17 +135,27 @@ public final class RealClients {
 
     /** Runs a Python driver script with the virtualenv's python. */
     public static Run python(String script, Map<String, String> env, String... args) {
+        return python(script, env, Duration.ofSeconds(60), args);
+    }
+
+    /** Runs a Python driver script, failing after {@code timeout}. */
+    public static Run python(String script, Map<String, String> env, Duration timeout, String... args) {
         List<String> command = new ArrayList<>(List.of(python().toString(), "-W", "ignore", script(script)));
         command.addAll(List.of(args));
-        return run(command, env, Project.root(), Duration.ofSeconds(60));
+        return run(command, env, Project.root(), timeout);
     }
 
     /** Runs a Node driver script. */
     public static Run node(String script, Map<String, String> env, String... args) {
+        return node(script, env, Duration.ofSeconds(60), args);
+    }
+
+    /** Runs a Node driver script, failing after {@code timeout}. */
+    public static Run node(String script, Map<String, String> env, Duration timeout, String... args) {
         nodeProject();
         List<String> command = new ArrayList<>(List.of(node(), script(script)));
         command.addAll(List.of(args));
-        return run(command, env, Project.root(), Duration.ofSeconds(60));
+        return run(command, env, Project.root(), timeout);
     }
 
     /**
