@@ -140,8 +140,10 @@ class ReplayLedgerTest {
         Counter user = Counter.of(MONTHLY, "user=al%3Dice", NOW);
         FlakyStore store = new FlakyStore();
         // The reservation that ran unseen; its zero settlement in the ledger releases it.
-        store.reserve("d205e2449c8e71d7a8fe74d650e50fff", List.of(new Charge(team, 200, 300), new Charge(user, 200, 300)),
+        String unseen = "d205e2449c8e71d7a8fe74d650e50fff";
+        store.reserve(unseen, List.of(new Charge(team, 200, 300), new Charge(user, 200, 300)),
                       NOW.plus(Duration.ofMinutes(2)).toEpochMilli(), NOW.toEpochMilli());
+        assertEquals(200, store.read(List.of(team)).getFirst().reservedTokens());
         SidecarMetrics metrics = new SidecarMetrics("test");
         BudgetStoreConfig storeConfig = new BudgetStoreConfig(Optional.empty(), false, FailureMode.FAIL_OPEN,
                                                               Duration.ofMinutes(2), Duration.ofMillis(500),
