@@ -5,7 +5,7 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.llmsidecar.admin.AdminRouting;
-import io.llmsidecar.budget.BudgetService;
+import io.llmsidecar.budget.Budgets;
 import io.llmsidecar.identity.SubjectResolver;
 import io.llmsidecar.lifecycle.Drain;
 import io.llmsidecar.lifecycle.DrainConfig;
@@ -48,14 +48,14 @@ public final class Sidecar implements AutoCloseable {
     private final ScheduledExecutorService keyReload;
     private final PriceBook priceBook;
     private final UpstreamCredentials credentials;
-    private final BudgetService budgets;
+    private final Budgets budgets;
     private final PolicyEngine policy;
     private final InFlight inFlight;
     private final Drain drain;
 
     private Sidecar(SidecarConfig config, WebServer server, PriceBookRefresher priceRefresher,
                     ScheduledExecutorService keyReload,
-                    PriceBook priceBook, UpstreamCredentials credentials, BudgetService budgets, PolicyEngine policy,
+                    PriceBook priceBook, UpstreamCredentials credentials, Budgets budgets, PolicyEngine policy,
                     InFlight inFlight, DrainState drainState) {
         this.server = server;
         this.priceRefresher = priceRefresher;
@@ -82,7 +82,7 @@ public final class Sidecar implements AutoCloseable {
         UpstreamClient upstream = UpstreamClient.create(config.upstream(), credentials);
         SidecarMetrics metrics = new SidecarMetrics(version);
         SubjectResolver subjects = SubjectResolver.create(config.identity());
-        BudgetService budgets = BudgetService.create(config.budgets(), metrics, Clock.systemUTC());
+        Budgets budgets = Budgets.start(config.budgets(), metrics, Clock.systemUTC());
         PolicyEngine policy = PolicyEngine.start(config.policy(), metrics);      // compiles and loads the policy
         TokenCounter tokens = tokenizer.join();
         Estimator estimator = new Estimator(tokens, prices, new CompletionDefault(
@@ -100,8 +100,8 @@ public final class Sidecar implements AutoCloseable {
                 .port(config.server().port())
                 .connectionOptions(sockets)
                 .directHandlers(TransportErrors.create())
-                .routing(ProxyRouting.create(config.server(), upstream, subjects, estimator, policy, budgets, tokens,
-                                             metrics, inFlight)
+                .routing(ProxyRouting.create(config.server(), upstream, subjects, estimator, policy,
+                                             budgets.service(), tokens, metrics, inFlight)
                                  .addFilter(inFlight.filter()))
                 .putSocket(ADMIN_SOCKET, socket -> socket
                         .host(config.admin().host())
@@ -149,8 +149,8 @@ public final class Sidecar implements AutoCloseable {
         return credentials;
     }
 
-    /** Budgets and rate limits; {@link BudgetService#statuses} feeds the policy input. */
-    public BudgetService budgets() {
+    /** Budgets and rate limits; {@code budgets().service().statuses} feeds the policy input. */
+    public Budgets budgets() {
         return budgets;
     }
 
@@ -183,7 +183,7 @@ public final class Sidecar implements AutoCloseable {
     private void closeAfterServer() {
         priceRefresher.close();
         keyReload.shutdownNow();
-        // After the server, so requests still settling reach the store; it stops its own executors.
+        // After the server, so requests still settling reach the store; it stops its own threads.
         budgets.close();
         policy.close();
     }

@@ -9,6 +9,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Answers an admin API call with a JSON document written by the caller: compact (pipe it through {@code jq} to read
@@ -29,13 +30,23 @@ public final class AdminJson {
     }
 
     public static void send(ServerResponse res, Body body) {
+        byte[] json = bytes(body);
+        res.headers().set(HeaderValues.CONTENT_TYPE_JSON);
+        res.send(json);
+    }
+
+    /** The same document as text, for tools that print what the admin API would answer (the budgets CLI). */
+    public static String text(Body body) {
+        return new String(bytes(body), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] bytes(Body body) {
         var out = new ByteArrayOutputStream(1024);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             body.write(g);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        res.headers().set(HeaderValues.CONTENT_TYPE_JSON);
-        res.send(out.toByteArray());
+        return out.toByteArray();
     }
 }

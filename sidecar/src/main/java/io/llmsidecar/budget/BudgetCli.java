@@ -1,13 +1,8 @@
 package io.llmsidecar.budget;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import io.llmsidecar.pricing.Usd;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,8 +64,7 @@ public final class BudgetCli {
             return USAGE;
         }
         RedisConnector connector = RedisConnector.create(config.store());
-        RedisBudgetStore store = new RedisBudgetStore(connector, config.store().keyPrefix(),
-                                                      config.store().expiredReservations(), n -> { });
+        RedisBudgetStore store = BudgetStores.redis(connector, config.store(), n -> { });
         // The connection is made in the background; give it a few connect timeouts before giving up.
         long deadline = System.nanoTime() + config.store().connectTimeout().multipliedBy(5).toNanos();
         try {
@@ -105,7 +99,7 @@ public final class BudgetCli {
     private int list(BudgetStore store, boolean json) {
         List<BudgetStatus> statuses = store.list(config.budgets(), Instant.now()).stream().map(CounterState::status)
                 .toList();
-        out.println(json ? json(statuses) : table(statuses));
+        out.println(json ? BudgetStatusJson.text(statuses) : table(statuses));
         return OK;
     }
 
@@ -123,7 +117,7 @@ public final class BudgetCli {
             return NOT_FOUND;
         }
         List<BudgetStatus> after = store.read(List.of(counter)).stream().map(CounterState::status).toList();
-        out.println(json ? json(after) : "Reset budget '" + budgetName + "' for " + key + " in "
+        out.println(json ? BudgetStatusJson.text(after) : "Reset budget '" + budgetName + "' for " + key + " in "
                                          + config.store().redactedUri().orElse("") + "\n" + table(after));
         return OK;
     }
@@ -155,43 +149,6 @@ public final class BudgetCli {
             b.append("(no counters in the current windows)\n");
         }
         return b.toString().stripTrailing();
-    }
-
-    static String json(List<BudgetStatus> statuses) {
-        StringWriter text = new StringWriter();
-        try (JsonGenerator g = new JsonFactory().createGenerator(text)) {
-            g.writeStartObject();
-            g.writeArrayFieldStart("budgets");
-            for (BudgetStatus s : statuses) {
-                g.writeStartObject();
-                g.writeStringField("budget", s.budget());
-                g.writeStringField("key", s.key());
-                g.writeStringField("window_start", s.windowStart().toString());
-                g.writeStringField("window_end", s.windowEnd().toString());
-                g.writeNumberField("used_tokens", s.usedTokens());
-                g.writeNumberField("used_usd", Usd.toDecimal(s.usedNanos()));
-                optional(g, "limit_tokens", s.limitTokens(), false);
-                optional(g, "limit_usd", s.limitNanos(), true);
-                g.writeNumberField("reserved_tokens", s.reservedTokens());
-                g.writeNumberField("reserved_usd", Usd.toDecimal(s.reservedNanos()));
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return text.toString();
-    }
-
-    private static void optional(JsonGenerator g, String field, OptionalLong value, boolean usd) throws IOException {
-        if (value.isEmpty()) {
-            g.writeNullField(field);
-        } else if (usd) {
-            g.writeNumberField(field, Usd.toDecimal(value.getAsLong()));
-        } else {
-            g.writeNumberField(field, value.getAsLong());
-        }
     }
 
     private static String tokens(OptionalLong limit) {

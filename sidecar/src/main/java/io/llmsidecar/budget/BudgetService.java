@@ -1,43 +1,29 @@
 package io.llmsidecar.budget;
 
-import io.helidon.health.HealthCheck;
-import io.helidon.webserver.http.HttpService;
 import io.llmsidecar.identity.Subject;
 import io.llmsidecar.metrics.SidecarMetrics;
 import io.llmsidecar.openai.Usage;
 import io.llmsidecar.pricing.Estimate;
 
-import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 
 /**
- * Token and cost budgets and rate limits: admits a request by taking its rate limits and reserving what it may cost
- * against every budget in one store call (one round trip to Redis), and settles the reservation with the usage the
- * gateway reported (one more). While the store is unreachable the failure mode decides; usage admitted meanwhile is
- * kept in the {@link ReplayLedger} and replayed when it is back.
+ * Admission and settlement: admits a request by taking its rate limits and reserving what it may cost against every
+ * budget in one store call (one round trip to Redis), and settles the reservation with the usage the gateway reported
+ * (one more). While the store is unreachable the failure mode decides; usage admitted meanwhile goes to the
+ * {@link ReplayLedger}, which {@link LedgerReplayer} replays when the store is back.
  *
- * <p>The parts: {@link RateLimits} (what a request takes from rate limits), {@link StatusView} (the policy's view,
- * without a round trip), {@link ReplayLedger}, {@link Renewal} (live reservations), {@link StoreHealth}
- * (reachability, readiness). This class only sequences them.
+ * <p>The parts it sequences: {@link RateLimits} (what a request takes from rate limits), {@link StatusView} (the
+ * policy's view, without a round trip), {@link ReplayLedger}, {@link Renewal} (live reservations), {@link StoreHealth}
+ * (reachability). {@link Budgets} builds it, runs the background work and shuts it down.
  */
-public final class BudgetService implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(BudgetService.class.getName());
-    private static final long REPLAY_EVERY_MILLIS = 1000;
-
+public final class BudgetService {
     private final List<Budget> budgets;
     private final BudgetStore store;
     private final RateLimits rateLimits;
@@ -45,81 +31,24 @@ public final class BudgetService implements AutoCloseable {
     private final StatusView view;
     private final ReplayLedger ledger;
     private final Renewal renewal;
-    private final ExpiredReservations expiredReservations;
     private final long ttlMillis;
     private final long commandTimeoutMillis;
     private final SidecarMetrics metrics;
     private final Clock clock;
-    private final String description;
-    private final AutoCloseable connector;
-    private final ScheduledExecutorService renewer = daemon("budget-renewal");
-    private final ScheduledExecutorService replayer = daemon("budget-replay");
-    private final ExecutorService reader = daemon("budget-status-read");
-    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private final BooleanSupplier connecting;
-
-    private BudgetService(BudgetsConfig config, BudgetStore store, AutoCloseable connector, boolean reachedAlready,
-                          Supplier<String> whatWasTried, SidecarMetrics metrics, Clock clock) {
-        this.connecting = connector instanceof RedisConnector redis ? redis::connecting : () -> false;
-        BudgetStoreConfig storeConfig = config.store();
+    BudgetService(BudgetsConfig config, BudgetStore store, StoreHealth health, StatusView view, ReplayLedger ledger,
+                  Renewal renewal, SidecarMetrics metrics, Clock clock) {
         this.budgets = config.budgets();
         this.store = store;
-        this.connector = connector;
         this.rateLimits = new RateLimits(config.rateLimits());
-        this.expiredReservations = storeConfig.expiredReservations();
-        this.ttlMillis = storeConfig.reservationTtl().toMillis();
-        this.commandTimeoutMillis = storeConfig.commandTimeout().toMillis();
+        this.health = health;
+        this.view = view;
+        this.ledger = ledger;
+        this.renewal = renewal;
+        this.ttlMillis = config.store().reservationTtl().toMillis();
+        this.commandTimeoutMillis = config.store().commandTimeout().toMillis();
         this.metrics = metrics;
         this.clock = clock;
-        this.description = describe(config, store);
-        this.health = new StoreHealth(store.describe(), storeConfig.failureMode(), storeConfig.startupGrace(),
-                                      reachedAlready, whatWasTried, metrics, clock);
-        this.view = new StatusView(budgets, store, health, metrics, clock, reader);
-        this.ledger = storeConfig.ledgerFile().isPresent() && !budgets.isEmpty()
-                ? ReplayLedger.open(BudgetService::newId, storeConfig.ledgerFile().get(), budgets)
-                : ReplayLedger.inMemory(BudgetService::newId);
-        this.renewal = new Renewal(store, health, clock, ttlMillis);
-    }
-
-    /** Connects the store the configuration names (waiting briefly for Redis) and starts replay and renewal. */
-    public static BudgetService create(BudgetsConfig config, SidecarMetrics metrics, Clock clock) {
-        BudgetService service;
-        ExpiredReservations expired = config.store().expiredReservations();
-        if (config.enabled() && config.store().redisUri().isPresent()) {
-            RedisConnector connector = RedisConnector.create(config.store());
-            RedisBudgetStore store = new RedisBudgetStore(connector, config.store().keyPrefix(), expired,
-                                                          n -> metrics.budgetReservationsExpired(expired.label(), n));
-            service = new BudgetService(config, store, connector, connector.everConnected(),
-                                        connector::whatIsTried, metrics, clock);
-        } else {
-            BudgetStore store = new InMemoryBudgetStore(
-                    expired, n -> metrics.budgetReservationsExpired(expired.label(), n));
-            service = new BudgetService(config, store, () -> { }, true, () -> "", metrics, clock);
-        }
-        service.start();
-        return service;
-    }
-
-    /** A service over a given store, without background tasks (tests drive {@link #replay}). */
-    static BudgetService of(BudgetsConfig config, BudgetStore store, SidecarMetrics metrics, Clock clock) {
-        return new BudgetService(config, store, () -> { }, true, () -> "", metrics, clock);
-    }
-
-    /** A service over a store that has not answered yet (tests of a misconfigured store). */
-    static BudgetService neverReached(BudgetsConfig config, BudgetStore store, SidecarMetrics metrics, Clock clock) {
-        return new BudgetService(config, store, () -> { }, false, () -> "1 attempt (test)", metrics, clock);
-    }
-
-    private void start() {
-        health.reportStartup(connecting.getAsBoolean());
-        if (budgets.isEmpty() && rateLimits.size() == 0) {
-            return;
-        }
-        replayer.scheduleWithFixedDelay(this::replay, REPLAY_EVERY_MILLIS, REPLAY_EVERY_MILLIS,
-                                        TimeUnit.MILLISECONDS);
-        renewer.scheduleWithFixedDelay(renewal::renew, renewal.periodMillis(), renewal.periodMillis(),
-                                       TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -209,87 +138,6 @@ public final class BudgetService implements AutoCloseable {
         return view.statuses(subject, model);
     }
 
-    /** Readiness: down while requests are refused because the store has never been reachable. */
-    public HealthCheck healthCheck() {
-        return health.healthCheck();
-    }
-
-    /** The admin API: {@code GET /admin/budgets} and {@code DELETE /admin/budgets/{budget}/{key}}. */
-    public HttpService adminService() {
-        return new BudgetAdminService(this);
-    }
-
-    /** For the startup log line. */
-    public String describe() {
-        return description;
-    }
-
-    /** Every counter of the current windows, across replicas (the admin API). */
-    List<BudgetStatus> list() {
-        Instant now = clock.instant();
-        List<CounterState> states = call("list", () -> store.list(budgets, now));
-        view.remember(states);
-        return states.stream().map(CounterState::status).toList();
-    }
-
-    /** Sets one counter's usage in the current window back to zero; false if there is no such budget or counter. */
-    boolean reset(String budgetName, String key) {
-        Optional<Budget> budget = budgets.stream().filter(b -> b.name().equals(budgetName)).findFirst();
-        if (budget.isEmpty()) {
-            return false;
-        }
-        Counter counter = Counter.of(budget.get(), key, clock.instant());
-        if (!call("reset", () -> store.reset(counter))) {
-            return false;
-        }
-        LOG.log(Level.INFO, "Budget '" + budgetName + "' for " + key + " was reset through the admin API");
-        view.forget(counter);
-        view.read(List.of(counter));
-        return true;
-    }
-
-    /**
-     * Ends budgeting for shutdown; call it after the server has stopped and in-flight requests have settled (the
-     * drain). Reservations still live belong to requests that were cut off: they are billed as an expired
-     * reservation would be ({@code budget-store.expired-reservations}). Then the ledger is replayed if the store
-     * answers; what it cannot take stays in the ledger file for the next start (without a file it is lost, and
-     * the log says so).
-     */
-    @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        renewer.shutdownNow();
-        replayer.shutdownNow();
-        List<Reservation> cut = renewal.live();
-        for (Reservation r : cut) {
-            r.settleAsHeld(expiredReservations == ExpiredReservations.CHARGE);
-        }
-        if (!cut.isEmpty()) {
-            LOG.log(Level.WARNING, cut.size() + " budget reservations were still open at shutdown; "
-                                   + (expiredReservations == ExpiredReservations.CHARGE
-                                      ? "charged what they held" : "released") + " (budget-store.expired-"
-                                   + "reservations)");
-        }
-        replay();
-        if (!ledger.isEmpty()) {
-            LOG.log(Level.WARNING, "Stopping with the usage of " + ledger.requests() + " requests that the budget "
-                                   + "store has not taken yet (it is unreachable); "
-                                   + (ledger.where().equals("memory") ? "that usage is lost (set "
-                                                                        + "budget-store.ledger-file to keep it)"
-                                      : "it stays in " + ledger.where() + " and is replayed after the next start"));
-        }
-        ledger.close();
-        reader.shutdownNow();
-        store.close();
-        try {
-            connector.close();
-        } catch (Exception e) {
-            LOG.log(Level.DEBUG, "Closing the Redis client failed", e);
-        }
-    }
-
     void settle(Reservation r, Usage usage) {
         long cost = r.estimate.model().map(m -> m.price().costNanos(usage)).orElse(0L);
         List<Charge> used = new ArrayList<>(r.held.size());
@@ -365,63 +213,6 @@ public final class BudgetService implements AutoCloseable {
         return charges.stream().map(c -> new Charge(c.counter(), 0, 0)).toList();
     }
 
-    /** Replays usage kept during an outage, oldest first, stopping at the first failure. */
-    void replay() {
-        if (ledger.isEmpty()) {
-            if (!health.everReached()) {
-                probe();
-            }
-            return;
-        }
-        long requests = 0;
-        long tokens = 0;
-        for (ReplayLedger.Pending p : ledger.pending()) {
-            long started = System.nanoTime();
-            try {
-                view.remember(store.settle(p.id(), p.used(), p.reserved(), clock.millis()));
-            } catch (BudgetStoreUnavailableException e) {
-                break;
-            } catch (RuntimeException e) {
-                LOG.log(Level.ERROR, "Replaying budget usage failed; will retry", e);
-                break;
-            }
-            health.answered("settle", started);
-            ledger.done(p);
-            requests += p.requests();
-            tokens += p.used().isEmpty() ? 0 : p.used().getFirst().tokens();
-        }
-        if (requests > 0) {
-            metrics.budgetReplayed(requests);
-            LOG.log(Level.INFO, "Replayed the usage of " + requests + " requests (" + tokens + " tokens per budget) "
-                                + "admitted during the budget store outage into " + store.describe());
-        }
-    }
-
-    /** While the store has never answered, asks it every second, so readiness follows without traffic. */
-    private void probe() {
-        long started = System.nanoTime();
-        try {
-            store.ping();
-            health.answered("read", started);
-        } catch (BudgetStoreUnavailableException e) {
-            health.failed("read", e);
-        } catch (RuntimeException e) {
-            LOG.log(Level.DEBUG, "Pinging the budget store failed", e);
-        }
-    }
-
-    private <T> T call(String operation, Supplier<T> call) {
-        long started = System.nanoTime();
-        try {
-            T result = call.get();
-            health.answered(operation, started);
-            return result;
-        } catch (BudgetStoreUnavailableException e) {
-            health.failed(operation, e);
-            throw BudgetErrors.unavailable();
-        }
-    }
-
     /** The most the request can use, held against each budget's counter for this subject. */
     private List<Charge> charges(Subject subject, String model, Estimate estimate, Instant at) {
         if (budgets.isEmpty()) {
@@ -440,18 +231,5 @@ public final class BudgetService implements AutoCloseable {
     static String newId() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         return HexFormat.of().toHexDigits(random.nextLong()) + HexFormat.of().toHexDigits(random.nextLong());
-    }
-
-    private static ScheduledExecutorService daemon(String name) {
-        return Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name(name).daemon(true).factory());
-    }
-
-    private static String describe(BudgetsConfig config, BudgetStore store) {
-        if (!config.enabled()) {
-            return "none configured";
-        }
-        return config.budgets().size() + " budgets, " + config.rateLimits().size() + " rate limits in "
-               + store.describe() + " (" + config.store().failureMode().label() + ", expired reservations: "
-               + config.store().expiredReservations().label() + ")";
     }
 }

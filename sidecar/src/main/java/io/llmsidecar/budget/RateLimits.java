@@ -74,8 +74,4 @@ final class RateLimits {
     static SidecarException refusal(List<RateTake> takes, ReserveResult.RateLimited limited) {
         return BudgetErrors.rateLimited(takes.get(limited.index()), limited.waitNanos());
     }
-
-    int size() {
-        return limits.size();
-    }
 }

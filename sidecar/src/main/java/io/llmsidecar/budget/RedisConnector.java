@@ -36,7 +36,7 @@ import java.util.function.Function;
  * attempt refreshes it before connecting. The topology is then refreshed periodically and on MOVED/ASK redirects and
  * reconnects, so a failover or resharding is followed.
  */
-final class RedisConnector implements AutoCloseable {
+final class RedisConnector implements StoreConnection {
     /** Reconnection backs off to this at most, so usage is replayed within seconds of Redis coming back. */
     private static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(2);
     private static final long RETRY_CONNECT_MILLIS = 1000;
@@ -112,8 +112,8 @@ final class RedisConnector implements AutoCloseable {
         return (config.cluster() ? "Redis Cluster " : "Redis ") + config.redactedUri().orElse("");
     }
 
-    /** What connecting involves, for the error that says why it never worked. */
-    String whatIsTried() {
+    @Override
+    public String whatIsTried() {
         String how = config.cluster()
                 ? "reading the Cluster topology from the seed node, then connecting to its masters"
                 : config.redisUri().orElse("").contains("sentinel")
@@ -124,12 +124,13 @@ final class RedisConnector implements AutoCloseable {
     }
 
     /** Whether the last connection attempt has not finished yet. */
-    boolean connecting() {
+    @Override
+    public boolean connecting() {
         return connecting;
     }
 
-    /** Whether any connection ever succeeded. */
-    boolean everConnected() {
+    @Override
+    public boolean everConnected() {
         return everConnected;
     }
 

@@ -1,6 +1,7 @@
 package io.llmsidecar.bench;
 
 import io.llmsidecar.budget.BudgetService;
+import io.llmsidecar.budget.Budgets;
 import io.llmsidecar.budget.BudgetsConfig;
 import io.llmsidecar.budget.Reservation;
 import io.llmsidecar.config.ConfigLoader;
@@ -63,7 +64,8 @@ public class BudgetBenchmark {
 
     private RedisServer redis;
     private ScheduledExecutorService background;
-    private BudgetService budgets;
+    private Budgets budgets;
+    private BudgetService service;
     private Reservation pending;
     private final Subject subject = new Subject("payments", "u-42", new PodIdentity("ns", "pod", "sa", "web", "",
                                                                                     true));
@@ -83,8 +85,9 @@ public class BudgetBenchmark {
         Path file = Files.createTempFile("bench", ".yaml");
         Files.writeString(file, BUDGETS);
         background = Executors.newSingleThreadScheduledExecutor();
-        budgets = BudgetService.create(BudgetsConfig.create(ConfigLoader.load(overrides, Optional.of(file))),
-                                       new SidecarMetrics("bench"), Clock.systemUTC());
+        budgets = Budgets.start(BudgetsConfig.create(ConfigLoader.load(overrides, Optional.of(file))),
+                                new SidecarMetrics("bench"), Clock.systemUTC());
+        service = budgets.service();
         Files.delete(file);
     }
 
@@ -99,14 +102,14 @@ public class BudgetBenchmark {
 
     @Benchmark
     public void reserveAndSettle() {
-        try (Reservation r = budgets.reserve(subject, request.model(), estimate)) {
+        try (Reservation r = service.reserve(subject, request.model(), estimate)) {
             r.settle(usage);
         }
     }
 
     @Benchmark
     public Reservation reserve() {
-        pending = budgets.reserve(subject, request.model(), estimate);
+        pending = service.reserve(subject, request.model(), estimate);
         return pending;
     }
 

@@ -301,7 +301,7 @@ class BudgetIT {
                                     + "unit=\"tokens\",} 740.0"), metrics);
         assertTrue(metrics.contains("llm_sidecar_budget_store_seconds_count{operation=\"reserve\",} 1.0"), metrics);
         Subject payments = new Subject("payments", "", new PodIdentity("", "", "", "", "", true));
-        BudgetStatus status = sidecar.sidecar().budgets().statuses(payments, "gpt-4o-mini").getFirst();
+        BudgetStatus status = sidecar.sidecar().budgets().service().statuses(payments, "gpt-4o-mini").getFirst();
         assertEquals(260, status.usedTokens());
         assertEquals(740, status.remainingTokens().orElseThrow());
     }

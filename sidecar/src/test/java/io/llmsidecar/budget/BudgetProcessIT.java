@@ -74,6 +74,31 @@ class BudgetProcessIT {
     }
 
     @Test
+    void theCliAndTheAdminApiPrintTheSameJsonForTheSameCounters() throws Exception {
+        Files.writeString(dir.resolve("budgets.yaml"), BudgetIT.budget(100_000) + "    usd: 1000\n");
+        upstream.otherwise(StubUpstream.json(200, cassette("chat-completion.json")));
+        Sidecar sidecar = sidecar(Map.of("SIDECAR_ADMIN_TOKEN", "process-it-admin"));
+        assertEquals(200, sidecar.chat(BudgetIT.SMALL).statusCode());
+        awaitCounter(c -> c.get("used_tokens").asLong() == 260 && c.get("reserved_tokens").asLong() == 0);
+
+        String cli = cli("list", "--json").strip();
+        HttpResponse<String> api = client.send(HttpRequest.newBuilder(sidecar.admin("/admin/budgets"))
+                                                       .header("Authorization", "Bearer process-it-admin").build(),
+                                               HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(200, api.statusCode(), api.body());
+        assertEquals(api.body(), cli, "one writer: the same bytes");
+        JsonNode row = BudgetIT.JSON.readTree(cli).get("budgets").get(0);
+        List<String> fields = new ArrayList<>();
+        row.fieldNames().forEachRemaining(fields::add);
+        assertEquals(List.of("budget", "key", "window_start", "window_end", "used_tokens", "used_usd", "limit_tokens",
+                             "limit_usd", "remaining_tokens", "remaining_usd", "reserved_tokens", "reserved_usd"),
+                     fields);
+        assertEquals(100_000 - 260, row.get("remaining_tokens").asLong());
+        assertTrue(cli.contains("\"limit_usd\":1000,"), "a plain decimal, not 1E+3: " + cli);
+    }
+
+    @Test
     void aSidecarKilledMidStreamHasItsReservationChargedOnceTheTtlPasses() throws Exception {
         // The first event, then a minute of silence: the stream is still open when the sidecar dies.
         upstream.otherwise(StubUpstream.sse(StubUpstream.events(cassette("chat-completion-no-usage.sse")),

@@ -9,7 +9,6 @@ import io.llmsidecar.pricing.Estimate;
 import io.llmsidecar.pricing.ModelPrice;
 import io.llmsidecar.pricing.PricedModel;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -19,11 +18,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -122,17 +119,18 @@ class BudgetServiceTest {
 
     @Test
     void failOpenAdmitsDuringAnOutageAndReplaysTheUsageWhenTheStoreIsBack() throws IOException {
-        BudgetService budgets = service(FailureMode.FAIL_OPEN);
+        Budgets running = budgets(FailureMode.FAIL_OPEN, ExpiredReservations.CHARGE, Optional.empty());
+        BudgetService budgets = running.service();
         Reservation before = budgets.reserve(payments, "gpt-4o-mini", estimate(100, 100));
         store.down = true;
 
         budgets.reserve(payments, "gpt-4o-mini", estimate(100, 100)).settle(usage(100, 10));
         budgets.reserve(payments, "gpt-4o-mini", estimate(100, 100)).settle(usage(100, 20));
         before.settle(usage(50, 5));
-        budgets.replay();
+        running.replayer().replay();
         store.down = false;
-        budgets.replay();
-        budgets.replay();
+        running.replayer().replay();
+        running.replayer().replay();
 
         Counter counter = Counter.of(DAILY, "team=payments", now);
         assertEquals(new CounterState(counter, 110 + 120 + 55, 0, 120 + 140 + 60, 0),
@@ -145,7 +143,8 @@ class BudgetServiceTest {
 
     @Test
     void reservationsThatRanUnansweredAreCancelledSoTheStoreHoldsOnlyTheReportedUsage() {
-        BudgetService budgets = service(FailureMode.FAIL_OPEN);
+        Budgets running = budgets(FailureMode.FAIL_OPEN, ExpiredReservations.CHARGE, Optional.empty());
+        BudgetService budgets = running.service();
         store.answersLost = true;
 
         Reservation served = budgets.reserve(payments, "gpt-4o-mini", estimate(100, 100));
@@ -153,7 +152,7 @@ class BudgetServiceTest {
         served.settle(usage(100, 10));
         refusedUpstream.close();
         store.answersLost = false;
-        budgets.replay();
+        running.replayer().replay();
         store.store.list(List.of(DAILY), now.plus(Duration.ofMinutes(5)));
 
         Counter counter = Counter.of(DAILY, "team=payments", now);
@@ -164,13 +163,14 @@ class BudgetServiceTest {
 
     @Test
     void failClosedCancelsAReservationThatRanUnanswered() {
-        BudgetService budgets = service(FailureMode.FAIL_CLOSED);
+        Budgets running = budgets(FailureMode.FAIL_CLOSED, ExpiredReservations.CHARGE, Optional.empty());
+        BudgetService budgets = running.service();
         store.answersLost = true;
 
         SidecarException e = assertThrows(SidecarException.class,
                                           () -> budgets.reserve(payments, "gpt-4o-mini", estimate(10, 10)));
         store.answersLost = false;
-        budgets.replay();
+        running.replayer().replay();
         store.store.list(List.of(DAILY), now.plus(Duration.ofMinutes(5)));
 
         assertEquals(503, e.status());
@@ -195,7 +195,7 @@ class BudgetServiceTest {
         BudgetsConfig config = new BudgetsConfig(List.of(), List.of(
                 new RateLimit("app-rpm", List.of(Scope.TEAM), 2, OptionalLong.of(1000))),
                                                  BudgetStoreConfig.embedded());
-        BudgetService budgets = BudgetService.of(config, store, metrics, clock);
+        BudgetService budgets = Budgets.of(config, store, metrics, clock).service();
 
         Subject search = new Subject("search", "", payments.pod());
         budgets.reserve(payments, "gpt-4o-mini", estimate(10, 100)).settle(usage(10, 995));
@@ -216,45 +216,6 @@ class BudgetServiceTest {
     }
 
     @Test
-    void closeChargesWhatRequestsStillOpenHoldAndReleasesWhenConfigured() {
-        BudgetService charging = service(FailureMode.FAIL_OPEN, ExpiredReservations.CHARGE, Optional.empty());
-        charging.reserve(payments, "gpt-4o-mini", estimate(100, 200));
-        charging.close();
-        Counter counter = Counter.of(DAILY, "team=payments", now);
-        assertEquals(new CounterState(counter, 300, 0, 500, 0), store.read(List.of(counter)).getFirst());
-
-        BudgetService releasing = service(FailureMode.FAIL_OPEN, ExpiredReservations.RELEASE, Optional.empty());
-        releasing.reserve(payments, "gpt-4o-mini", estimate(100, 200));
-        releasing.close();
-        assertEquals(new CounterState(counter, 300, 0, 500, 0), store.read(List.of(counter)).getFirst(),
-                     "released: nothing more billed, nothing held");
-    }
-
-    @Test
-    void aLedgerFileOutlivesTheProcessAndIsReplayedOnceByTheNextOne(@TempDir Path dir) {
-        Path file = dir.resolve("ledger");
-        BudgetService first = service(FailureMode.FAIL_OPEN, ExpiredReservations.CHARGE, Optional.of(file));
-        Reservation inStore = first.reserve(payments, "gpt-4o-mini", estimate(100, 100));
-        store.down = true;
-        first.reserve(payments, "gpt-4o-mini", estimate(100, 100)).settle(usage(100, 10));
-        first.reserve(payments, "gpt-4o-mini", estimate(100, 100)).settle(usage(100, 20));
-        inStore.settle(usage(50, 5));
-        first.close();
-
-        store.down = false;
-        BudgetService second = service(FailureMode.FAIL_OPEN, ExpiredReservations.RELEASE, Optional.of(file));
-        second.replay();
-        second.replay();
-        second.close();
-        BudgetService third = service(FailureMode.FAIL_OPEN, ExpiredReservations.RELEASE, Optional.of(file));
-        third.replay();
-
-        Counter counter = Counter.of(DAILY, "team=payments", now);
-        assertEquals(new CounterState(counter, 110 + 120 + 55, 0, 120 + 140 + 60, 0),
-                     store.read(List.of(counter)).getFirst(), "replayed once, by the next process only");
-    }
-
-    @Test
     void aStoreNeverReachedSinceStartIsRefusedAfterTheGraceEvenFailingOpen() {
         MutableClock time = new MutableClock(now);
         store.down = true;
@@ -263,22 +224,23 @@ class BudgetServiceTest {
                                                               Duration.ofMillis(500), Duration.ofSeconds(2), "p:",
                                                               ExpiredReservations.CHARGE, Optional.empty(),
                                                               Duration.ofSeconds(30));
-        BudgetService budgets = BudgetService.neverReached(new BudgetsConfig(List.of(DAILY), List.of(), storeConfig),
-                                                           store, metrics, time);
+        Budgets running = Budgets.of(new BudgetsConfig(List.of(DAILY), List.of(), storeConfig), store,
+                                     new NeverConnected(), metrics, time);
+        BudgetService budgets = running.service();
 
         budgets.reserve(payments, "gpt-4o-mini", estimate(10, 10)).close();
-        assertEquals(true, budgets.healthCheck().call().status() == io.helidon.health.HealthCheckResponse.Status.UP);
+        assertEquals(true, running.healthCheck().call().status() == io.helidon.health.HealthCheckResponse.Status.UP);
         time.advance(Duration.ofSeconds(31));
         SidecarException e = assertThrows(SidecarException.class,
                                           () -> budgets.reserve(payments, "gpt-4o-mini", estimate(10, 10)));
 
         assertEquals(503, e.status());
         assertTrue(e.getMessage().contains("has not been reachable since the sidecar started"), e.getMessage());
-        assertEquals(io.helidon.health.HealthCheckResponse.Status.DOWN, budgets.healthCheck().call().status());
+        assertEquals(io.helidon.health.HealthCheckResponse.Status.DOWN, running.healthCheck().call().status());
         assertTrue(scrapeUnchecked().contains("llm_sidecar_budget_store_connected 0.0"));
         store.down = false;
-        budgets.replay();
-        assertEquals(io.helidon.health.HealthCheckResponse.Status.UP, budgets.healthCheck().call().status());
+        running.replayer().replay();
+        assertEquals(io.helidon.health.HealthCheckResponse.Status.UP, running.healthCheck().call().status());
         assertTrue(scrapeUnchecked().contains("llm_sidecar_budget_store_connected 1.0"));
         budgets.reserve(payments, "gpt-4o-mini", estimate(10, 10)).close();
     }
@@ -291,44 +253,38 @@ class BudgetServiceTest {
         }
     }
 
-    /** A clock a test moves forward. */
-    static final class MutableClock extends Clock {
-        private volatile Instant at;
-
-        MutableClock(Instant at) {
-            this.at = at;
-        }
-
-        void advance(Duration d) {
-            at = at.plus(d);
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return at;
-        }
-    }
-
     private BudgetService service(FailureMode mode) {
-        return service(mode, ExpiredReservations.CHARGE, Optional.empty());
+        return budgets(mode, ExpiredReservations.CHARGE, Optional.empty()).service();
     }
 
-    private BudgetService service(FailureMode mode, ExpiredReservations expired, Optional<Path> ledger) {
+    private Budgets budgets(FailureMode mode, ExpiredReservations expired, Optional<Path> ledger) {
         BudgetStoreConfig storeConfig = new BudgetStoreConfig(Optional.empty(), false, mode, Duration.ofMinutes(2),
                                                               Duration.ofMillis(500), Duration.ofSeconds(2), "p:",
                                                               expired, ledger, Duration.ofSeconds(30));
         BudgetsConfig config = new BudgetsConfig(List.of(DAILY), List.of(), storeConfig);
-        return BudgetService.of(config, store, metrics, clock);
+        return Budgets.of(config, store, metrics, clock);
+    }
+
+    /** A Redis that has not answered once: a wrong URI, say. */
+    private static final class NeverConnected implements StoreConnection {
+        @Override
+        public boolean everConnected() {
+            return false;
+        }
+
+        @Override
+        public boolean connecting() {
+            return false;
+        }
+
+        @Override
+        public String whatIsTried() {
+            return "1 attempt (test)";
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     private static Estimate estimate(long prompt, long completion) {
@@ -343,83 +299,5 @@ class BudgetServiceTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         metrics.scrape(metrics.contentType(""), out);
         return out.toString(StandardCharsets.UTF_8);
-    }
-
-    /**
-     * The in-memory store, unreachable while {@code down} (calls refused unsent, as Lettuce does while disconnected);
-     * while {@code answersLost}, calls run but time out (a hung Redis that runs them later, or lost answers). Counts
-     * the calls that reach it.
-     */
-    static final class FlakyStore implements BudgetStore {
-        final InMemoryBudgetStore store = new InMemoryBudgetStore();
-        final AtomicInteger calls = new AtomicInteger();
-        volatile boolean down;
-        volatile boolean answersLost;
-
-        private void check() {
-            calls.incrementAndGet();
-            if (down) {
-                throw new BudgetStoreUnavailableException("down for the test", null, false);
-            }
-        }
-
-        private <T> T lose(T answer) {
-            if (answersLost) {
-                throw new BudgetStoreUnavailableException("timed out for the test", null, true);
-            }
-            return answer;
-        }
-
-        @Override
-        public ReserveResult reserve(String id, List<Charge> charges, List<RateTake> takes, long expiresAtMillis,
-                                     long nowMillis, long deadlineMillis) {
-            check();
-            return lose(store.reserve(id, charges, takes, expiresAtMillis, nowMillis, deadlineMillis));
-        }
-
-        @Override
-        public List<CounterState> settle(String id, List<Charge> used, List<RateTake> completion, boolean reserved,
-                                         long nowMillis) {
-            check();
-            return lose(store.settle(id, used, completion, reserved, nowMillis));
-        }
-
-        @Override
-        public void ping() {
-            check();
-        }
-
-        @Override
-        public void renew(Collection<String> ids, long expiresAtMillis) {
-            check();
-            store.renew(ids, expiresAtMillis);
-        }
-
-        @Override
-        public List<CounterState> read(List<Counter> counters) {
-            check();
-            return store.read(counters);
-        }
-
-        @Override
-        public List<CounterState> list(List<Budget> budgets, Instant now) {
-            check();
-            return store.list(budgets, now);
-        }
-
-        @Override
-        public boolean reset(Counter counter) {
-            check();
-            return store.reset(counter);
-        }
-
-        @Override
-        public String describe() {
-            return "flaky";
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }
