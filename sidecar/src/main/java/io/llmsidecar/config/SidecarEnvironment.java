@@ -121,6 +121,10 @@ public final class SidecarEnvironment {
         m.put("SIDECAR_POLICY_POOL_SIZE", "policy.pool-size");
         m.put("SIDECAR_DECISION_LOG", "policy.decision-log");
         m.put("SIDECAR_DECISION_LOG_MESSAGES", "policy.log-message-contents");
+        m.put("SIDECAR_DECISION_LOG_TOKEN_FILE", "policy.decision-log-token-file");
+        m.put("SIDECAR_DECISION_LOG_BUFFER_EVENTS", "policy.decision-log-buffer-events");
+        m.put("SIDECAR_DECISION_LOG_BUFFER_SIZE", "policy.decision-log-buffer-size");
+        m.put("SIDECAR_DECISION_LOG_UPLOAD_INTERVAL", "policy.decision-log-upload-interval");
         m.put("SIDECAR_POLICY_DETECTORS_PII", "policy.detectors.pii");
         // Injector mode only (`llm-sidecar.jar inject`): the webhook and the sidecar it adds to pods.
         m.put("SIDECAR_INJECT_HOST", "inject.host");

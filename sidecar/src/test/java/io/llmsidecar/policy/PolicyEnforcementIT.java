@@ -82,7 +82,7 @@ class PolicyEnforcementIT {
             "model_not_allowed|gpt-4o|Plan meals.|256|0.7|Model \"gpt-4o\" is not allowed for team \"payments\"; allowed: gpt-4o-mini, gpt-4.1, anthropic/*.",
             "secret_in_prompt|gpt-4o-mini|deploy with AKIAIOSFODNN7EXAMPLE|256|0.7|The prompt contains what looks like a secret (AWS access key id in messages[0].content); remove it before sending.",
             "temperature_out_of_range|gpt-4o-mini|Plan meals.|256|1.8|temperature 1.8 is outside the allowed range 0 to 1.5.",
-            "request_cost_too_high|anthropic/claude-opus|Plan meals.|8000|0.7|This request could cost up to 0.6001 USD, above the per-request limit of 0.50 USD; lower max_tokens or shorten the prompt.",
+            "request_cost_too_high|anthropic/claude-opus|Plan meals.|8000|0.7|This request could cost up to 0.6002 USD, above the per-request limit of 0.50 USD; lower max_tokens or shorten the prompt.",
             "model_not_priced|anthropic/claude-9|Plan meals.|256|0.7|Model \"anthropic/claude-9\" has no known price, so its cost cannot be budgeted; use a priced model or add its price to pricing.models.",
     })
     void deniesWith403InTheOpenAiShapeAndForwardsNothing(String code, String model, String prompt, int maxTokens,
@@ -121,9 +121,9 @@ class PolicyEnforcementIT {
 
         String requestId = response.headers().firstValue("x-request-id").orElseThrow();
         JsonNode line = awaitDecisionLine(requestId);
-        assertEquals("allow", line.get("outcome").asText());
-        assertEquals("deny", line.at("/shadow/outcome").asText());
-        assertEquals("shadow_says_no", line.at("/shadow/reasons/0").asText());
+        assertEquals("allow", line.at("/custom/outcome").asText());
+        assertEquals(false, line.at("/custom/shadow/result/allow").booleanValue(), line.toString());
+        assertEquals("shadow_says_no", line.at("/custom/shadow/result/reasons/0/code").asText());
         assertTrue(sidecar.metrics().contains(
                 "llm_sidecar_policy_shadow_denials_total{reason=\"shadow_says_no\",policy=\"shadow_test\",}"));
     }
@@ -140,8 +140,8 @@ class PolicyEnforcementIT {
         assertTrue(metrics.contains("llm_sidecar_policy_info{revision="), metrics);
 
         JsonNode line = awaitDecisionLine(response.headers().firstValue("x-request-id").orElseThrow());
-        assertEquals("deny", line.get("outcome").asText());
-        assertEquals(64, line.at("/messages/sha256").asText().length());
+        assertEquals("deny", line.at("/custom/outcome").asText());
+        assertEquals(64, line.at("/custom/prompt/sha256").asText().length());
         assertFalse(Files.readString(decisionLog).contains("AKIAIOSFODNN7EXAMPLE"));
         assertFalse(logs.all().contains("AKIAIOSFODNN7EXAMPLE"));
         assertFalse(logs.all().contains(TestSidecar.KEY));
@@ -169,7 +169,8 @@ class PolicyEnforcementIT {
             if (Files.exists(decisionLog)) {
                 for (String line : Files.readAllLines(decisionLog)) {
                     JsonNode json = JSON.readTree(line);
-                    if (json.get("request_id").asText().equals(requestId)) {
+                    if (json.at("/path").asText().equals("sidecar/decision")
+                        && json.at("/custom/request_id").asText().equals(requestId)) {
                         return json;
                     }
                 }
