@@ -185,6 +185,47 @@ sealed interface PolicySource {
         }
     }
 
+    /** Another source's policy with its data document replaced: replay's {@code --data}. */
+    record WithData(PolicySource base, String data, String dataName) implements PolicySource {
+        @Override
+        public String describe() {
+            return base.describe() + " with data " + dataName;
+        }
+
+        @Override
+        public Optional<Candidate> poll(String lastFingerprint) throws PolicyLoadException {
+            Optional<Candidate> candidate = base.poll(lastFingerprint);
+            if (candidate.isEmpty()) {
+                return candidate;
+            }
+            Candidate c = candidate.get();
+            return Optional.of(new Candidate() {
+                @Override
+                public String fingerprint() {
+                    return c.fingerprint();
+                }
+
+                @Override
+                public PolicyBundle load() throws PolicyLoadException {
+                    PolicyBundle b = c.load();
+                    return new PolicyBundle(b.wasm(), data, b.revision() + "+data:"
+                                                            + PolicyBundle.contentHash(data.getBytes(
+                                                                    java.nio.charset.StandardCharsets.UTF_8)));
+                }
+
+                @Override
+                public OpaModule compile(PolicyBundle bundle) throws PolicyLoadException {
+                    return c.compile(bundle);
+                }
+            });
+        }
+
+        @Override
+        public Duration interval() {
+            return base.interval();
+        }
+    }
+
     private static Candidate fixed(String fingerprint, byte[] bundle) {
         return new Candidate() {
             @Override
