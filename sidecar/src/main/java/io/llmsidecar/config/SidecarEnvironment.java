@@ -113,6 +113,12 @@ public final class SidecarEnvironment {
         m.put("SIDECAR_POLICY_DIR", "policy.dir");
         m.put("SIDECAR_POLICY_BUNDLE", "policy.bundle");
         m.put("SIDECAR_POLICY_BUNDLE_URL", "policy.bundle-url");
+        m.put("SIDECAR_POLICY_BUNDLE_TOKEN_FILE", "policy.bundle-token-file");
+        m.put("SIDECAR_POLICY_BUNDLE_POLL_INTERVAL", "policy.bundle-poll-interval");
+        m.put("SIDECAR_POLICY_BUNDLE_VERIFICATION_KEY", "policy.bundle-verification-key");
+        m.put("SIDECAR_POLICY_BUNDLE_VERIFICATION_KEY_ID", "policy.bundle-verification-key-id");
+        m.put("SIDECAR_POLICY_BUNDLE_VERIFICATION_ALGORITHM", "policy.bundle-verification-algorithm");
+        m.put("SIDECAR_POLICY_BUNDLE_VERIFICATION_SCOPE", "policy.bundle-verification-scope");
         m.put("SIDECAR_OPA_BIN", "policy.opa-bin");
         m.put("SIDECAR_SHADOW_POLICY_DIR", "policy.shadow-dir");
         m.put("SIDECAR_SHADOW_POLICY_BUNDLE", "policy.shadow-bundle");

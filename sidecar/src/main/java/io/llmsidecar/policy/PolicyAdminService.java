@@ -48,6 +48,18 @@ final class PolicyAdminService implements HttpService {
                 g.writeNull();
             }
             g.writeStringField("failure_mode", config.failureMode().label());
+            g.writeFieldName("bundle_verification");
+            if (config.verification().isPresent()) {
+                BundleVerification v = config.verification().get();
+                g.writeStartObject();
+                g.writeStringField("key_file", v.keyFile().toString());
+                g.writeStringField("key_id", v.keyId());
+                g.writeStringField("algorithm", v.algorithm().name());
+                g.writeStringField("scope", v.scope().orElse(null));
+                g.writeEndObject();
+            } else {
+                g.writeNull();
+            }
             g.writeNumberField("evaluation_timeout_ms", config.evaluationTimeout().toMillis());
             g.writeStringField("decision_log", switch (config.decisionLog()) {
                 case PolicyConfig.DecisionLogTarget.Stdout s -> "stdout";
@@ -77,6 +89,13 @@ final class PolicyAdminService implements HttpService {
         g.writeStringField("last_checked_at", s.lastCheckedAt().map(Instant::toString).orElse(null));
         g.writeNumberField("pool_size", s.poolSize());
         g.writeNumberField("instances_ready", s.instancesReady());
+        PolicyLoader.Refusals refusals = s.refusals();
+        g.writeObjectFieldStart("bundle_refusals");
+        g.writeNumberField("count", refusals.count());
+        g.writeStringField("last_reason", refusals.lastReason().orElse(null));
+        g.writeStringField("last_message", refusals.lastMessage().orElse(null));
+        g.writeStringField("last_at", refusals.lastAt().map(Instant::toString).orElse(null));
+        g.writeEndObject();
         g.writeEndObject();
     }
 }

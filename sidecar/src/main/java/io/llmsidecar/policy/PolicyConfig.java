@@ -38,12 +38,16 @@ import java.util.Optional;
  * @param enabled             false switches policy checks off altogether (every request is forwarded unchecked):
  *                            for measuring the bare proxy or deployments that only want budgets
  * @param detectors           which detectors fill {@code input.findings} ({@code policy.detectors})
+ * @param bundleTokenFile     a file holding the bearer token for {@code bundle-url}, read on every poll
+ * @param verification        when present, bundles ({@code bundle}, {@code bundle-url}, {@code shadow-bundle})
+ *                            load only with a good OPA signature
  */
 public record PolicyConfig(Optional<Path> dir, Optional<Path> bundle, Optional<URI> bundleUrl, Optional<Path> opaBin,
                            Optional<Path> shadowDir, Optional<Path> shadowBundle, FailureMode failureMode,
                            Duration evaluationTimeout, int poolSize, Duration watchInterval,
                            Duration bundlePollInterval, DecisionLogTarget decisionLog, boolean logMessageContents,
-                           boolean enabled, DetectorConfig detectors) {
+                           boolean enabled, DetectorConfig detectors, Optional<Path> bundleTokenFile,
+                           Optional<BundleVerification> verification) {
     /**
      * Long enough for a cold instance under load (Chicory's generated code runs interpreted until the JIT reaches
      * it: evaluations of ~1 ms with outliers past 100 ms in the first seconds), short enough to stop a runaway
@@ -105,6 +109,17 @@ public record PolicyConfig(Optional<Path> dir, Optional<Path> bundle, Optional<U
         }
     }
 
+    /** Without bundle authentication or verification. */
+    public PolicyConfig(Optional<Path> dir, Optional<Path> bundle, Optional<URI> bundleUrl, Optional<Path> opaBin,
+                        Optional<Path> shadowDir, Optional<Path> shadowBundle, FailureMode failureMode,
+                        Duration evaluationTimeout, int poolSize, Duration watchInterval, Duration bundlePollInterval,
+                        DecisionLogTarget decisionLog, boolean logMessageContents, boolean enabled,
+                        DetectorConfig detectors) {
+        this(dir, bundle, bundleUrl, opaBin, shadowDir, shadowBundle, failureMode, evaluationTimeout, poolSize,
+             watchInterval, bundlePollInterval, decisionLog, logMessageContents, enabled, detectors, Optional.empty(),
+             Optional.empty());
+    }
+
     /** Without a {@code policy.detectors} node: the default detectors. */
     public PolicyConfig(Optional<Path> dir, Optional<Path> bundle, Optional<URI> bundleUrl, Optional<Path> opaBin,
                         Optional<Path> shadowDir, Optional<Path> shadowBundle, FailureMode failureMode,
@@ -120,6 +135,15 @@ public record PolicyConfig(Optional<Path> dir, Optional<Path> bundle, Optional<U
             throw ConfigValues.invalid("policy.dir", "more than one of policy.dir, policy.bundle and policy.bundle-url",
                                        "only one policy source (SIDECAR_POLICY_DIR, SIDECAR_POLICY_BUNDLE or "
                                        + "SIDECAR_POLICY_BUNDLE_URL)");
+        }
+        if (bundleTokenFile.isPresent() && bundleUrl.isEmpty()) {
+            throw ConfigValues.invalid("policy.bundle-token-file", bundleTokenFile.get().toString(),
+                                       "to be set only with policy.bundle-url (SIDECAR_POLICY_BUNDLE_URL)");
+        }
+        if (verification.isPresent() && dir.isPresent()) {
+            throw ConfigValues.invalid("policy.bundle-verification-key", verification.get().keyFile().toString(),
+                                       "a signed bundle source (SIDECAR_POLICY_BUNDLE or SIDECAR_POLICY_BUNDLE_URL): "
+                                       + "a policy.dir is compiled on the pod and carries no signature");
         }
         if (shadowDir.isPresent() && shadowBundle.isPresent()) {
             throw ConfigValues.invalid("policy.shadow-dir", "both policy.shadow-dir and policy.shadow-bundle",
@@ -159,7 +183,9 @@ public record PolicyConfig(Optional<Path> dir, Optional<Path> bundle, Optional<U
                                 decisionLog(node),
                                 ConfigValues.bool(node.get("log-message-contents"), false),
                                 ConfigValues.bool(node.get("enabled"), true),
-                                DetectorConfig.create(node.get("detectors")));
+                                DetectorConfig.create(node.get("detectors")),
+                                ConfigValues.path(node.get("bundle-token-file")),
+                                BundleVerification.create(node));
     }
 
     /**

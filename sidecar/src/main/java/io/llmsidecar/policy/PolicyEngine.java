@@ -72,14 +72,20 @@ public final class PolicyEngine implements AutoCloseable {
                 Thread.ofPlatform().name("policy-loader").daemon(true).factory());
         EvaluationWatchdog watchdog = new EvaluationWatchdog(config.evaluationTimeout());
         OpaCompiler compiler = OpaCompiler.locate(config.opaBin());
+        // One verifier per source: each is confined to its loader's checks.
         PolicySource source = config.dir().<PolicySource>map(d -> new PolicySource.Directory(d, compiler,
                                                                                                config.watchInterval()))
-                .or(() -> config.bundle().map(b -> new PolicySource.BundleFile(b, config.watchInterval())))
-                .or(() -> config.bundleUrl().map(u -> PolicySource.BundleUrl.create(u, config.bundlePollInterval())))
+                .or(() -> config.bundle().map(b -> new PolicySource.BundleFile(b, config.watchInterval(),
+                                                                               config.verification()
+                                                                                       .map(BundleSignature::new))))
+                .or(() -> config.bundleUrl().map(u -> PolicySource.BundleUrl.create(
+                        u, config.bundlePollInterval(), config.bundleTokenFile(),
+                        config.verification().map(BundleSignature::new))))
                 .orElseGet(() -> new PolicySource.Bundled(PolicySource.Bundled.DEFAULT));
         Optional<PolicySource> shadowSource = config.shadowDir()
                 .<PolicySource>map(d -> new PolicySource.Directory(d, compiler, config.watchInterval()))
-                .or(() -> config.shadowBundle().map(b -> new PolicySource.BundleFile(b, config.watchInterval())));
+                .or(() -> config.shadowBundle().map(b -> new PolicySource.BundleFile(
+                        b, config.watchInterval(), config.verification().map(BundleSignature::new))));
         Clock clock = Clock.systemUTC();
         int poolSize = config.effectivePoolSize();
         RegoBuiltins builtins = RegoBuiltins.create();
