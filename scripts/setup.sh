@@ -111,7 +111,8 @@ case "$purpose" in
   run) ;;
   test)
     # redis-sentinel: RedisClusterIT runs a Sentinel-managed master (redis-cli comes with redis-server).
-    apt_install redis-server redis-sentinel prometheus
+    # nginx-light: SignedBundleServerIT's bundle server (static files, ETags, a bearer-token check).
+    apt_install redis-server redis-sentinel prometheus nginx-light
     go_install_pinned kustomize "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
     go_install_pinned kubeconform "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
     venv_install .tools/clients-venv "anthropic==$ANTHROPIC_PY_VERSION" "openai==$OPENAI_PY_VERSION"
