@@ -148,6 +148,7 @@ public final class SidecarEnvironment {
         m.put("SIDECAR_INJECT_ADMIN_TOKEN_SECRET_NAME", "inject.sidecar.admin-token-secret-name");
         m.put("SIDECAR_INJECT_ADMIN_TOKEN_SECRET_KEY", "inject.sidecar.admin-token-secret-key");
         m.put("SIDECAR_INJECT_POLICY_CONFIG_MAP", "inject.sidecar.policy-config-map");
+        m.put("SIDECAR_INJECT_POLICY_OPS_SECRET_NAME", "inject.sidecar.policy-ops-secret-name");
         m.put("SIDECAR_INJECT_CONFIG_CONFIG_MAP", "inject.sidecar.config-config-map");
         m.put("SIDECAR_INJECT_CPU_REQUEST", "inject.sidecar.cpu-request");
         m.put("SIDECAR_INJECT_MEMORY_REQUEST", "inject.sidecar.memory-request");
