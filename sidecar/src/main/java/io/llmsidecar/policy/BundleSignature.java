@@ -178,7 +178,7 @@ final class BundleSignature {
         }
     }
 
-    /** The SHA-256 OPA signs: of the bytes, or for {@code .json} files and {@code .manifest} of their canonical form. */
+    /** The SHA-256 OPA signs: of the bytes, or for {@code .json} files and {@code .manifest} of their canonical JSON. */
     static String sha256(String name, byte[] content) throws PolicyLoadException {
         byte[] hashed = content;
         if (name.endsWith(".json") || name.equals(".manifest") || name.endsWith("/.manifest")) {
@@ -297,7 +297,8 @@ final class BundleSignature {
                     .substring(0, 12);
         } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
             throw new PolicyLoadException("cannot read the bundle verification key " + config.keyFile()
-                                          + " (policy.bundle-verification-key, SIDECAR_POLICY_BUNDLE_VERIFICATION_KEY): "
+                                          + " (policy.bundle-verification-key, "
+                                          + "SIDECAR_POLICY_BUNDLE_VERIFICATION_KEY): "
                                           + e.getMessage());
         }
     }

@@ -67,8 +67,7 @@ final class PolicyAdminService implements HttpService {
                 case PolicyConfig.DecisionLogTarget.File f -> f.path().toString();
                 // Without user info: a URL may carry credentials, the admin API never shows them.
                 case PolicyConfig.DecisionLogTarget.Service s -> s.url().getScheme() + "://" + s.url().getHost()
-                                                                  + (s.url().getPort() < 0 ? "" : ":" + s.url().getPort())
-                                                                  + s.url().getRawPath();
+                        + (s.url().getPort() < 0 ? "" : ":" + s.url().getPort()) + s.url().getRawPath();
             });
             g.writeArrayFieldStart("host_builtins");
             for (String name : hostBuiltins) {

@@ -78,7 +78,8 @@ record PolicyBundle(byte[] wasm, String data, String revision) {
                 String octalSize = field(header, 124, 12).trim();
                 long size = octalSize.isEmpty() ? 0 : Long.parseLong(octalSize, 8);
                 if (size > MAX_ENTRY_SIZE) {
-                    throw new PolicyLoadException("bundle entry " + name + " is larger than " + MAX_ENTRY_SIZE + " bytes");
+                    throw new PolicyLoadException("bundle entry " + name + " is larger than " + MAX_ENTRY_SIZE
+                                                  + " bytes");
                 }
                 total += size;
                 if (total > 4L * MAX_ENTRY_SIZE) {

@@ -398,7 +398,8 @@ public final class Replay {
                         .append(e.before()).append(" -> ").append(e.after()).append('\n');
             }
         }
-        b.append("  cost admitted    before ").append(r.costBefore().stripTrailingZeros().toPlainString()).append(" USD, after ")
+        b.append("  cost admitted    before ").append(r.costBefore().stripTrailingZeros().toPlainString())
+                .append(" USD, after ")
                 .append(r.costAfter().stripTrailingZeros().toPlainString()).append(" USD");
         if (r.costEstimated() > 0) {
             b.append(" (").append(r.costEstimated()).append(" without a settlement priced at their estimated maximum)");

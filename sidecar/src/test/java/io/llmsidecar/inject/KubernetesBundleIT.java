@@ -214,8 +214,8 @@ class KubernetesBundleIT {
                 .findFirst().orElseThrow();
         Path yaml = Files.writeString(dir.resolve("application.yaml"),
                                       (String) get(config, "data", "application.yaml"));
-        var loaded = io.llmsidecar.SidecarConfig.create(io.llmsidecar.config.ConfigLoader.load(Map.of(),
-                                                                                                java.util.Optional.of(yaml)));
+        var loaded = io.llmsidecar.SidecarConfig.create(
+                io.llmsidecar.config.ConfigLoader.load(Map.of(), java.util.Optional.of(yaml)));
         assertTrue(loaded.policy().bundleUrl().isPresent());
         assertTrue(loaded.policy().verification().isPresent());
         assertTrue(loaded.policy().bundleTokenFile().orElseThrow().startsWith(SidecarTemplate.POLICY_OPS_DIR));

@@ -110,7 +110,8 @@ class DecisionLogTest {
 
     @Test
     void writesASettlementWithTokensByKindCostAndPriceBookRevision() throws Exception {
-        Settlement settlement = new Settlement("d-1", "req-1", "messages", "claude-sonnet-4", "anthropic/claude-sonnet-4",
+        Settlement settlement = new Settlement("d-1", "req-1", "messages", "claude-sonnet-4",
+                                               "anthropic/claude-sonnet-4",
                                                PolicyFixtures.SUBJECT, new Usage(1200, 300, 1000, 150,
                                                                                  Usage.Source.GATEWAY),
                                                1_234_567, "9c1a2b3c4d5e", 200, "ok");

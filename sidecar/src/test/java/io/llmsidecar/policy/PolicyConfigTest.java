@@ -51,7 +51,8 @@ class PolicyConfigTest {
                                             "policy.decision-log-buffer-size", "1MiB",
                                             "policy.decision-log-upload-interval", "2s"));
         assertEquals(new PolicyConfig.DecisionLogTarget.Service(
-                java.net.URI.create("https://collector.example/logs"), Optional.of(Path.of("/var/run/secrets/dl/token")),
+                java.net.URI.create("https://collector.example/logs"),
+                Optional.of(Path.of("/var/run/secrets/dl/token")),
                 500, 1L << 20, Duration.ofSeconds(2)), config.decisionLog());
     }
 
