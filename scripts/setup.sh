@@ -118,7 +118,8 @@ case "$purpose" in
   run) ;;
   test)
     # redis-sentinel: RedisClusterIT runs a Sentinel-managed master (redis-cli comes with redis-server).
-    apt_install redis-server redis-sentinel prometheus
+    # nginx-light: SignedBundleServerIT's bundle server (static files, ETags, a bearer-token check).
+    apt_install redis-server redis-sentinel prometheus nginx-light
     # FalsePositiveCorpusTest reads Go's standard library sources ($(go env GOROOT)/src) as real code full of numbers.
     command -v go >/dev/null \
       || { say "the tests read Go's standard library sources; install Go (https://go.dev/dl/)."; exit 1; }

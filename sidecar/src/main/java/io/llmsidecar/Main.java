@@ -9,6 +9,7 @@ import io.llmsidecar.config.SidecarEnvironment;
 import io.llmsidecar.inject.InjectConfig;
 import io.llmsidecar.inject.InjectorServer;
 import io.llmsidecar.lifecycle.TerminationSignals;
+import io.llmsidecar.policy.Replay;
 import io.llmsidecar.training.TrainingRun;
 
 import java.lang.System.Logger.Level;
@@ -23,11 +24,16 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        LogConfig.configureRuntime();
         String command = args.length > 0 ? args[0] : "serve";
-        if (!List.of("serve", "inject", "budgets", "train").contains(command)) {
+        if (command.equals("replay")) {
+            // Offline and without configuration; its log lines go to stderr (the JDK's default), so that stdout is
+            // the report alone, which --json makes a document to parse.
+            System.exit(Replay.run(List.of(args).subList(1, args.length), System.out, System.err));
+        }
+        LogConfig.configureRuntime();
+        if (!List.of("serve", "inject", "budgets", "train", "replay").contains(command)) {
             System.err.println("Unknown command '" + command + "'. Usage: java -jar llm-sidecar.jar "
-                               + "[serve|inject|budgets list|budgets reset <budget> <key>|train]");
+                               + "[serve|inject|budgets list|budgets reset <budget> <key>|replay ...|train]");
             System.exit(2);
         }
         if (command.equals("train")) {      // the AOT cache's training run (Makefile, Dockerfile)

@@ -12,6 +12,7 @@ import io.llmsidecar.lifecycle.DrainConfig;
 import io.llmsidecar.lifecycle.DrainState;
 import io.llmsidecar.lifecycle.InFlight;
 import io.llmsidecar.metrics.SidecarMetrics;
+import io.llmsidecar.policy.DecisionLabels;
 import io.llmsidecar.policy.PolicyEngine;
 import io.llmsidecar.pricing.CompletionDefault;
 import io.llmsidecar.pricing.Estimator;
@@ -83,7 +84,9 @@ public final class Sidecar implements AutoCloseable {
         SidecarMetrics metrics = new SidecarMetrics(version);
         SubjectResolver subjects = SubjectResolver.create(config.identity());
         Budgets budgets = Budgets.start(config.budgets(), metrics, Clock.systemUTC());
-        PolicyEngine policy = PolicyEngine.start(config.policy(), metrics);      // compiles and loads the policy
+        PolicyEngine policy = PolicyEngine.start(config.policy(), metrics,     // compiles and loads the policy
+                                                 DecisionLabels.of(version, config.identity().pod(),
+                                                                   config.identity().namespace()));
         TokenCounter tokens = tokenizer.join();
         Estimator estimator = new Estimator(tokens, prices, new CompletionDefault(
                 config.upstream().defaultMaxTokens(), config.pricing().defaultMaxCompletionTokens()));

@@ -114,6 +114,12 @@ public final class SidecarEnvironment {
         m.put("SIDECAR_POLICY_DIR", "policy.dir");
         m.put("SIDECAR_POLICY_BUNDLE", "policy.bundle");
         m.put("SIDECAR_POLICY_BUNDLE_URL", "policy.bundle-url");
+        m.put("SIDECAR_POLICY_BUNDLE_TOKEN_FILE", "policy.bundle-token-file");
+        m.put("SIDECAR_POLICY_BUNDLE_POLL_INTERVAL", "policy.bundle-poll-interval");
+        m.put("SIDECAR_POLICY_BUNDLE_VERIFICATION_KEY", "policy.bundle-verification-key");
+        m.put("SIDECAR_POLICY_BUNDLE_VERIFICATION_KEY_ID", "policy.bundle-verification-key-id");
+        m.put("SIDECAR_POLICY_BUNDLE_VERIFICATION_ALGORITHM", "policy.bundle-verification-algorithm");
+        m.put("SIDECAR_POLICY_BUNDLE_VERIFICATION_SCOPE", "policy.bundle-verification-scope");
         m.put("SIDECAR_OPA_BIN", "policy.opa-bin");
         m.put("SIDECAR_SHADOW_POLICY_DIR", "policy.shadow-dir");
         m.put("SIDECAR_SHADOW_POLICY_BUNDLE", "policy.shadow-bundle");
@@ -122,6 +128,10 @@ public final class SidecarEnvironment {
         m.put("SIDECAR_POLICY_POOL_SIZE", "policy.pool-size");
         m.put("SIDECAR_DECISION_LOG", "policy.decision-log");
         m.put("SIDECAR_DECISION_LOG_MESSAGES", "policy.log-message-contents");
+        m.put("SIDECAR_DECISION_LOG_TOKEN_FILE", "policy.decision-log-token-file");
+        m.put("SIDECAR_DECISION_LOG_BUFFER_EVENTS", "policy.decision-log-buffer-events");
+        m.put("SIDECAR_DECISION_LOG_BUFFER_SIZE", "policy.decision-log-buffer-size");
+        m.put("SIDECAR_DECISION_LOG_UPLOAD_INTERVAL", "policy.decision-log-upload-interval");
         m.put("SIDECAR_POLICY_DETECTORS_PII", "policy.detectors.pii");
         // Injector mode only (`llm-sidecar.jar inject`): the webhook and the sidecar it adds to pods.
         m.put("SIDECAR_INJECT_HOST", "inject.host");
@@ -139,6 +149,7 @@ public final class SidecarEnvironment {
         m.put("SIDECAR_INJECT_ADMIN_TOKEN_SECRET_NAME", "inject.sidecar.admin-token-secret-name");
         m.put("SIDECAR_INJECT_ADMIN_TOKEN_SECRET_KEY", "inject.sidecar.admin-token-secret-key");
         m.put("SIDECAR_INJECT_POLICY_CONFIG_MAP", "inject.sidecar.policy-config-map");
+        m.put("SIDECAR_INJECT_POLICY_OPS_SECRET_NAME", "inject.sidecar.policy-ops-secret-name");
         m.put("SIDECAR_INJECT_CONFIG_CONFIG_MAP", "inject.sidecar.config-config-map");
         m.put("SIDECAR_INJECT_CPU_REQUEST", "inject.sidecar.cpu-request");
         m.put("SIDECAR_INJECT_MEMORY_REQUEST", "inject.sidecar.memory-request");

@@ -23,11 +23,15 @@ import java.util.regex.Pattern;
  * @param runAsUser       the non-root user the sidecar runs as; matches the image's user
  * @param adminToken      the Secret holding the admin API's bearer token, mounted into the sidecar only and named
  *                        by {@code SIDECAR_ADMIN_TOKEN_FILE}; empty leaves the admin API off (403)
+ * @param policyOpsSecret the Secret of central policy operations (the bundle server's and the decision-log
+ *                        collector's tokens, the bundle verification key), mounted whole into the sidecar only at
+ *                        {@code /var/run/secrets/llm-sidecar-policy-ops}; the policy then comes from the bundle
+ *                        server that the sidecar's config names, so no policy ConfigMap is mounted
  */
 public record SidecarSpec(String image, String imagePullPolicy, boolean nativeSidecar, int proxyPort, int adminPort,
                           String secretName, String secretKey, String policyConfigMap, String configConfigMap,
                           String cpuRequest, String memoryRequest, String cpuLimit, String memoryLimit,
-                          long runAsUser, Optional<SecretRef> adminToken) {
+                          long runAsUser, Optional<SecretRef> adminToken, Optional<String> policyOpsSecret) {
     public static final String DEFAULT_PULL_POLICY = "IfNotPresent";
     public static final int DEFAULT_PROXY_PORT = 8686;
     public static final int DEFAULT_ADMIN_PORT = 9464;
@@ -42,12 +46,22 @@ public record SidecarSpec(String image, String imagePullPolicy, boolean nativeSi
     public static final long DEFAULT_RUN_AS_USER = 65532;
     public static final String DEFAULT_ADMIN_TOKEN_SECRET_KEY = "token";
 
+    /** A sidecar whose policy comes from a ConfigMap. */
+    public SidecarSpec(String image, String imagePullPolicy, boolean nativeSidecar, int proxyPort, int adminPort,
+                       String secretName, String secretKey, String policyConfigMap, String configConfigMap,
+                       String cpuRequest, String memoryRequest, String cpuLimit, String memoryLimit, long runAsUser,
+                       Optional<SecretRef> adminToken) {
+        this(image, imagePullPolicy, nativeSidecar, proxyPort, adminPort, secretName, secretKey, policyConfigMap,
+             configConfigMap, cpuRequest, memoryRequest, cpuLimit, memoryLimit, runAsUser, adminToken,
+             Optional.empty());
+    }
+
     /** A sidecar without an admin token: its admin API stays off. */
     public SidecarSpec(String image, String imagePullPolicy, boolean nativeSidecar, int proxyPort, int adminPort,
                        String secretName, String secretKey, String policyConfigMap, String configConfigMap,
                        String cpuRequest, String memoryRequest, String cpuLimit, String memoryLimit, long runAsUser) {
         this(image, imagePullPolicy, nativeSidecar, proxyPort, adminPort, secretName, secretKey, policyConfigMap,
-             configConfigMap, cpuRequest, memoryRequest, cpuLimit, memoryLimit, runAsUser, Optional.empty());
+             configConfigMap, cpuRequest, memoryRequest, cpuLimit, memoryLimit, runAsUser, Optional.<SecretRef>empty());
     }
 
     /** A key of a Secret in the pod's namespace. */
@@ -88,7 +102,9 @@ public record SidecarSpec(String image, String imagePullPolicy, boolean nativeSi
                                matching(node.get("memory-limit"), DEFAULT_MEMORY_LIMIT, QUANTITY),
                                ConfigValues.longValue(node.get("run-as-user"), DEFAULT_RUN_AS_USER, 1,
                                                       Integer.MAX_VALUE),
-                               adminToken(node));
+                               adminToken(node),
+                               ConfigValues.string(node.get("policy-ops-secret-name"))
+                                       .map(n -> matching(node.get("policy-ops-secret-name"), n, DNS_SUBDOMAIN)));
     }
 
     private static Optional<SecretRef> adminToken(Config node) {

@@ -22,6 +22,8 @@ final class SidecarTemplate {
     static final String ADMIN_TOKEN_VOLUME = "llm-sidecar-admin-token";
     static final String ADMIN_TOKEN_DIR = "/var/run/secrets/llm-sidecar-admin";
     static final String ADMIN_TOKEN_FILE = "token";
+    static final String POLICY_OPS_VOLUME = "llm-sidecar-policy-ops";
+    static final String POLICY_OPS_DIR = "/var/run/secrets/llm-sidecar-policy-ops";
     static final String KEY_DIR = "/var/run/secrets/llm-sidecar";
     static final String KEY_FILE = "api-key";
     static final String POLICY_DIR = "/etc/llm-sidecar/policies";
@@ -77,7 +79,9 @@ final class SidecarTemplate {
         value(env, "SIDECAR_ADMIN_PORT", String.valueOf(spec.adminPort()));
         value(env, "SIDECAR_CONFIG", CONFIG_DIR + "/" + CONFIG_FILE);
         value(env, "SIDECAR_UPSTREAM_API_KEY_FILE", KEY_DIR + "/" + KEY_FILE);
-        value(env, "SIDECAR_POLICY_DIR", POLICY_DIR);
+        if (spec.policyOpsSecret().isEmpty()) {
+            value(env, "SIDECAR_POLICY_DIR", POLICY_DIR);
+        }
         if (spec.adminToken().isPresent()) {
             value(env, "SIDECAR_ADMIN_TOKEN_FILE", ADMIN_TOKEN_DIR + "/" + ADMIN_TOKEN_FILE);
         }
@@ -99,7 +103,11 @@ final class SidecarTemplate {
 
         ArrayNode mounts = c.putArray("volumeMounts");
         mount(mounts, KEY_VOLUME, KEY_DIR, true);
-        mount(mounts, POLICY_VOLUME, POLICY_DIR, true);
+        if (spec.policyOpsSecret().isEmpty()) {
+            mount(mounts, POLICY_VOLUME, POLICY_DIR, true);
+        } else {
+            mount(mounts, POLICY_OPS_VOLUME, POLICY_OPS_DIR, true);
+        }
         mount(mounts, CONFIG_VOLUME, CONFIG_DIR, true);
         mount(mounts, TMP_VOLUME, "/tmp", false);
         if (spec.adminToken().isPresent()) {
@@ -139,15 +147,23 @@ final class SidecarTemplate {
         // The root filesystem is read-only; the JVM and the opa compiler need a scratch directory.
         ObjectNode tmp = nodes.objectNode().put("name", TMP_VOLUME);
         tmp.putObject("emptyDir").put("sizeLimit", "64Mi");
-        if (spec.adminToken().isEmpty()) {
-            return List.of(key, policies, config, tmp);
+        List<ObjectNode> volumes = new java.util.ArrayList<>(List.of(key, config, tmp));
+        if (spec.policyOpsSecret().isEmpty()) {
+            volumes.add(1, policies);
+        } else {
+            ObjectNode ops = nodes.objectNode().put("name", POLICY_OPS_VOLUME);
+            ops.putObject("secret").put("secretName", spec.policyOpsSecret().get()).put("defaultMode", KEY_FILE_MODE);
+            volumes.add(1, ops);
         }
-        SidecarSpec.SecretRef ref = spec.adminToken().get();
-        ObjectNode admin = nodes.objectNode().put("name", ADMIN_TOKEN_VOLUME);
-        ObjectNode adminSecret = admin.putObject("secret").put("secretName", ref.name());
-        adminSecret.putArray("items").addObject().put("key", ref.key()).put("path", ADMIN_TOKEN_FILE);
-        adminSecret.put("defaultMode", KEY_FILE_MODE);
-        return List.of(key, policies, config, tmp, admin);
+        if (spec.adminToken().isPresent()) {
+            SidecarSpec.SecretRef ref = spec.adminToken().get();
+            ObjectNode admin = nodes.objectNode().put("name", ADMIN_TOKEN_VOLUME);
+            ObjectNode adminSecret = admin.putObject("secret").put("secretName", ref.name());
+            adminSecret.putArray("items").addObject().put("key", ref.key()).put("path", ADMIN_TOKEN_FILE);
+            adminSecret.put("defaultMode", KEY_FILE_MODE);
+            volumes.add(admin);
+        }
+        return List.copyOf(volumes);
     }
 
     private ObjectNode probe(String path, int periodSeconds, int failureThreshold) {

@@ -58,6 +58,10 @@ public final class SidecarMetrics {
     private final Counter policyErrors;
     private final Gauge policyInfo;
     private String[] policyInfoLabels;
+    private final Counter decisionLogDropped;
+    private final Counter decisionLogUploads;
+    private final Gauge decisionLogBuffered;
+    private final Counter policyBundleRefusals;
 
     public SidecarMetrics(String version) {
         requests = Counter.build(PREFIX + "requests_total", "Governed and pass-through requests by outcome.")
@@ -115,6 +119,22 @@ public final class SidecarMetrics {
                 .labelNames("mode").register(registry);
         policyInfo = Gauge.build(PREFIX + "policy_info", "The enforced policy revision; the value is always 1.")
                 .labelNames("revision", "source").register(registry);
+        decisionLogDropped = Counter.build(PREFIX + "decision_log_dropped_total",
+                                           "Decision-log events dropped before reaching the decision-log service, by "
+                                           + "reason: buffer_full (the oldest events make room while the service is "
+                                           + "slow or down), too_large (one event above the buffer size).")
+                .labelNames("reason").register(registry);
+        decisionLogUploads = Counter.build(PREFIX + "decision_log_uploads_total",
+                                           "Uploads to the decision-log service, by result: ok or error (retried with "
+                                           + "backoff).")
+                .labelNames("result").register(registry);
+        decisionLogBuffered = Gauge.build(PREFIX + "decision_log_buffered_events",
+                                          "Decision-log events waiting for the decision-log service.")
+                .register(registry);
+        policyBundleRefusals = Counter.build(PREFIX + "policy_bundle_refusals_total",
+                                             "Policy bundles refused before loading, by reason: unsigned, "
+                                             + "bad_signature, tampered, wrong_scope; the last good revision serves.")
+                .labelNames("reason").register(registry);
         // Series with a known, fixed label set exist from the start at 0, so rate() and alerts see them before the
         // first event rather than "no data".
         for (String operation : new String[] {"reserve", "settle", "rate_limit", "renew", "read", "list", "reset"}) {
@@ -122,6 +142,12 @@ public final class SidecarMetrics {
         }
         for (String mode : new String[] {"fail_closed", "fail_open", "shadow"}) {
             policyErrors.labels(mode);
+        }
+        for (String reason : new String[] {"buffer_full", "too_large"}) {
+            decisionLogDropped.labels(reason);
+        }
+        for (String result : new String[] {"ok", "error"}) {
+            decisionLogUploads.labels(result);
         }
         Gauge.build(PREFIX + "build_info", "Build information; the value is always 1.")
                 .labelNames("version").register(registry).labels(version).set(1);
@@ -239,6 +265,25 @@ public final class SidecarMetrics {
     /** Counts a failed evaluation; {@code mode} is {@code fail_closed}, {@code fail_open} or {@code shadow}. */
     public void policyError(String mode) {
         policyErrors.labels(mode).inc();
+    }
+
+    /** Counts decision-log events dropped before upload: {@code buffer_full} or {@code too_large}. */
+    public void decisionLogDropped(String reason, long events) {
+        decisionLogDropped.labels(reason).inc(events);
+    }
+
+    /** Counts an upload to the decision-log service: {@code ok} or {@code error}. */
+    public void decisionLogUpload(String result) {
+        decisionLogUploads.labels(result).inc();
+    }
+
+    public void decisionLogBuffered(int events) {
+        decisionLogBuffered.set(events);
+    }
+
+    /** Counts a bundle refused by signature verification; {@code reason} is one of a fixed set of codes. */
+    public void policyBundleRefused(String reason) {
+        policyBundleRefusals.labels(reason).inc();
     }
 
     /** Replaces the enforced policy's info series, so only the revision in force is reported. */

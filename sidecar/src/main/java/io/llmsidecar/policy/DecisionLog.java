@@ -1,14 +1,11 @@
 package io.llmsidecar.policy;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import io.llmsidecar.logging.LineLog;
+import io.llmsidecar.metrics.SidecarMetrics;
 import io.llmsidecar.openai.PromptText;
-import io.llmsidecar.openai.RequestPatch;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -23,43 +20,54 @@ import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One JSON line per decision: who asked, for which model, what the enforced and the shadow policy decided and
- * how long it took. Prompts are never written, only their size and SHA-256 ({@link PromptDigest}), unless
- * {@code policy.log-message-contents} is on. Lines go to the {@code io.llmsidecar.decision} logger (stdout) or
- * to a file of their own.
+ * The decision log: one OPA-shaped event per decision and one settlement event per forwarded request
+ * ({@link DecisionEvents}), written as JSON lines to the {@code io.llmsidecar.decision} logger (stdout) or a file of
+ * their own, or shipped to an OPA-compatible decision-log service ({@link DecisionLogUploader}). Events carry the
+ * policy input as evaluated, never the prompt text unless the policy asked for it
+ * ({@code config.input.include_text}); otherwise only the prompts' count, size and SHA-256 ({@link PromptDigest}).
  */
 final class DecisionLog implements AutoCloseable {
     static final String LOGGER = "io.llmsidecar.decision";
     private static final LineLog STDOUT = LineLog.named(LOGGER);
-    private static final JsonFactory JSON = new JsonFactory();
 
     private final PolicyConfig.DecisionLogTarget target;
-    private final boolean withContents;
+    private final DecisionEvents events;
     private final BufferedWriter file;
+    private final DecisionLogUploader service;
     /** Not {@code synchronized}: a virtual thread blocked on file I/O inside a monitor would pin its carrier. */
     private final ReentrantLock fileLock = new ReentrantLock();
 
-    private DecisionLog(PolicyConfig.DecisionLogTarget target, boolean withContents, BufferedWriter file) {
+    private DecisionLog(PolicyConfig.DecisionLogTarget target, DecisionEvents events, BufferedWriter file,
+                        DecisionLogUploader service) {
         this.target = target;
-        this.withContents = withContents;
+        this.events = events;
         this.file = file;
+        this.service = service;
     }
 
-    static DecisionLog create(PolicyConfig config) {
+    static DecisionLog create(PolicyConfig config, DecisionLabels labels, SidecarMetrics metrics) {
         BufferedWriter file = null;
-        if (config.decisionLog() instanceof PolicyConfig.DecisionLogTarget.File(Path path)) {
-            try {
-                if (path.getParent() != null) {
-                    Files.createDirectories(path.getParent());
+        DecisionLogUploader service = null;
+        switch (config.decisionLog()) {
+            case PolicyConfig.DecisionLogTarget.File(Path path) -> {
+                try {
+                    if (path.getParent() != null) {
+                        Files.createDirectories(path.getParent());
+                    }
+                    file = Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                                                   StandardOpenOption.APPEND);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot open the decision log " + path
+                                                   + " (policy.decision-log, SIDECAR_DECISION_LOG)", e);
                 }
-                file = Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                                               StandardOpenOption.APPEND);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot open the decision log " + path
-                                               + " (policy.decision-log, SIDECAR_DECISION_LOG)", e);
+            }
+            case PolicyConfig.DecisionLogTarget.Service s -> service = new DecisionLogUploader(s, metrics);
+            case PolicyConfig.DecisionLogTarget.Stdout s -> {
+            }
+            case PolicyConfig.DecisionLogTarget.Off o -> {
             }
         }
-        return new DecisionLog(config.decisionLog(), config.logMessageContents(), file);
+        return new DecisionLog(config.decisionLog(), new DecisionEvents(labels), file, service);
     }
 
     boolean enabled() {
@@ -67,22 +75,41 @@ final class DecisionLog implements AutoCloseable {
     }
 
     /**
-     * Writes the line for one request.
+     * Writes the event for one decision.
      *
-     * @param shadow the shadow policy's decision, or {@code null} when there is no shadow policy
+     * @param inputJson the input document as the policy evaluated it
+     * @param shadow    the shadow policy's decision, or {@code null} when there is no shadow policy
      */
-    void record(PolicyInput input, Decision decision, boolean failedOpen, long evalNanos, Decision shadow) {
-        if (!enabled()) {
+    void record(PolicyInput input, String inputJson, Decision decision, boolean failedOpen, long evalNanos,
+                Decision shadow) {
+        if (enabled()) {
+            write(events.decision(input, inputJson, decision, failedOpen, evalNanos, shadow, Instant.now()));
+        }
+    }
+
+    /** Writes the settlement event for one forwarded request. */
+    void settled(Settlement settlement) {
+        if (enabled()) {
+            write(events.settlement(settlement, Instant.now()));
+        }
+    }
+
+    DecisionEvents events() {
+        return events;
+    }
+
+    private void write(String event) {
+        if (service != null) {
+            service.offer(event);
             return;
         }
-        String line = line(input, decision, failedOpen, evalNanos, shadow);
         if (file == null) {
-            STDOUT.info(line);
+            STDOUT.info(event);
             return;
         }
         fileLock.lock();
         try {
-            file.write(line);
+            file.write(event);
             file.newLine();
             file.flush();
         } catch (IOException e) {
@@ -90,93 +117,6 @@ final class DecisionLog implements AutoCloseable {
         } finally {
             fileLock.unlock();
         }
-    }
-
-    String line(PolicyInput input, Decision decision, boolean failedOpen, long evalNanos, Decision shadow) {
-        StringWriter out = new StringWriter(512);
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringField("time", Instant.now().toString());
-            g.writeStringField("request_id", input.requestId());
-            PolicyInput.writeSubject(g, input.subject());
-            g.writeStringField("api", input.request().api().label());
-            g.writeStringField("model", input.request().model());
-            writeDecision(g, decision, failedOpen);
-            g.writeNumberField("eval_us", evalNanos / 1000);
-            writeMessages(g, input);
-            if (shadow != null) {
-                g.writeObjectFieldStart("shadow");
-                writeDecision(g, shadow, false);
-                g.writeEndObject();
-            }
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toString();
-    }
-
-    private static void writeDecision(JsonGenerator g, Decision decision, boolean failedOpen) throws IOException {
-        g.writeStringField("revision", decision.revision());
-        switch (decision) {
-            case Decision.Allow allow -> {
-                g.writeBooleanField("allow", true);
-                g.writeStringField("outcome", allow.patch().isEmpty() ? "allow" : "patch");
-                writePatch(g, allow.patch());
-            }
-            case Decision.Deny deny -> {
-                g.writeBooleanField("allow", false);
-                g.writeStringField("outcome", "deny");
-                g.writeArrayFieldStart("reasons");
-                for (Decision.Reason reason : deny.reasons()) {
-                    g.writeString(reason.code());
-                }
-                g.writeEndArray();
-            }
-            case Decision.Failed failed -> {
-                g.writeBooleanField("allow", failedOpen);
-                g.writeStringField("outcome", failedOpen ? "fail_open" : "error");
-                g.writeStringField("error", failed.error());
-            }
-        }
-        if (!decision.warnings().isEmpty()) {
-            g.writeArrayFieldStart("warnings");
-            for (Decision.Reason warning : decision.warnings()) {
-                g.writeString(warning.code());
-            }
-            g.writeEndArray();
-        }
-    }
-
-    private static void writePatch(JsonGenerator g, RequestPatch patch) throws IOException {
-        if (patch.isEmpty()) {
-            return;
-        }
-        g.writeObjectFieldStart("patch");
-        if (patch.model().isPresent()) {
-            g.writeStringField("model", patch.model().get());
-        }
-        if (patch.maxTokens().isPresent()) {
-            g.writeNumberField("max_tokens", patch.maxTokens().getAsInt());
-        }
-        g.writeEndObject();
-    }
-
-    /**
-     * {@code bytes} and {@code sha256} are of the request's prompt texts (every API's, as the detectors read them),
-     * not of a JSON rendering: writing the messages as JSON only to hash them was a fifth of a long prompt's cost.
-     */
-    private void writeMessages(JsonGenerator g, PolicyInput input) throws IOException {
-        g.writeObjectFieldStart("messages");
-        g.writeNumberField("count", input.messageCount());
-        PromptDigest digest = PromptDigest.of(input.request().promptTexts());
-        g.writeNumberField("bytes", digest.bytes());
-        g.writeStringField("sha256", digest.sha256());
-        if (withContents) {
-            g.writeFieldName("content");
-            g.writeRawValue(new String(input.messagesJson(), StandardCharsets.UTF_8));
-        }
-        g.writeEndObject();
     }
 
     /**
@@ -209,6 +149,9 @@ final class DecisionLog implements AutoCloseable {
 
     @Override
     public void close() {
+        if (service != null) {
+            service.close();
+        }
         if (file == null) {
             return;
         }

@@ -48,11 +48,26 @@ final class PolicyAdminService implements HttpService {
                 g.writeNull();
             }
             g.writeStringField("failure_mode", config.failureMode().label());
+            g.writeFieldName("bundle_verification");
+            if (config.verification().isPresent()) {
+                BundleVerification v = config.verification().get();
+                g.writeStartObject();
+                g.writeStringField("key_file", v.keyFile().toString());
+                g.writeStringField("key_id", v.keyId());
+                g.writeStringField("algorithm", v.algorithm().name());
+                g.writeStringField("scope", v.scope().orElse(null));
+                g.writeEndObject();
+            } else {
+                g.writeNull();
+            }
             g.writeNumberField("evaluation_timeout_ms", config.evaluationTimeout().toMillis());
             g.writeStringField("decision_log", switch (config.decisionLog()) {
                 case PolicyConfig.DecisionLogTarget.Stdout s -> "stdout";
                 case PolicyConfig.DecisionLogTarget.Off o -> "off";
                 case PolicyConfig.DecisionLogTarget.File f -> f.path().toString();
+                // Without user info: a URL may carry credentials, the admin API never shows them.
+                case PolicyConfig.DecisionLogTarget.Service s -> s.url().getScheme() + "://" + s.url().getHost()
+                        + (s.url().getPort() < 0 ? "" : ":" + s.url().getPort()) + s.url().getRawPath();
             });
             g.writeArrayFieldStart("host_builtins");
             for (String name : hostBuiltins) {
@@ -73,6 +88,13 @@ final class PolicyAdminService implements HttpService {
         g.writeStringField("last_checked_at", s.lastCheckedAt().map(Instant::toString).orElse(null));
         g.writeNumberField("pool_size", s.poolSize());
         g.writeNumberField("instances_ready", s.instancesReady());
+        PolicyLoader.Refusals refusals = s.refusals();
+        g.writeObjectFieldStart("bundle_refusals");
+        g.writeNumberField("count", refusals.count());
+        g.writeStringField("last_reason", refusals.lastReason().orElse(null));
+        g.writeStringField("last_message", refusals.lastMessage().orElse(null));
+        g.writeStringField("last_at", refusals.lastAt().map(Instant::toString).orElse(null));
+        g.writeEndObject();
         g.writeEndObject();
     }
 }

@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -39,9 +41,30 @@ record PolicyBundle(byte[] wasm, String data, String revision) {
 
     /** Extracts {@code /policy.wasm}, {@code /data.json} and {@code /.manifest} from a bundle's bytes. */
     static PolicyBundle read(byte[] tarGz) throws PolicyLoadException {
-        byte[] wasm = null;
-        byte[] data = null;
-        byte[] manifest = null;
+        return of(entries(tarGz));
+    }
+
+    /** The bundle made of already extracted (and perhaps verified) entries. */
+    static PolicyBundle of(Map<String, byte[]> entries) throws PolicyLoadException {
+        byte[] wasm = entries.get("policy.wasm");
+        byte[] data = entries.get("data.json");
+        byte[] manifest = entries.get(".manifest");
+        if (wasm == null) {
+            throw new PolicyLoadException("the bundle has no /policy.wasm; build it with "
+                                          + "'opa build -t wasm -e sidecar/decision <dir>'");
+        }
+        String dataJson = data == null ? "{}" : new String(data, StandardCharsets.UTF_8);
+        return new PolicyBundle(wasm, dataJson, revision(manifest, wasm, dataJson));
+    }
+
+    /**
+     * Every regular file of a bundle (a gzipped tar), by its name without a leading {@code /} or {@code ./}, in
+     * archive order. A name that appears twice is refused: which copy counted would depend on the reader, and a
+     * signature check must see exactly what is loaded.
+     */
+    static Map<String, byte[]> entries(byte[] tarGz) throws PolicyLoadException {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        long total = 0;
         try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(tarGz))) {
             byte[] header = new byte[BLOCK];
             String longName = null;
@@ -55,7 +78,12 @@ record PolicyBundle(byte[] wasm, String data, String revision) {
                 String octalSize = field(header, 124, 12).trim();
                 long size = octalSize.isEmpty() ? 0 : Long.parseLong(octalSize, 8);
                 if (size > MAX_ENTRY_SIZE) {
-                    throw new PolicyLoadException("bundle entry " + name + " is larger than " + MAX_ENTRY_SIZE + " bytes");
+                    throw new PolicyLoadException("bundle entry " + name + " is larger than " + MAX_ENTRY_SIZE
+                                                  + " bytes");
+                }
+                total += size;
+                if (total > 4L * MAX_ENTRY_SIZE) {
+                    throw new PolicyLoadException("the bundle unpacks to more than " + 4L * MAX_ENTRY_SIZE + " bytes");
                 }
                 byte[] content = in.readNBytes((int) size);
                 if (content.length != size) {
@@ -70,24 +98,14 @@ record PolicyBundle(byte[] wasm, String data, String revision) {
                 if (type != '0' && type != '\0') {
                     continue;                           // directories, pax headers, links
                 }
-                switch (normalise(name)) {
-                    case "policy.wasm" -> wasm = content;
-                    case "data.json" -> data = content;
-                    case ".manifest" -> manifest = content;
-                    default -> {
-                        // Rego sources and other data files: the module already contains what it needs.
-                    }
+                if (entries.put(normalise(name), content) != null) {
+                    throw new PolicyLoadException("the bundle holds " + normalise(name) + " twice");
                 }
             }
         } catch (IOException | NumberFormatException e) {
             throw new PolicyLoadException("not a readable OPA bundle (gzipped tar): " + e.getMessage());
         }
-        if (wasm == null) {
-            throw new PolicyLoadException("the bundle has no /policy.wasm; build it with "
-                                          + "'opa build -t wasm -e sidecar/decision <dir>'");
-        }
-        String dataJson = data == null ? "{}" : new String(data, StandardCharsets.UTF_8);
-        return new PolicyBundle(wasm, dataJson, revision(manifest, wasm, dataJson));
+        return entries;
     }
 
     private static String revision(byte[] manifest, byte[] wasm, String data) throws PolicyLoadException {

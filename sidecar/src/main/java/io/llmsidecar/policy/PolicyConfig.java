@@ -30,17 +30,24 @@ import java.util.Optional;
  * @param poolSize            policy instances kept loaded (each about 4 MiB); 0 means one per CPU, at least 2
  * @param watchInterval       how often {@code dir} and {@code bundle} are checked for changes
  * @param bundlePollInterval  how often {@code bundle-url} is polled
- * @param decisionLog         {@code stdout}, {@code off}, or a file path: one JSON line per decision
- * @param logMessageContents  whether decision log lines carry the prompt itself (off: only its length and hash)
+ * @param decisionLog         {@code stdout}, {@code off}, a file path, or an {@code http(s)://} URL of an
+ *                            OPA-compatible decision-log service: one OPA decision-log event per decision and a
+ *                            settlement event per forwarded request
+ * @param logMessageContents  retired: must be false. Events carry the policy input as evaluated, which holds prompt
+ *                            text only when the policy asks for it ({@code config.input.include_text})
  * @param enabled             false switches policy checks off altogether (every request is forwarded unchecked):
  *                            for measuring the bare proxy or deployments that only want budgets
  * @param detectors           which detectors fill {@code input.findings} ({@code policy.detectors})
+ * @param bundleTokenFile     a file holding the bearer token for {@code bundle-url}, read on every poll
+ * @param verification        when present, bundles ({@code bundle}, {@code bundle-url}, {@code shadow-bundle})
+ *                            load only with a good OPA signature
  */
 public record PolicyConfig(Optional<Path> dir, Optional<Path> bundle, Optional<URI> bundleUrl, Optional<Path> opaBin,
                            Optional<Path> shadowDir, Optional<Path> shadowBundle, FailureMode failureMode,
                            Duration evaluationTimeout, int poolSize, Duration watchInterval,
                            Duration bundlePollInterval, DecisionLogTarget decisionLog, boolean logMessageContents,
-                           boolean enabled, DetectorConfig detectors) {
+                           boolean enabled, DetectorConfig detectors, Optional<Path> bundleTokenFile,
+                           Optional<BundleVerification> verification) {
     /**
      * Long enough for a cold instance under load (Chicory's generated code runs interpreted until the JIT reaches
      * it: evaluations of ~1 ms with outliers past 100 ms in the first seconds), short enough to stop a runaway
@@ -71,6 +78,46 @@ public record PolicyConfig(Optional<Path> dir, Optional<Path> bundle, Optional<U
 
         record File(Path path) implements DecisionLogTarget {
         }
+
+        /**
+         * An OPA-compatible decision-log service: gzip JSON arrays POSTed to {@code url}.
+         *
+         * @param tokenFile      a file holding the bearer token, read before each upload so a rotated Secret is used
+         * @param bufferEvents   the most events held while the service is slow or down; beyond it the oldest drop
+         * @param bufferBytes    the same bound in bytes of serialized events
+         * @param uploadInterval how often the buffer is sent (with jitter), sooner when a batch is full
+         */
+        record Service(URI url, Optional<Path> tokenFile, int bufferEvents, long bufferBytes,
+                       Duration uploadInterval) implements DecisionLogTarget {
+            public static final int DEFAULT_BUFFER_EVENTS = 10_000;
+            public static final long DEFAULT_BUFFER_BYTES = 32L << 20;
+            public static final Duration DEFAULT_UPLOAD_INTERVAL = Duration.ofSeconds(5);
+
+            public Service {
+                if (bufferEvents < 1) {
+                    throw ConfigValues.invalid("policy.decision-log-buffer-events", String.valueOf(bufferEvents),
+                                               "at least 1");
+                }
+                if (bufferBytes < 64 << 10) {
+                    throw ConfigValues.invalid("policy.decision-log-buffer-size", String.valueOf(bufferBytes),
+                                               "at least 64KiB");
+                }
+                if (uploadInterval.isZero()) {
+                    throw ConfigValues.invalid("policy.decision-log-upload-interval", "0", "a duration such as 5s");
+                }
+            }
+        }
+    }
+
+    /** Without bundle authentication or verification. */
+    public PolicyConfig(Optional<Path> dir, Optional<Path> bundle, Optional<URI> bundleUrl, Optional<Path> opaBin,
+                        Optional<Path> shadowDir, Optional<Path> shadowBundle, FailureMode failureMode,
+                        Duration evaluationTimeout, int poolSize, Duration watchInterval, Duration bundlePollInterval,
+                        DecisionLogTarget decisionLog, boolean logMessageContents, boolean enabled,
+                        DetectorConfig detectors) {
+        this(dir, bundle, bundleUrl, opaBin, shadowDir, shadowBundle, failureMode, evaluationTimeout, poolSize,
+             watchInterval, bundlePollInterval, decisionLog, logMessageContents, enabled, detectors, Optional.empty(),
+             Optional.empty());
     }
 
     /** Without a {@code policy.detectors} node: the default detectors. */
@@ -89,6 +136,15 @@ public record PolicyConfig(Optional<Path> dir, Optional<Path> bundle, Optional<U
                                        "only one policy source (SIDECAR_POLICY_DIR, SIDECAR_POLICY_BUNDLE or "
                                        + "SIDECAR_POLICY_BUNDLE_URL)");
         }
+        if (bundleTokenFile.isPresent() && bundleUrl.isEmpty()) {
+            throw ConfigValues.invalid("policy.bundle-token-file", bundleTokenFile.get().toString(),
+                                       "to be set only with policy.bundle-url (SIDECAR_POLICY_BUNDLE_URL)");
+        }
+        if (verification.isPresent() && dir.isPresent()) {
+            throw ConfigValues.invalid("policy.bundle-verification-key", verification.get().keyFile().toString(),
+                                       "a signed bundle source (SIDECAR_POLICY_BUNDLE or SIDECAR_POLICY_BUNDLE_URL): "
+                                       + "a policy.dir is compiled on the pod and carries no signature");
+        }
         if (shadowDir.isPresent() && shadowBundle.isPresent()) {
             throw ConfigValues.invalid("policy.shadow-dir", "both policy.shadow-dir and policy.shadow-bundle",
                                        "only one shadow policy source");
@@ -98,6 +154,14 @@ public record PolicyConfig(Optional<Path> dir, Optional<Path> bundle, Optional<U
         }
         if (watchInterval.isZero()) {
             throw ConfigValues.invalid("policy.watch-interval", "0", "a duration such as 2s");
+        }
+        if (logMessageContents) {
+            throw ConfigValues.invalid("policy.log-message-contents", "true",
+                                       "false or unset: decision-log events now carry the policy input as evaluated, "
+                                       + "which holds prompt text only when the policy sets "
+                                       + "data.config.input.include_text (policies/README.md, 'Policy operations'); "
+                                       + "remove SIDECAR_DECISION_LOG_MESSAGES and set include_text in the policy's "
+                                       + "data.json instead");
         }
         if (bundlePollInterval.isZero()) {
             throw ConfigValues.invalid("policy.bundle-poll-interval", "0", "a duration such as 30s");
@@ -116,10 +180,12 @@ public record PolicyConfig(Optional<Path> dir, Optional<Path> bundle, Optional<U
                                 ConfigValues.integer(node.get("pool-size"), 0, 0, MAX_POOL_SIZE),
                                 ConfigValues.duration(node.get("watch-interval"), DEFAULT_WATCH_INTERVAL),
                                 ConfigValues.duration(node.get("bundle-poll-interval"), DEFAULT_BUNDLE_POLL_INTERVAL),
-                                decisionLog(node.get("decision-log")),
+                                decisionLog(node),
                                 ConfigValues.bool(node.get("log-message-contents"), false),
                                 ConfigValues.bool(node.get("enabled"), true),
-                                DetectorConfig.create(node.get("detectors")));
+                                DetectorConfig.create(node.get("detectors")),
+                                ConfigValues.path(node.get("bundle-token-file")),
+                                BundleVerification.create(node));
     }
 
     /**
@@ -138,8 +204,27 @@ public record PolicyConfig(Optional<Path> dir, Optional<Path> bundle, Optional<U
         }).orElse(FailureMode.FAIL_CLOSED);
     }
 
-    private static DecisionLogTarget decisionLog(Config node) {
-        return ConfigValues.string(node).map(v -> switch (v.toLowerCase(Locale.ROOT)) {
+    private static DecisionLogTarget decisionLog(Config policy) {
+        Config node = policy.get("decision-log");
+        Optional<String> value = ConfigValues.string(node);
+        if (value.isPresent() && value.get().matches("(?i)https?://.*")) {
+            return new DecisionLogTarget.Service(
+                    ConfigValues.httpUri(node).orElseThrow(),
+                    ConfigValues.path(policy.get("decision-log-token-file")),
+                    ConfigValues.integer(policy.get("decision-log-buffer-events"),
+                                         DecisionLogTarget.Service.DEFAULT_BUFFER_EVENTS, 1, 10_000_000),
+                    ConfigValues.byteSize(policy.get("decision-log-buffer-size"),
+                                          DecisionLogTarget.Service.DEFAULT_BUFFER_BYTES),
+                    ConfigValues.duration(policy.get("decision-log-upload-interval"),
+                                          DecisionLogTarget.Service.DEFAULT_UPLOAD_INTERVAL));
+        }
+        if (policy.get("decision-log-token-file").exists()) {
+            throw ConfigValues.invalid("policy.decision-log-token-file",
+                                       ConfigValues.string(policy.get("decision-log-token-file"), ""),
+                                       "to be set only with an http(s):// decision-log service in policy.decision-log "
+                                       + "(SIDECAR_DECISION_LOG)");
+        }
+        return value.map(v -> switch (v.toLowerCase(Locale.ROOT)) {
             case "stdout" -> (DecisionLogTarget) new DecisionLogTarget.Stdout();
             case "off", "false", "none" -> new DecisionLogTarget.Off();
             default -> new DecisionLogTarget.File(Path.of(v));

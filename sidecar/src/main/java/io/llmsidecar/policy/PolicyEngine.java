@@ -63,18 +63,29 @@ public final class PolicyEngine implements AutoCloseable {
      * and the readiness check stays DOWN until a good version appears.
      */
     public static PolicyEngine start(PolicyConfig config, SidecarMetrics metrics) {
+        return start(config, metrics, DecisionLabels.of("dev", "", ""));
+    }
+
+    /** As {@link #start(PolicyConfig, SidecarMetrics)}, labelling decision-log events with {@code labels}. */
+    public static PolicyEngine start(PolicyConfig config, SidecarMetrics metrics, DecisionLabels labels) {
         ScheduledExecutorService loaderThread = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("policy-loader").daemon(true).factory());
         EvaluationWatchdog watchdog = new EvaluationWatchdog(config.evaluationTimeout());
         OpaCompiler compiler = OpaCompiler.locate(config.opaBin());
+        // One verifier per source: each is confined to its loader's checks.
         PolicySource source = config.dir().<PolicySource>map(d -> new PolicySource.Directory(d, compiler,
                                                                                                config.watchInterval()))
-                .or(() -> config.bundle().map(b -> new PolicySource.BundleFile(b, config.watchInterval())))
-                .or(() -> config.bundleUrl().map(u -> PolicySource.BundleUrl.create(u, config.bundlePollInterval())))
+                .or(() -> config.bundle().map(b -> new PolicySource.BundleFile(b, config.watchInterval(),
+                                                                               config.verification()
+                                                                                       .map(BundleSignature::new))))
+                .or(() -> config.bundleUrl().map(u -> PolicySource.BundleUrl.create(
+                        u, config.bundlePollInterval(), config.bundleTokenFile(),
+                        config.verification().map(BundleSignature::new))))
                 .orElseGet(() -> new PolicySource.Bundled(PolicySource.Bundled.DEFAULT));
         Optional<PolicySource> shadowSource = config.shadowDir()
                 .<PolicySource>map(d -> new PolicySource.Directory(d, compiler, config.watchInterval()))
-                .or(() -> config.shadowBundle().map(b -> new PolicySource.BundleFile(b, config.watchInterval())));
+                .or(() -> config.shadowBundle().map(b -> new PolicySource.BundleFile(
+                        b, config.watchInterval(), config.verification().map(BundleSignature::new))));
         Clock clock = Clock.systemUTC();
         int poolSize = config.effectivePoolSize();
         RegoBuiltins builtins = RegoBuiltins.create();
@@ -91,7 +102,8 @@ public final class PolicyEngine implements AutoCloseable {
             LOG.log(Level.WARNING, "Policy checks are OFF (policy.enabled=false, SIDECAR_POLICY_ENABLED): every "
                                    + "request is forwarded unchecked");
         }
-        return new PolicyEngine(config, enforced, shadow, DecisionLog.create(config), metrics, watchdog, loaderThread);
+        return new PolicyEngine(config, enforced, shadow, DecisionLog.create(config, labels, metrics), metrics,
+                                watchdog, loaderThread);
     }
 
     /** False when policy checks are switched off: the pipeline then skips building the input altogether. */
@@ -133,6 +145,11 @@ public final class PolicyEngine implements AutoCloseable {
         decision.warnings().forEach(w -> metrics.policyShadowDenial(w.code(), w.policy()));
         record(input, decision, failOpen, nanos, json);
         return failOpen ? new Decision.Allow(RequestPatch.NONE, decision.revision()) : decision;
+    }
+
+    /** Writes the settlement event of a forwarded request to the decision log. */
+    public void settled(Settlement settlement) {
+        decisionLog.settled(settlement);
     }
 
     /** Readiness: DOWN until the enforced policy has loaded once. */
@@ -187,13 +204,17 @@ public final class PolicyEngine implements AutoCloseable {
     }
 
     private void record(PolicyInput input, Decision decision, boolean failOpen, long nanos, String json) {
+        evaluateShadow(input, json, would -> decisionLog.record(input, json, decision, failOpen, nanos, would));
+    }
+
+    /** Runs the shadow policy, if any, off the request's thread; {@code then} gets its decision or {@code null}. */
+    private void evaluateShadow(PolicyInput input, String json, java.util.function.Consumer<Decision> then) {
         if (shadow.isEmpty()) {
-            decisionLog.record(input, decision, failOpen, nanos, null);
+            then.accept(null);
             return;
         }
         if (!shadowSlots.tryAcquire()) {
-            decisionLog.record(input, decision, failOpen, nanos,
-                               new Decision.Failed("skipped: too many shadow evaluations in flight", ""));
+            then.accept(new Decision.Failed("skipped: too many shadow evaluations in flight", ""));
             return;
         }
         PolicyLoader shadowLoader = shadow.get();
@@ -207,7 +228,7 @@ public final class PolicyEngine implements AutoCloseable {
                     case Decision.Allow allow -> {
                     }
                 }
-                decisionLog.record(input, decision, failOpen, nanos, would);
+                then.accept(would);
             } finally {
                 shadowSlots.release();
             }

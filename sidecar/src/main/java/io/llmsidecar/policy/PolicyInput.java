@@ -40,6 +40,8 @@ public final class PolicyInput {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String requestId;
+    /** Names this decision in the decision log; the request id cannot, since the app may choose it. */
+    private final String decisionId;
     private final ApiRequest request;
     private final int messageCount;
     private final Subject subject;
@@ -57,6 +59,7 @@ public final class PolicyInput {
     private PolicyInput(String requestId, ApiRequest request, Subject subject, Estimate estimate,
                         List<BudgetStatus> budgets, Instant now, Findings findings) {
         this.requestId = requestId;
+        this.decisionId = randomUuid();
         this.request = request;
         this.messageCount = request instanceof ChatRequest chat ? chat.messages().size()
                 : request.promptTexts().size();
@@ -95,6 +98,19 @@ public final class PolicyInput {
 
     public String requestId() {
         return requestId;
+    }
+
+    /** A random UUID naming the decision made on this input: the decision log's {@code decision_id}. */
+    public String decisionId() {
+        return decisionId;
+    }
+
+    /** A version 4 UUID from a thread-local generator: unique enough for ids, without SecureRandom's lock. */
+    private static String randomUuid() {
+        var random = java.util.concurrent.ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xf000L) | 0x4000L;
+        long low = (random.nextLong() & 0x3fffffffffffffffL) | 0x8000000000000000L;
+        return new java.util.UUID(high, low).toString();
     }
 
     public ApiRequest request() {

@@ -1,7 +1,7 @@
 package io.llmsidecar.policy;
 
 /** A policy that could not be compiled, read or instantiated; the message says what to fix. */
-final class PolicyLoadException extends Exception {
+class PolicyLoadException extends Exception {
     PolicyLoadException(String message) {
         super(message, null, false, false);
     }

@@ -36,6 +36,7 @@ final class PolicyLoader {
     private final Clock clock;
     private volatile Active active;
     private volatile Status status;
+    private volatile Refusals refusals = Refusals.NONE;
     // Confined to the loader thread.
     private String lastFingerprint = "";
     private String lastReportedError = "";
@@ -47,7 +48,12 @@ final class PolicyLoader {
     /** What {@code GET /admin/policy} and the health check report about this policy. */
     record Status(String role, String source, Optional<String> revision, Optional<Instant> loadedAt,
                   Optional<String> lastError, Optional<Instant> lastErrorAt, Optional<Instant> lastCheckedAt,
-                  int poolSize, int instancesReady) {
+                  int poolSize, int instancesReady, Refusals refusals) {
+    }
+
+    /** Bundles refused by signature verification: how many, and the last one's reason, message and time. */
+    record Refusals(int count, Optional<String> lastReason, Optional<String> lastMessage, Optional<Instant> lastAt) {
+        static final Refusals NONE = new Refusals(0, Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     PolicyLoader(String role, PolicySource source, RegoBuiltins builtins, int poolSize,
@@ -63,14 +69,24 @@ final class PolicyLoader {
         this.timeout = timeout;
         this.clock = clock;
         this.status = new Status(role, source.describe(), Optional.empty(), Optional.empty(), Optional.empty(),
-                                 Optional.empty(), Optional.empty(), poolSize, 0);
+                                 Optional.empty(), Optional.empty(), poolSize, 0, Refusals.NONE);
     }
 
     /** Loads the first revision now, then checks the source every {@link PolicySource#interval()}. */
     void start() {
         check();
-        long every = source.interval().toMillis();
-        loaderThread.scheduleWithFixedDelay(this::check, every, every, TimeUnit.MILLISECONDS);
+        scheduleNext();
+    }
+
+    /** Each next check is scheduled after the last one, with the source's jitter (bundle servers get some). */
+    private void scheduleNext() {
+        loaderThread.schedule(() -> {
+            try {
+                check();
+            } finally {
+                scheduleNext();
+            }
+        }, source.nextDelay().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -93,17 +109,24 @@ final class PolicyLoader {
             smokeTest(pool, bundle.revision());
             swapIn(new Active(pool, bundle.revision(), clock.instant(), bundle.readsText()));
             status = new Status(role, source.describe(), Optional.of(bundle.revision()), Optional.of(active.loadedAt()),
-                                Optional.empty(), Optional.empty(), Optional.of(checkedAt), poolSize, pool.ready());
+                                Optional.empty(), Optional.empty(), Optional.of(checkedAt), poolSize, pool.ready(),
+                                refusals);
             lastReportedError = "";
             LOG.log(Level.INFO, "Loaded the " + role + " policy revision " + bundle.revision() + " from "
                                 + source.describe());
         } catch (PolicyLoadException | RuntimeException e) {
             String error = e.getMessage() == null ? e.toString() : e.getMessage();
             Active current = active;
+            if (e instanceof BundleRefusedException refused) {
+                // Counted every time: each refusal is a bundle someone served that the key does not vouch for.
+                metrics.policyBundleRefused(refused.reason().label);
+                refusals = new Refusals(refusals.count() + 1, Optional.of(refused.reason().label),
+                                        Optional.of(error), Optional.of(checkedAt));
+            }
             status = new Status(role, source.describe(), Optional.ofNullable(current).map(Active::revision),
                                 Optional.ofNullable(current).map(Active::loadedAt), Optional.of(error),
                                 Optional.of(checkedAt), Optional.of(checkedAt), poolSize,
-                                current == null ? 0 : current.pool().ready());
+                                current == null ? 0 : current.pool().ready(), refusals);
             // A source that stays unreachable (a bundle server down) is reported once, not on every check; each
             // new version that fails is reported.
             String report = lastFingerprint + "\n" + error;
@@ -174,7 +197,7 @@ final class PolicyLoader {
         Active current = active;
         return current == null ? s : new Status(s.role(), s.source(), s.revision(), s.loadedAt(), s.lastError(),
                                                 s.lastErrorAt(), s.lastCheckedAt(), s.poolSize(),
-                                                current.pool().ready());
+                                                current.pool().ready(), s.refusals());
     }
 
     String source() {
@@ -221,7 +244,7 @@ final class PolicyLoader {
     private Status withChecked(Instant checkedAt) {
         Status s = status;
         return new Status(s.role(), s.source(), s.revision(), s.loadedAt(), s.lastError(), s.lastErrorAt(),
-                          Optional.of(checkedAt), s.poolSize(), s.instancesReady());
+                          Optional.of(checkedAt), s.poolSize(), s.instancesReady(), s.refusals());
     }
 
     /** A readable cause: the host's own failures carry their message, the runtime's are named. */

@@ -120,8 +120,20 @@ sealed interface PolicySource {
         }
     }
 
-    /** A prebuilt bundle file, reloaded when its bytes change. */
-    record BundleFile(Path file, Duration interval) implements PolicySource {
+    /** How long to wait before the next {@link #poll}: {@link #interval()}, with jitter where it matters. */
+    default Duration nextDelay() {
+        return interval();
+    }
+
+    /**
+     * A prebuilt bundle file, reloaded when its bytes change; with a {@code signature} configured, only a bundle it
+     * verifies is loaded.
+     */
+    record BundleFile(Path file, Duration interval, Optional<BundleSignature> signature) implements PolicySource {
+        BundleFile(Path file, Duration interval) {
+            this(file, interval, Optional.empty());
+        }
+
         @Override
         public String describe() {
             return "bundle:" + file;
@@ -135,57 +147,156 @@ sealed interface PolicySource {
             } catch (IOException e) {
                 throw new PolicyLoadException("cannot read the policy bundle " + file + ": " + e);
             }
-            String fingerprint = PolicyBundle.contentHash(bytes);
-            return fingerprint.equals(lastFingerprint) ? Optional.empty() : Optional.of(fixed(fingerprint, bytes));
+            // The key's fingerprint is part of it, so a bundle refused under an old key is checked again after a
+            // rotation.
+            String fingerprint = PolicyBundle.contentHash(bytes) + keyPart(signature);
+            return fingerprint.equals(lastFingerprint) ? Optional.empty()
+                                                       : Optional.of(fixed(fingerprint, bytes, signature));
         }
     }
 
-    /** A bundle served over HTTP (an OPA bundle server, object storage), polled with {@code If-None-Match}. */
-    record BundleUrl(URI url, HttpClient client, Duration interval) implements PolicySource {
+    /**
+     * A bundle served by an OPA-compatible bundle service (or object storage), polled with {@code If-None-Match} and
+     * a bearer token read from {@code tokenFile} on every poll (a rotated Secret takes effect at the next poll),
+     * every {@code interval} give or take a quarter, so a fleet of sidecars does not poll in step.
+     */
+    record BundleUrl(URI url, HttpClient client, Duration interval, Optional<Path> tokenFile,
+                     Optional<BundleSignature> signature) implements PolicySource {
         static BundleUrl create(URI url, Duration interval) {
+            return create(url, interval, Optional.empty(), Optional.empty());
+        }
+
+        static BundleUrl create(URI url, Duration interval, Optional<Path> tokenFile,
+                                Optional<BundleSignature> signature) {
             return new BundleUrl(url, HttpClient.newBuilder()
                     .connectTimeout(Duration.ofSeconds(10))
+                    // Same-origin redirects only would be safer still; never follow to plain http from https.
                     .followRedirects(HttpClient.Redirect.NORMAL)
-                    .build(), interval);
+                    .build(), interval, tokenFile, signature);
         }
 
         @Override
         public String describe() {
-            return "url:" + url;
+            return "url:" + url.getScheme() + "://" + url.getRawAuthority().replaceFirst(".*@", "") + url.getRawPath();
+        }
+
+        @Override
+        public Duration nextDelay() {
+            long nanos = interval.toNanos();
+            return Duration.ofNanos(nanos * 3 / 4 + java.util.concurrent.ThreadLocalRandom.current()
+                    .nextLong(nanos / 2 + 1));
         }
 
         @Override
         public Optional<Candidate> poll(String lastFingerprint) throws PolicyLoadException {
+            String key = keyPart(signature);
             HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(30)).GET();
-            if (!lastFingerprint.isEmpty()) {
-                request.header("If-None-Match", lastFingerprint);
+            // A version seen under another key (or none) is fetched again: it may pass now.
+            if (!lastFingerprint.isEmpty() && lastFingerprint.endsWith(key)) {
+                String etag = lastFingerprint.substring(0, lastFingerprint.length() - key.length());
+                if (etag.startsWith("\"") || etag.startsWith("W/")) {
+                    request.header("If-None-Match", etag);
+                }
+            }
+            if (tokenFile.isPresent()) {
+                request.header("Authorization", "Bearer " + token(tokenFile.get()));
             }
             HttpResponse<byte[]> response;
             try {
                 response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
             } catch (IOException e) {
-                throw new PolicyLoadException("cannot fetch the policy bundle from " + url + ": " + e);
+                throw new PolicyLoadException("cannot fetch the policy bundle from " + describe() + ": " + e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new PolicyLoadException("interrupted while fetching " + url);
+                throw new PolicyLoadException("interrupted while fetching " + describe());
             }
             if (response.statusCode() == 304) {
                 return Optional.empty();
             }
+            if (response.statusCode() == 401 || response.statusCode() == 403) {
+                throw new PolicyLoadException("the bundle server refused the token ("
+                                              + response.statusCode() + ") for " + describe()
+                                              + "; check policy.bundle-token-file (SIDECAR_POLICY_BUNDLE_TOKEN_FILE)");
+            }
             if (response.statusCode() != 200) {
-                throw new PolicyLoadException("the bundle server answered " + response.statusCode() + " for " + url);
+                throw new PolicyLoadException("the bundle server answered " + response.statusCode() + " for "
+                                              + describe());
             }
             byte[] bytes = response.body();
             // Servers without ETags are compared by content, which also makes a re-sent identical bundle a no-op.
-            String fingerprint = response.headers().firstValue("ETag").orElse(PolicyBundle.contentHash(bytes));
-            if (fingerprint.equals(lastFingerprint) || PolicyBundle.contentHash(bytes).equals(lastFingerprint)) {
+            String fingerprint = response.headers().firstValue("ETag").orElse(PolicyBundle.contentHash(bytes)) + key;
+            String byContent = PolicyBundle.contentHash(bytes) + key;
+            if (fingerprint.equals(lastFingerprint) || byContent.equals(lastFingerprint)) {
                 return Optional.empty();
             }
-            return Optional.of(fixed(fingerprint, bytes));
+            return Optional.of(fixed(fingerprint, bytes, signature));
+        }
+
+        private static String token(Path file) throws PolicyLoadException {
+            try {
+                String token = Files.readString(file).strip();
+                if (token.isEmpty() || token.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
+                    throw new PolicyLoadException("the bundle token file " + file + " is empty or holds more than "
+                                                  + "one token");
+                }
+                return token;
+            } catch (IOException e) {
+                throw new PolicyLoadException("cannot read the bundle token file " + file + ": " + e);
+            }
+        }
+    }
+
+    private static String keyPart(Optional<BundleSignature> signature) throws PolicyLoadException {
+        return signature.isEmpty() ? "" : "|key:" + signature.get().keyFingerprint();
+    }
+
+    /** Another source's policy with its data document replaced: replay's {@code --data}. */
+    record WithData(PolicySource base, String data, String dataName) implements PolicySource {
+        @Override
+        public String describe() {
+            return base.describe() + " with data " + dataName;
+        }
+
+        @Override
+        public Optional<Candidate> poll(String lastFingerprint) throws PolicyLoadException {
+            Optional<Candidate> candidate = base.poll(lastFingerprint);
+            if (candidate.isEmpty()) {
+                return candidate;
+            }
+            Candidate c = candidate.get();
+            return Optional.of(new Candidate() {
+                @Override
+                public String fingerprint() {
+                    return c.fingerprint();
+                }
+
+                @Override
+                public PolicyBundle load() throws PolicyLoadException {
+                    PolicyBundle b = c.load();
+                    return new PolicyBundle(b.wasm(), data, b.revision() + "+data:"
+                                                            + PolicyBundle.contentHash(data.getBytes(
+                                                                    java.nio.charset.StandardCharsets.UTF_8)));
+                }
+
+                @Override
+                public OpaModule compile(PolicyBundle bundle) throws PolicyLoadException {
+                    return c.compile(bundle);
+                }
+            });
+        }
+
+        @Override
+        public Duration interval() {
+            return base.interval();
         }
     }
 
     private static Candidate fixed(String fingerprint, byte[] bundle) {
+        return fixed(fingerprint, bundle, Optional.empty());
+    }
+
+    /** A bundle's bytes, verified (when a signature is required) before anything of it is loaded. */
+    private static Candidate fixed(String fingerprint, byte[] bundle, Optional<BundleSignature> signature) {
         return new Candidate() {
             @Override
             public String fingerprint() {
@@ -194,7 +305,11 @@ sealed interface PolicySource {
 
             @Override
             public PolicyBundle load() throws PolicyLoadException {
-                return PolicyBundle.read(bundle);
+                var entries = PolicyBundle.entries(bundle);
+                if (signature.isPresent()) {
+                    signature.get().verify(entries);
+                }
+                return PolicyBundle.of(entries);
             }
         };
     }

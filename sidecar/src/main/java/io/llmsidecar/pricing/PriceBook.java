@@ -51,15 +51,24 @@ public final class PriceBook {
         return index.byName.size();
     }
 
-    private record Index(Map<String, PricedModel> byName, Map<String, PricedModel> byShortName) {
+    /**
+     * The first 12 hex digits of a SHA-256 over every model's prices as now in force: changes whenever a price
+     * does, so a settlement names the exact table that priced it.
+     */
+    public String revision() {
+        return index.revision;
+    }
+
+    private record Index(Map<String, PricedModel> byName, Map<String, PricedModel> byShortName, String revision) {
         static Index of(Map<String, ModelPrice> gateway, Map<String, ModelPrice> fallback) {
             Map<String, ModelPrice> merged = new HashMap<>(fallback);
             merged.putAll(gateway);
+            String revision = revision(merged);
             Map<String, PricedModel> byName = new HashMap<>();
             Map<String, PricedModel> byShort = new HashMap<>();
             Set<String> ambiguous = new HashSet<>();
             merged.forEach((name, price) -> {
-                PricedModel priced = new PricedModel(name, price);
+                PricedModel priced = new PricedModel(name, price, revision);
                 byName.put(name.toLowerCase(Locale.ROOT), priced);
                 String shortName = shortName(name.toLowerCase(Locale.ROOT));
                 PricedModel previous = byShort.putIfAbsent(shortName, priced);
@@ -68,7 +77,22 @@ public final class PriceBook {
                 }
             });
             ambiguous.forEach(byShort::remove);
-            return new Index(Map.copyOf(byName), Map.copyOf(byShort));
+            return new Index(Map.copyOf(byName), Map.copyOf(byShort), revision);
+        }
+
+        private static String revision(Map<String, ModelPrice> prices) {
+            java.security.MessageDigest sha;
+            try {
+                sha = java.security.MessageDigest.getInstance("SHA-256");
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every JDK has SHA-256", e);
+            }
+            for (var entry : new java.util.TreeMap<>(prices).entrySet()) {
+                ModelPrice p = entry.getValue();
+                sha.update((entry.getKey() + '\0' + p.inputPico() + ',' + p.outputPico() + ',' + p.cacheReadPico()
+                            + ',' + p.cacheWritePico() + '\n').getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest()).substring(0, 12);
         }
 
         PricedModel find(String model) {

@@ -21,6 +21,8 @@ final class Exchange {
     String model = "";
     /** The policy revision that decided, for the access log; empty when none was loaded. */
     String policyRevision = "";
+    /** The decision-log id of the decision that admitted it; empty when policy checks are off. */
+    String decisionId = "";
     Subject subject;
     Estimate estimate;
     Outcome outcome = Outcome.ERROR;

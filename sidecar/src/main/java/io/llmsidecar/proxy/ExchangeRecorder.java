@@ -3,6 +3,8 @@ package io.llmsidecar.proxy;
 import io.llmsidecar.logging.LineLog;
 import io.llmsidecar.metrics.SidecarMetrics;
 import io.llmsidecar.openai.Usage;
+import io.llmsidecar.policy.PolicyEngine;
+import io.llmsidecar.policy.Settlement;
 import io.llmsidecar.pricing.PricedModel;
 import io.llmsidecar.pricing.Usd;
 
@@ -17,10 +19,12 @@ final class ExchangeRecorder {
 
     private final SidecarMetrics metrics;
     private final boolean accessLog;
+    private final PolicyEngine policy;
 
-    ExchangeRecorder(SidecarMetrics metrics, boolean accessLog) {
+    ExchangeRecorder(SidecarMetrics metrics, boolean accessLog, PolicyEngine policy) {
         this.metrics = metrics;
         this.accessLog = accessLog;
+        this.policy = policy;
     }
 
     void record(Exchange ex) {
@@ -40,6 +44,12 @@ final class ExchangeRecorder {
             metrics.overhead(Math.max(0, totalNanos - c.upstreamNanos()));
             if (c.firstTokenAt() > 0) {
                 metrics.timeToFirstToken(model, c.firstTokenAt() - ex.startNanos);
+            }
+            if (ex.api != null) {
+                policy.settled(new Settlement(ex.decisionId, ex.requestId, ex.api.label(), ex.model,
+                                              priced == null ? "" : priced.name(), ex.subject, usage, costNanos,
+                                              priced == null ? "" : priced.priceBookRevision(), ex.status,
+                                              ex.outcome.label()));
             }
         } else {
             metrics.overhead(totalNanos);

@@ -54,9 +54,10 @@ final class GovernedHandler {
         ex.estimate = estimator.estimate(request);                              // tokens of all n, the most it costs
         if (policy.enabled()) {
             Findings findings = policy.detectors().scan(request.scannedTexts()); // kinds and places, no text
-            Decision decision = policy.evaluate(PolicyInput.of(ex.requestId, request, ex.subject, ex.estimate,
-                                                               budgets.statuses(ex.subject, request.model()),
-                                                               findings));
+            PolicyInput input = PolicyInput.of(ex.requestId, request, ex.subject, ex.estimate,
+                                               budgets.statuses(ex.subject, request.model()), findings);
+            Decision decision = policy.evaluate(input);
+            ex.decisionId = input.decisionId();
             ex.policyRevision = decision.revision();
             request = applied(decision, request, ex, res);                      // 403 / 503, nothing forwarded
         }

@@ -43,7 +43,7 @@ public final class ProxyRouting {
     public static HttpRouting.Builder create(ProxyConfig config, UpstreamClient upstream, SubjectResolver subjects,
                                              Estimator estimator, PolicyEngine policy, BudgetService budgets,
                                              TokenCounter tokens, SidecarMetrics metrics, InFlight inFlight) {
-        ExchangeRecorder recorder = new ExchangeRecorder(metrics, config.accessLog());
+        ExchangeRecorder recorder = new ExchangeRecorder(metrics, config.accessLog(), policy);
         RequestBodies bodies = new RequestBodies(config.maxBodySize());
         ApiForwarder forwarder = new ApiForwarder(upstream, tokens, inFlight);
         Map<Api, GovernedHandler> governed = new EnumMap<>(Api.class);

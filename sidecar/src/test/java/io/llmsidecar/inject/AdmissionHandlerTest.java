@@ -140,6 +140,34 @@ class AdmissionHandlerTest {
     }
 
     @Test
+    void mountsThePolicyOpsSecretIntoTheSidecarOnlyAndLeavesThePolicyToTheBundleServer() {
+        SidecarSpec ops = new SidecarSpec(SPEC.image(), SPEC.imagePullPolicy(), true, 8686, 9464, SPEC.secretName(),
+                                          SPEC.secretKey(), SPEC.policyConfigMap(), SPEC.configConfigMap(),
+                                          SPEC.cpuRequest(), SPEC.memoryRequest(), SPEC.cpuLimit(),
+                                          SPEC.memoryLimit(), SPEC.runAsUser(), Optional.empty(),
+                                          Optional.of("llm-sidecar-policy-ops"));
+        AdmissionHandler opsHandler = new AdmissionHandler(new PodMutator(ops, "0.1.0-test"), Reviews.JSON, metrics);
+        ObjectNode review = review("review-deployment-pod.json");
+        JsonNode answer = Reviews.read(opsHandler.review(toBytes(review), false));
+        JsonNode pod = apply(review, patch(answer).orElseThrow());
+
+        JsonNode volumes = pod.path("spec").path("volumes");
+        assertEquals(List.of("kube-api-access-x7k2q", "cache", "llm-sidecar-gateway-key", "llm-sidecar-policy-ops",
+                             "llm-sidecar-config", "llm-sidecar-tmp"), names(volumes));
+        assertEquals("llm-sidecar-policy-ops",
+                     container(volumes, "llm-sidecar-policy-ops").path("secret").path("secretName").asText());
+        JsonNode sidecar = pod.path("spec").path("initContainers").get(0);
+        assertTrue(names(sidecar.path("volumeMounts")).contains("llm-sidecar-policy-ops"));
+        assertEquals(Optional.empty(), env(sidecar, "SIDECAR_POLICY_DIR"), "the config's bundle-url is the source");
+        for (JsonNode app : pod.path("spec").path("containers")) {
+            for (JsonNode mount : app.path("volumeMounts")) {
+                assertFalse(mount.path("name").asText().startsWith("llm-sidecar"),
+                            app.path("name").asText() + " must not mount " + mount);
+            }
+        }
+    }
+
+    @Test
     void passesThePodIdentityThroughTheDownwardApi() {
         JsonNode sidecar = injected(review("review-deployment-pod.json")).path("spec").path("initContainers").get(0);
 

@@ -34,7 +34,7 @@ class KubernetesBundleIT {
     private static final Path ROOT = KubernetesTools.projectRoot();
 
     @ParameterizedTest
-    @ValueSource(strings = {"dev", "prod"})
+    @ValueSource(strings = {"dev", "prod", "policy-ops"})
     void rendersAndValidatesStrictly(String overlay) {
         String rendered = KubernetesTools.kustomize(ROOT.resolve("k8s/overlays/" + overlay));
 
@@ -100,7 +100,7 @@ class KubernetesBundleIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"dev", "prod"})
+    @ValueSource(strings = {"dev", "prod", "policy-ops"})
     void podsRunNonRootReadOnlyWithoutCapabilitiesWithResourcesAndProbes(String overlay) {
         for (Map<String, Object> d : documents(KubernetesTools.kustomize(ROOT.resolve("k8s/overlays/" + overlay)))) {
             if (!"Deployment".equals(d.get("kind"))) {
@@ -195,6 +195,33 @@ class KubernetesBundleIT {
         assertTrue(missing.isEmpty() && extra.isEmpty(),
                    dir + "/kustomization.yaml must list exactly the files of " + dir + "/ (kustomize has no globs): "
                    + "add " + missing + ", remove " + extra);
+    }
+
+    @Test
+    void thePolicyOpsOverlayMountsItsSecretIntoTheSidecarOnlyAndItsConfigLoads(@TempDir Path dir) throws Exception {
+        List<Map<String, Object>> docs = documents(KubernetesTools.kustomize(ROOT.resolve("k8s/overlays/policy-ops")));
+        Map<String, Object> secret = one(docs, "Secret", "llm-sidecar-policy-ops");
+        assertEquals("llm-demo", get(secret, "metadata", "namespace"));
+        assertTrue(secret.get("data") == null && secret.get("stringData") == null, "values are set out of band");
+        Map<String, Object> injector = one(docs, "Deployment", "llm-sidecar-injector");
+        Map<String, Object> container = list(get(injector, "spec", "template", "spec"), "containers").getFirst();
+        assertEquals("llm-sidecar-policy-ops", env(container, "SIDECAR_INJECT_POLICY_OPS_SECRET_NAME"));
+
+        Map<String, Object> config = docs.stream()
+                .filter(d -> "ConfigMap".equals(d.get("kind"))
+                             && ((String) get(d, "metadata", "name")).startsWith("llm-sidecar-config")
+                             && "llm-demo".equals(get(d, "metadata", "namespace")))
+                .findFirst().orElseThrow();
+        Path yaml = Files.writeString(dir.resolve("application.yaml"),
+                                      (String) get(config, "data", "application.yaml"));
+        var loaded = io.llmsidecar.SidecarConfig.create(
+                io.llmsidecar.config.ConfigLoader.load(Map.of(), java.util.Optional.of(yaml)));
+        assertTrue(loaded.policy().bundleUrl().isPresent());
+        assertTrue(loaded.policy().verification().isPresent());
+        assertTrue(loaded.policy().bundleTokenFile().orElseThrow().startsWith(SidecarTemplate.POLICY_OPS_DIR));
+        assertTrue(loaded.policy().decisionLog()
+                           instanceof io.llmsidecar.policy.PolicyConfig.DecisionLogTarget.Service service
+                   && service.tokenFile().orElseThrow().startsWith(SidecarTemplate.POLICY_OPS_DIR));
     }
 
     private static List<Map<String, Object>> documents(String yaml) {

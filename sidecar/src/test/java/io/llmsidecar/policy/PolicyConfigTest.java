@@ -44,6 +44,36 @@ class PolicyConfigTest {
     }
 
     @Test
+    void readsADecisionLogServiceWithItsTokenFileAndBuffer() {
+        PolicyConfig config = policy(Map.of("policy.decision-log", "https://collector.example/logs",
+                                            "policy.decision-log-token-file", "/var/run/secrets/dl/token",
+                                            "policy.decision-log-buffer-events", "500",
+                                            "policy.decision-log-buffer-size", "1MiB",
+                                            "policy.decision-log-upload-interval", "2s"));
+        assertEquals(new PolicyConfig.DecisionLogTarget.Service(
+                java.net.URI.create("https://collector.example/logs"),
+                Optional.of(Path.of("/var/run/secrets/dl/token")),
+                500, 1L << 20, Duration.ofSeconds(2)), config.decisionLog());
+    }
+
+    @Test
+    void aTokenFileWithoutAServiceIsRefused() {
+        var e = assertThrows(ConfigException.class,
+                             () -> policy(Map.of("policy.decision-log-token-file", "/t")));
+        assertTrue(e.getMessage().contains("http(s):// decision-log service"), e.getMessage());
+    }
+
+    @Test
+    void theRetiredMessageContentsSwitchFailsStartupSayingWhatToUseInstead() {
+        var e = assertThrows(ConfigException.class, () -> policy(Map.of("policy.log-message-contents", "true")));
+        assertTrue(e.getMessage().startsWith("Invalid configuration 'policy.log-message-contents' (environment "
+                                             + "variable SIDECAR_DECISION_LOG_MESSAGES)"), e.getMessage());
+        assertTrue(e.getMessage().contains("data.config.input.include_text"), e.getMessage());
+        assertFalse(policy(Map.of("policy.log-message-contents", "false")).logMessageContents(),
+                    "false still starts");
+    }
+
+    @Test
     void anUnknownFailureModeNamesTheKeyAndTheValidValues() {
         var e = assertThrows(ConfigException.class, () -> policy(Map.of("policy.failure-mode", "sometimes")));
         assertEquals("Invalid configuration 'policy.failure-mode' (environment variable SIDECAR_POLICY_FAILURE_MODE): "

@@ -121,9 +121,9 @@ class PolicyEnforcementIT {
 
         String requestId = response.headers().firstValue("x-request-id").orElseThrow();
         JsonNode line = awaitDecisionLine(requestId);
-        assertEquals("allow", line.get("outcome").asText());
-        assertEquals("deny", line.at("/shadow/outcome").asText());
-        assertEquals("shadow_says_no", line.at("/shadow/reasons/0").asText());
+        assertEquals("allow", line.at("/custom/outcome").asText());
+        assertEquals(false, line.at("/custom/shadow/result/allow").booleanValue(), line.toString());
+        assertEquals("shadow_says_no", line.at("/custom/shadow/result/reasons/0/code").asText());
         assertTrue(sidecar.metrics().contains(
                 "llm_sidecar_policy_shadow_denials_total{reason=\"shadow_says_no\",policy=\"shadow_test\",}"));
     }
@@ -140,8 +140,8 @@ class PolicyEnforcementIT {
         assertTrue(metrics.contains("llm_sidecar_policy_info{revision="), metrics);
 
         JsonNode line = awaitDecisionLine(response.headers().firstValue("x-request-id").orElseThrow());
-        assertEquals("deny", line.get("outcome").asText());
-        assertEquals(64, line.at("/messages/sha256").asText().length());
+        assertEquals("deny", line.at("/custom/outcome").asText());
+        assertEquals(64, line.at("/custom/prompt/sha256").asText().length());
         assertFalse(Files.readString(decisionLog).contains("AKIAIOSFODNN7EXAMPLE"));
         assertFalse(logs.all().contains("AKIAIOSFODNN7EXAMPLE"));
         assertFalse(logs.all().contains(TestSidecar.KEY));
@@ -169,7 +169,8 @@ class PolicyEnforcementIT {
             if (Files.exists(decisionLog)) {
                 for (String line : Files.readAllLines(decisionLog)) {
                     JsonNode json = JSON.readTree(line);
-                    if (json.get("request_id").asText().equals(requestId)) {
+                    if (json.at("/path").asText().equals("sidecar/decision")
+                        && json.at("/custom/request_id").asText().equals(requestId)) {
                         return json;
                     }
                 }
