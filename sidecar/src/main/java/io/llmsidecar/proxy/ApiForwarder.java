@@ -1,5 +1,6 @@
 package io.llmsidecar.proxy;
 
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Headers;
@@ -26,6 +27,7 @@ import java.util.OptionalLong;
  */
 final class ApiForwarder {
     private static final String EVENT_STREAM = "text/event-stream";
+    private static final HeaderName ANTHROPIC_REQUEST_ID = HeaderNames.create(WireFamily.ANTHROPIC_REQUEST_ID);
 
     private final UpstreamClient upstream;
     private final TokenCounter tokens;
@@ -127,6 +129,9 @@ final class ApiForwarder {
                                           WireFamily family, String requestId) {
         res.status(io.helidon.http.Status.create(fault.status()));
         response.headers().first(HeaderNames.RETRY_AFTER).ifPresent(v -> res.header(HeaderNames.RETRY_AFTER, v));
+        if (family == WireFamily.ANTHROPIC) {
+            res.header(ANTHROPIC_REQUEST_ID, requestId);
+        }
         res.headers().set(HeaderValues.CONTENT_TYPE_JSON);
         try {
             res.send(family.errorBody(fault, requestId));
@@ -136,7 +141,12 @@ final class ApiForwarder {
         }
     }
 
-    /** A body as far as it arrived, and whether it broke off (a read failure, or fewer bytes than announced). */
+    /**
+     * A body as far as it arrived, and whether it broke off: a read failure, or fewer bytes than announced. A body
+     * delimited by the connection's close (no length, not chunked: legal HTTP/1.1) ends with the close, which the
+     * web client reports as a failure; it has not broken off unless the JSON in it is unfinished, which
+     * {@link ResponseBodies#shape} tells.
+     */
     private record Body(byte[] bytes, boolean brokeOff) {
         static Body read(HttpClientResponse response) {
             var out = new ByteArrayOutputStream();
@@ -148,12 +158,18 @@ final class ApiForwarder {
                     out.write(buf, 0, n);
                 }
             } catch (IOException | RuntimeException e) {
-                return new Body(out.toByteArray(), true);
+                return new Body(out.toByteArray(), !closeDelimited(response));
             }
             byte[] bytes = out.toByteArray();
             OptionalLong announced = response.headers().contentLength();
             return new Body(bytes, announced.isPresent() && bytes.length < announced.getAsLong());
         }
+    }
+
+    /** An answer without a length that is not chunked: its body ends where the gateway closes the connection. */
+    private static boolean closeDelimited(HttpClientResponse response) {
+        return response.headers().contentLength().isEmpty()
+               && !response.headers().contains(HeaderValues.TRANSFER_ENCODING_CHUNKED);
     }
 
     private Completion stream(ForwardPlan plan, Estimate estimate, HttpClientResponse response, ServerResponse res,

@@ -66,6 +66,11 @@ final class SseRelay {
                 n = upstream.read(buf, end, buf.length - end);
             } catch (IOException | UncheckedIOException e) {
                 return End.UPSTREAM_FAILED;
+            } catch (RuntimeException e) {
+                // The web client reports the close that ends a body without length or chunking (legal HTTP/1.1) as
+                // its own unchecked exception. Read as the end of input: whether the stream reached its final event
+                // decides below whether it finished or broke off.
+                n = -1;
             }
             if (n < 0) {
                 if (end > start) {

@@ -13,6 +13,7 @@ import java.util.Map;
 
 import static io.llmsidecar.testing.StubUpstream.cassette;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -45,7 +46,9 @@ class CloseDelimitedGatewayIT {
             JsonNode result = run.json();
             assertTrue(result.path("ok").asBoolean(), run.toString());
             assertEquals(1, upstream.requestCount());
-            assertTrue(gateway.sidecar.metrics().contains("outcome=\"ok\""), "an answered stream is not an error");
+            String metrics = gateway.sidecar.metrics();
+            assertTrue(metrics.contains("outcome=\"allowed\""), "an answered stream is allowed: " + metrics);
+            assertFalse(metrics.contains("outcome=\"error\""), "an answered stream is not an error");
             gateway.assertSettled(StubUpstream.streamUsage(sse).totalTokens(), "what the gateway reported");
         }
     }
