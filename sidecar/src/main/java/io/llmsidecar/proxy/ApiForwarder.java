@@ -26,6 +26,7 @@ import java.util.OptionalLong;
  * must be read whole to find its usage anyway). Returns the usage to bill.
  */
 final class ApiForwarder {
+    private static final System.Logger LOG = System.getLogger(ApiForwarder.class.getName());
     private static final String EVENT_STREAM = "text/event-stream";
     private static final HeaderName ANTHROPIC_REQUEST_ID = HeaderNames.create(WireFamily.ANTHROPIC_REQUEST_ID);
 
@@ -49,11 +50,39 @@ final class ApiForwarder {
         try (HttpClientResponse response = upstream.post(plan.api(), plan.query(), inbound, requestId,
                                                          plan.body())) {
             int status = response.status().code();
-            if (plan.stream() && status == 200 && isEventStream(response)) {
-                return stream(plan, estimate, response, res, sent, requestId);
+            try {
+                if (plan.stream() && status == 200 && isEventStream(response)) {
+                    return stream(plan, estimate, response, res, sent, requestId);
+                }
+                return whole(plan, estimate, response, res, sent, status, requestId);
+            } catch (SidecarException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                return failedRelay(plan, estimate, res, sent, requestId, e);
             }
-            return whole(plan, estimate, response, res, sent, status, requestId);
         }
+    }
+
+    /**
+     * Relaying failed in a way nothing above foresaw. The gateway had the request, so it is not released as zero:
+     * the prompt is billed as estimated, as for an answer cut off mid-body, and the app is told if it can still be.
+     */
+    private static Completion failedRelay(ForwardPlan plan, Estimate estimate, ServerResponse res, long sent,
+                                          String requestId, RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "Relaying the gateway's answer to request " + requestId
+                                             + " failed unexpectedly; its prompt is billed as estimated", e);
+        SidecarException fault = SidecarException.upstreamInterrupted();
+        if (!res.isSent()) {
+            try {
+                res.status(io.helidon.http.Status.create(fault.status()));
+                res.headers().set(HeaderValues.CONTENT_TYPE_JSON);
+                res.send(plan.api().family().errorBody(fault, requestId));
+            } catch (RuntimeException ignored) {
+                // Headers already went out with a stream's first bytes: nothing more can be said.
+            }
+        }
+        return new Completion(fault.status(), promptOnly(estimate), System.nanoTime() - sent, 0,
+                              SseRelay.End.UPSTREAM_FAILED, plan.stream(), fault);
     }
 
     /**
