@@ -1,27 +1,20 @@
 package io.llmsidecar.openai;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
-
-import java.io.IOException;
-import java.util.Optional;
 
 /**
  * {@code POST /v1/chat/completions}: usage in {@code usage} ({@code prompt_tokens}, {@code completion_tokens}); a
  * stream's in a final chunk only when asked for, which the sidecar always asks for and hides from apps that did not.
+ * Text arrives in {@code choices[].delta}.
  */
-public final class ChatDialect implements Dialect {
+public final class ChatDialect extends ChoiceChunks {
     ChatDialect() {
+        super(true);
     }
 
     @Override
     public ApiRequest parse(byte[] body) {
         return ChatRequest.parse(body);
-    }
-
-    @Override
-    public Optional<Usage> usage(byte[] answer) {
-        return ChoiceChunks.topLevelUsage(answer);
     }
 
     /** Message content, reasoning, refusals and tool calls of every choice. */
@@ -40,32 +33,5 @@ public final class ChatDialect implements Dialect {
             }
         }
         return text.toString();
-    }
-
-    @Override
-    public void readEvent(JsonParser p, StreamState state) throws IOException {
-        ChoiceChunks.readEvent(p, state, true);
-    }
-
-    @Override
-    public byte[] limitEnding(StreamState state, Usage usage, boolean usageWanted) {
-        return ChoiceChunks.limitEnding(state, usage, usageWanted, true);
-    }
-
-    @Override
-    public byte[] failureEnding(StreamState state, Usage usage, boolean usageWanted, SidecarException failure,
-                                String requestId) {
-        return ChoiceChunks.failureEnding(state, usage, usageWanted, true,
-                                          family().streamErrorEvent(failure, requestId));
-    }
-
-    @Override
-    public boolean streamUsageOnRequest() {
-        return true;
-    }
-
-    @Override
-    public WireFamily family() {
-        return WireFamily.OPENAI;
     }
 }

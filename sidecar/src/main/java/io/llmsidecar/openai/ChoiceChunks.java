@@ -1,13 +1,11 @@
 package io.llmsidecar.openai;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
@@ -17,10 +15,46 @@ import java.util.Optional;
  * then {@code data: [DONE]}. Chat carries text in {@code choices[].delta}, legacy completions in
  * {@code choices[].text}.
  */
-final class ChoiceChunks {
+abstract sealed class ChoiceChunks implements Dialect permits ChatDialect, CompletionsDialect {
     private static final JsonFactory JSON = new JsonFactory();
 
-    private ChoiceChunks() {
+    /** Whether text is in {@code choices[].delta} (chat) rather than {@code choices[].text}. */
+    private final boolean chat;
+
+    ChoiceChunks(boolean chat) {
+        this.chat = chat;
+    }
+
+    @Override
+    public Optional<Usage> usage(byte[] answer) {
+        return topLevelUsage(answer);
+    }
+
+    @Override
+    public void readEvent(JsonParser p, StreamState state) throws IOException {
+        readEvent(p, state, chat);
+    }
+
+    @Override
+    public byte[] limitEnding(StreamState state, Usage usage, boolean usageWanted) {
+        return limitEnding(state, usage, usageWanted, chat);
+    }
+
+    @Override
+    public byte[] failureEnding(StreamState state, Usage usage, boolean usageWanted, SidecarException failure,
+                                String requestId) {
+        return failureEnding(state, usage, usageWanted, chat, family().streamErrorEvent(failure, requestId));
+    }
+
+    /** A stream reports its usage only when asked with {@code stream_options.include_usage}. */
+    @Override
+    public boolean streamUsageOnRequest() {
+        return true;
+    }
+
+    @Override
+    public WireFamily family() {
+        return WireFamily.OPENAI;
     }
 
     /** The top-level {@code usage} of an OpenAI answer, in one streaming pass that skips everything else. */
@@ -43,7 +77,7 @@ final class ChoiceChunks {
         return Optional.empty();
     }
 
-    static void readEvent(JsonParser p, StreamState s, boolean chat) throws IOException {
+    private static void readEvent(JsonParser p, StreamState s, boolean chat) throws IOException {
         boolean sawUsage = false;
         int choices = -1;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -63,22 +97,11 @@ final class ChoiceChunks {
                     s.upstreamError();
                     p.skipChildren();
                 }
-                case "id" -> {
-                    if (value == JsonToken.VALUE_STRING) {
-                        s.id(p.getText());
+                default -> {
+                    if (!s.identity(name, value, p)) {
+                        p.skipChildren();
                     }
                 }
-                case "model" -> {
-                    if (value == JsonToken.VALUE_STRING) {
-                        s.model(p.getText());
-                    }
-                }
-                case "created" -> {
-                    if (value == JsonToken.VALUE_NUMBER_INT) {
-                        s.created(p.getLongValue());
-                    }
-                }
-                default -> p.skipChildren();
             }
         }
         s.choices(choices);
@@ -152,7 +175,7 @@ final class ChoiceChunks {
      * A final chunk per choice with {@code finish_reason: "length"}, the usage chunk when the app asked for it, then
      * {@code [DONE]}.
      */
-    static byte[] limitEnding(StreamState s, Usage usage, boolean usageWanted, boolean chat) {
+    private static byte[] limitEnding(StreamState s, Usage usage, boolean usageWanted, boolean chat) {
         var out = new ByteArrayOutputStream(256);
         for (int i = 0; i < s.choiceCount(); i++) {
             int index = i;
@@ -179,7 +202,8 @@ final class ChoiceChunks {
     }
 
     /** The usage chunk (when the app asked for it) before the error event of a failed stream. */
-    static byte[] failureEnding(StreamState s, Usage usage, boolean usageWanted, boolean chat, byte[] errorEvent) {
+    private static byte[] failureEnding(StreamState s, Usage usage, boolean usageWanted, boolean chat,
+                                        byte[] errorEvent) {
         var out = new ByteArrayOutputStream(256);
         if (usageWanted) {
             usageChunk(out, s, usage, chat);
@@ -201,14 +225,8 @@ final class ChoiceChunks {
         });
     }
 
-    private interface ChunkBody {
-        void write(JsonGenerator g) throws IOException;
-    }
-
-    private static void chunk(ByteArrayOutputStream out, StreamState s, boolean chat, ChunkBody fields) {
-        out.writeBytes("data: ".getBytes(StandardCharsets.US_ASCII));
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartObject();
+    private static void chunk(ByteArrayOutputStream out, StreamState s, boolean chat, SseEvent.Members members) {
+        SseEvent.write(out, null, g -> {
             if (s.id() != null) {
                 g.writeStringField("id", s.id());
             }
@@ -219,11 +237,7 @@ final class ChoiceChunks {
             if (s.model() != null) {
                 g.writeStringField("model", s.model());
             }
-            fields.write(g);
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        out.writeBytes("\n\n".getBytes(StandardCharsets.US_ASCII));
+            members.write(g);
+        });
     }
 }

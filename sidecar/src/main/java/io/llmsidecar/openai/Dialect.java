@@ -12,7 +12,7 @@ import java.util.Optional;
  * {@link Api} constant; the pipeline does not branch on the API.
  */
 public sealed interface Dialect
-        permits ChatDialect, CompletionsDialect, EmbeddingsDialect, ResponsesDialect, MessagesDialect {
+        permits ChoiceChunks, EmbeddingsDialect, ResponsesDialect, MessagesDialect {
     /** Reads and validates a body; 400 naming the parameter at fault. */
     ApiRequest parse(byte[] body);
 

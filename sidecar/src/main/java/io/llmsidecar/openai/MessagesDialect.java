@@ -1,15 +1,12 @@
 package io.llmsidecar.openai;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -138,16 +135,6 @@ public final class MessagesDialect implements Dialect {
             String name = p.currentName();
             JsonToken value = p.nextToken();
             switch (name) {
-                case "id" -> {
-                    if (value == JsonToken.VALUE_STRING) {
-                        s.id(p.getText());
-                    }
-                }
-                case "model" -> {
-                    if (value == JsonToken.VALUE_STRING) {
-                        s.model(p.getText());
-                    }
-                }
                 case "usage" -> {
                     if (value == JsonToken.START_OBJECT) {
                         s.partialUsage(readUsage(p, null));
@@ -155,7 +142,11 @@ public final class MessagesDialect implements Dialect {
                         p.skipChildren();
                     }
                 }
-                default -> p.skipChildren();
+                default -> {
+                    if (!s.identity(name, value, p)) {
+                        p.skipChildren();
+                    }
+                }
             }
         }
     }
@@ -233,21 +224,11 @@ public final class MessagesDialect implements Dialect {
         return out.toByteArray();
     }
 
-    private interface EventBody {
-        void write(JsonGenerator g) throws IOException;
-    }
-
-    private static void event(ByteArrayOutputStream out, String type, EventBody body) {
-        out.writeBytes(("event: " + type + "\ndata: ").getBytes(StandardCharsets.US_ASCII));
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartObject();
+    private static void event(ByteArrayOutputStream out, String type, SseEvent.Members members) {
+        SseEvent.write(out, type, g -> {
             g.writeStringField("type", type);
-            body.write(g);
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        out.writeBytes("\n\n".getBytes(StandardCharsets.US_ASCII));
+            members.write(g);
+        });
     }
 
     @Override

@@ -1,15 +1,11 @@
 package io.llmsidecar.openai;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -18,8 +14,6 @@ import java.util.Optional;
  * has no {@code [DONE]}. Text arrives in the {@code delta} of the {@code response.*.delta} events.
  */
 public final class ResponsesDialect implements Dialect {
-    private static final JsonFactory JSON = new JsonFactory();
-
     ResponsesDialect() {
     }
 
@@ -101,22 +95,11 @@ public final class ResponsesDialect implements Dialect {
                         p.skipChildren();
                     }
                 }
-                case "id" -> {
-                    if (value == JsonToken.VALUE_STRING) {
-                        s.id(p.getText());
+                default -> {
+                    if (!s.identity(name, value, p)) {
+                        p.skipChildren();
                     }
                 }
-                case "model" -> {
-                    if (value == JsonToken.VALUE_STRING) {
-                        s.model(p.getText());
-                    }
-                }
-                case "created_at" -> {
-                    if (value == JsonToken.VALUE_NUMBER_INT) {
-                        s.created(p.getLongValue());
-                    }
-                }
-                default -> p.skipChildren();
             }
         }
     }
@@ -128,9 +111,7 @@ public final class ResponsesDialect implements Dialect {
     @Override
     public byte[] limitEnding(StreamState s, Usage usage, boolean usageWanted) {
         var out = new ByteArrayOutputStream(256);
-        out.writeBytes("event: response.incomplete\ndata: ".getBytes(StandardCharsets.US_ASCII));
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartObject();
+        SseEvent.write(out, "response.incomplete", g -> {
             g.writeStringField("type", "response.incomplete");
             g.writeObjectFieldStart("response");
             if (s.id() != null) {
@@ -153,11 +134,7 @@ public final class ResponsesDialect implements Dialect {
             g.writeNumberField("total_tokens", usage.totalTokens());
             g.writeEndObject();
             g.writeEndObject();
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        out.writeBytes("\n\n".getBytes(StandardCharsets.US_ASCII));
+        });
         return out.toByteArray();
     }
 

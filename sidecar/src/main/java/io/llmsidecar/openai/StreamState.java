@@ -1,6 +1,7 @@
 package io.llmsidecar.openai;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 
 import java.io.IOException;
 import java.util.function.ToLongFunction;
@@ -92,6 +93,34 @@ public final class StreamState {
         if (created == 0) {
             created = value;
         }
+    }
+
+    /**
+     * Keeps a member that names the answer ({@code id}, {@code model}, {@code created} or Responses'
+     * {@code created_at}), the first of each, for an ending the sidecar writes; returns whether it was one.
+     */
+    public boolean identity(String name, JsonToken value, JsonParser p) throws IOException {
+        switch (name) {
+            case "id" -> {
+                if (value == JsonToken.VALUE_STRING) {
+                    id(p.getText());
+                }
+            }
+            case "model" -> {
+                if (value == JsonToken.VALUE_STRING) {
+                    model(p.getText());
+                }
+            }
+            case "created", "created_at" -> {
+                if (value == JsonToken.VALUE_NUMBER_INT) {
+                    created(p.getLongValue());
+                }
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
     }
 
     public void choices(int count) {

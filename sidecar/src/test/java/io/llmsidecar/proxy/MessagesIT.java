@@ -73,23 +73,37 @@ class MessagesIT {
     }
 
     private JsonNode settled(long expectedUsed) throws InterruptedException {
+        return settledWhere(used -> used == expectedUsed, "at " + expectedUsed);
+    }
+
+    private JsonNode settledAtLeast(long min) throws InterruptedException {
+        return settledWhere(used -> used >= min, "at " + min + " or more");
+    }
+
+    /** The team's counter once nothing is reserved and its usage is as expected. */
+    private JsonNode settledWhere(java.util.function.LongPredicate used, String what) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         JsonNode row = null;
         while (System.nanoTime() < deadline) {
-            String body = sidecar.send(HttpRequest.newBuilder(sidecar.adminUrl("/admin/budgets"))
-                                               .header("Authorization", "Bearer " + ADMIN_TOKEN).GET().build()).body();
-            for (JsonNode r : read(body).path("budgets")) {
-                if (r.get("key").asText().equals("team=payments")) {
-                    row = r;
-                }
-            }
-            if (row != null && row.get("reserved_tokens").asLong() == 0
-                && row.get("used_tokens").asLong() == expectedUsed) {
+            row = teamRow();
+            if (row != null && row.get("reserved_tokens").asLong() == 0 && used.test(row.get("used_tokens").asLong())) {
                 return row;
             }
             Thread.sleep(50);
         }
-        throw new AssertionError("the counter never settled at " + expectedUsed + ": " + row);
+        throw new AssertionError("the counter never settled " + what + ": " + row);
+    }
+
+    private JsonNode teamRow() {
+        String body = sidecar.send(HttpRequest.newBuilder(sidecar.adminUrl("/admin/budgets"))
+                                           .header("Authorization", "Bearer " + ADMIN_TOKEN).GET().build()).body();
+        JsonNode row = null;
+        for (JsonNode r : read(body).path("budgets")) {
+            if (r.get("key").asText().equals("team=payments")) {
+                row = r;
+            }
+        }
+        return row;
     }
 
     private static JsonNode read(String json) {
@@ -255,32 +269,8 @@ class MessagesIT {
     }
 
     private void settledNothing() throws InterruptedException {
-        Thread.sleep(300);
-        String body = sidecar.send(HttpRequest.newBuilder(sidecar.adminUrl("/admin/budgets"))
-                                           .header("Authorization", "Bearer " + ADMIN_TOKEN).GET().build()).body();
-        for (JsonNode r : read(body).path("budgets")) {
-            assertEquals(0, r.get("used_tokens").asLong(), body);
-            assertEquals(0, r.get("reserved_tokens").asLong(), body);
-        }
-    }
-
-    private JsonNode settledAtLeast(long min) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        JsonNode row = null;
-        while (System.nanoTime() < deadline) {
-            String body = sidecar.send(HttpRequest.newBuilder(sidecar.adminUrl("/admin/budgets"))
-                                               .header("Authorization", "Bearer " + ADMIN_TOKEN).GET().build()).body();
-            for (JsonNode r : read(body).path("budgets")) {
-                if (r.get("key").asText().equals("team=payments")) {
-                    row = r;
-                }
-            }
-            if (row != null && row.get("reserved_tokens").asLong() == 0 && row.get("used_tokens").asLong() >= min) {
-                return row;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("the counter never settled at " + min + " or more: " + row);
+        JsonNode row = settled(0);
+        assertEquals(0, row.get("used_usd").decimalValue().signum(), row.toString());
     }
 
     /** The usage the sidecar wrote into its ending: input from message_start plus its count of the output. */
