@@ -51,7 +51,6 @@ public final class StreamState {
 
     /** Keeps the parser's current string value as generated text. */
     public void text(JsonParser p) throws IOException {
-        int before = generated.length();
         char[] chars = p.getTextCharacters();
         int offset = p.getTextOffset();
         int length = p.getTextLength();
