@@ -2,6 +2,10 @@
 # One JVM flag set measured the way docs/BENCHMARKS.md ("The JVM as a sidecar") reports it: time to ready, RSS 3 s
 # after ready, and peak RSS (VmHWM) after 8 s of wrk with 64 connections against the stub, full default pipeline.
 #   scripts/bench/jvm-flags.sh "-XX:ActiveProcessorCount=1 -XX:MaxRAM=384m -XX:+UseSerialGC ..."
+# With -XX:NativeMemoryTracking=summary in the flags it also prints the JVM's committed memory by kind (jcmd
+# VM.native_memory: heap, metaspace and class space, thread stacks, code cache, GC, direct buffers under "Other"),
+# idle and right after the load, beside the process's RSS. Environment: JVM_FLAGS_ENV="NAME=value ..." is passed to
+# the sidecar (e.g. MALLOC_ARENA_MAX=2); JVM_FLAGS_SSE=1 sends streamed requests instead of JSON.
 # Needs make build (the jar and its AOT cache) and scripts/setup.sh bench (benchtool, wrk). Loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,7 +19,7 @@ trap 'kill $upstream ${sidecar:-} 2>/dev/null; rm -f "$log"' EXIT
 sleep 0.5
 t0=$(date +%s%N)
 # shellcheck disable=SC2086
-env -i PATH="$PATH" SIDECAR_PORT="$port" SIDECAR_ADMIN_PORT="$admin" SIDECAR_UPSTREAM_URL="http://127.0.0.1:$up/v1" \
+env -i PATH="$PATH" ${JVM_FLAGS_ENV:-} SIDECAR_PORT="$port" SIDECAR_ADMIN_PORT="$admin" SIDECAR_UPSTREAM_URL="http://127.0.0.1:$up/v1" \
   SIDECAR_UPSTREAM_API_KEY=bench SIDECAR_PRICING_REFRESH=0 SIDECAR_TEAM=bench \
   SIDECAR_CONFIG=scripts/bench/sidecar-budgets.yaml SIDECAR_ACCESS_LOG=false SIDECAR_DECISION_LOG=off \
   "$JAVA_HOME/bin/java" $flags -jar sidecar/target/llm-sidecar.jar >"$log" 2>&1 &
@@ -27,7 +31,22 @@ done
 t1=$(date +%s%N)
 sleep 3
 idle=$(awk '/VmRSS/{print int($2/1024)}' "/proc/$sidecar/status")
-result=$(BENCH_BODY=scripts/bench/request.json BENCH_HEADERS='x-llm-team: bench' \
+nmt() {
+  [[ $flags == *NativeMemoryTracking* ]] || return 0
+  echo "-- $1: RSS $(awk '/VmRSS/{print int($2/1024)}' "/proc/$sidecar/status") MiB, of which the AOT cache's" \
+    "mapping $(awk '/^[0-9a-f]+-/ { aot = ($0 ~ /\.aot$/) } aot && /^Rss:/ { kb += $2 } END { print int(kb / 1024) }' \
+      "/proc/$sidecar/smaps") MiB and anonymous memory $(awk '/RssAnon/{print int($2/1024)}' "/proc/$sidecar/status")" \
+    "MiB; NMT committed, MiB:"
+  "$JAVA_HOME/bin/jcmd" "$sidecar" VM.native_memory summary scale=MB |
+    awk '/^Total:/ { sub(/.*committed=/, ""); print "   total " $0 }
+         /^-/ && /committed=/ { name = $0; sub(/^- */, "", name); sub(/ *\(.*/, "", name); c = $0;
+                                sub(/.*committed=/, "", c); sub(/\).*/, "", c); if (c + 0 >= 1) print "   " name " " c }'
+}
+nmt idle >&2
+body=scripts/bench/request.json
+[[ -z ${JVM_FLAGS_SSE:-} ]] || body=scripts/bench/request-stream.json
+result=$(BENCH_BODY=$body BENCH_HEADERS='x-llm-team: bench' \
   wrk -t1 -c64 -d8s -s scripts/bench/wrk.lua "http://127.0.0.1:$port/v1/chat/completions" | grep BENCH_RESULT)
 peak=$(awk '/VmHWM/{print int($2/1024)}' "/proc/$sidecar/status")
+nmt "after 8 s of 64 connections" >&2
 echo "flags='$flags' ready=$(( (t1 - t0) / 1000000 )) ms rss_idle=${idle} MiB rss_peak=${peak} MiB wrk: ${result#BENCH_RESULT }"

@@ -7,6 +7,11 @@
 #   scripts/bench/profile.sh [MODE]     MODE: full (default), passthrough, redis: scripts/bench/sidecar-MODE.env
 # Settings (environment): PROFILE_DURATION=20s  PROFILE_WARMUP=20s  PROFILE_CONNECTIONS=16  PROFILE_KIND=json|sse
 #                         PROFILE_TOP=25 (rows per table)
+#                         PROFILE_ASYNC=path/to/libasyncProfiler.so: also samples the load window with async-profiler
+#                         (options quoted: jcmd would read "event=cpu" as its own argument) (every 1 ms of CPU time, all threads including the JVM's own: JIT, GC), attached with
+#                         jcmd JVMTI.agent_load; the library comes from tools.profiler:async-profiler:4.1's jar
+#                         (linux-x64/libasyncProfiler.so). Writes load-cpu.collapsed and load-cpu.html (flame
+#                         graph) and prints the top self frames and the sidecar's own frames by CPU.
 # The recordings stay in target/bench-profile/ for `jfr view <view> FILE` or JDK Mission Control.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,7 +36,9 @@ bench_build_tool
 bench_start_upstream
 export UPSTREAM_URL REDIS_URI="" REDIS_PORT=""
 if grep -q '^SIDECAR_REDIS_URI=' "$env_file"; then bench_start_redis; fi
-bench_start_sidecar sidecar "$env_file" \
+async=${PROFILE_ASYNC:-}
+[[ -z $async || -f $async ]] || bench_die "PROFILE_ASYNC=$async is not a file"
+bench_start_sidecar sidecar "$env_file" ${async:+-XX:+EnableDynamicAgentLoading} \
   "-XX:StartFlightRecording=name=whole,settings=profile,dumponexit=true,filename=$BENCH_WORK/whole.jfr"
 bench_say "sidecar ($mode) ready in $READY_MS ms; warming up for $warmup"
 url=http://127.0.0.1:$SIDECAR_PORT/v1/chat/completions
@@ -41,8 +48,19 @@ load "$warmup" >/dev/null
 
 bench_say "recording $duration of $kind requests on $connections connections"
 "$JAVA_HOME/bin/jcmd" "$SIDECAR_PID" JFR.start name=load settings=profile >/dev/null
-load "$duration" | grep -E 'Requests/sec|Latency  |Non-2xx|errors' >&2 || true
+[[ -z $async ]] || "$JAVA_HOME/bin/jcmd" "$SIDECAR_PID" JVMTI.agent_load "$async" \
+  "\"start,event=cpu,interval=1ms\"" >/dev/null
+cpu_before=$(awk '{print $14 + $15}' "/proc/$SIDECAR_PID/stat")
+load "$duration" | grep -E 'Requests/sec|Latency  |Non-2xx|errors|BENCH_RESULT' >&2 || true
+cpu_after=$(awk '{print $14 + $15}' "/proc/$SIDECAR_PID/stat")
+if [[ -n $async ]]; then
+  "$JAVA_HOME/bin/jcmd" "$SIDECAR_PID" JVMTI.agent_load "$async" "\"dump,file=$BENCH_WORK/load-cpu.html\"" >/dev/null
+  "$JAVA_HOME/bin/jcmd" "$SIDECAR_PID" JVMTI.agent_load "$async" \
+    "\"stop,collapsed,file=$BENCH_WORK/load-cpu.collapsed\"" >/dev/null
+fi
 "$JAVA_HOME/bin/jcmd" "$SIDECAR_PID" JFR.stop name=load "filename=$BENCH_WORK/load.jfr" >/dev/null
+bench_say "sidecar CPU during the load window: $(( (cpu_after - cpu_before) * 10 )) ms (clock ticks of 10 ms);" \
+  "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 jfr=$JAVA_HOME/bin/jfr
 
 echo "== Hot methods (jdk.ExecutionSample, top frame), $kind, $connections connections, $duration"
@@ -61,5 +79,10 @@ echo "== The sidecar's own code on the sampled stacks: the innermost io.llmsidec
 echo
 echo "== Allocation by site"
 "$jfr" view --width 160 allocation-by-site "$BENCH_WORK/load.jfr" | head -n $(( top + 6 ))
+if [[ -n $async ]]; then
+  echo
+  echo "== async-profiler, CPU (every 1 ms of CPU time, every thread)"
+  scripts/bench/cpu-summary.py "$BENCH_WORK/load-cpu.collapsed" "$top"
+fi
 bench_say "recordings: $BENCH_WORK/load.jfr (load window), $BENCH_WORK/whole.jfr (from start, written on exit);" \
   "e.g. jfr view gc $BENCH_WORK/load.jfr"

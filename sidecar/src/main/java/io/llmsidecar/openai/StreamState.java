@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.function.ToLongFunction;
 
 /**
@@ -11,11 +12,22 @@ import java.util.function.ToLongFunction;
  * (counted by the tokenizer only when the usage is missing or the stream has a limit to enforce), whether the
  * stream reached the end the gateway meant, and the ids a sidecar-written ending repeats. A {@link Dialect} fills it
  * in event by event; one per stream, confined to the relaying thread.
+ *
+ * <p>Under a limit the tokenizer runs lazily: a fragment's UTF-8 length bounds its tokens from above (every token is
+ * at least one byte), so fragments are only tokenized once the exact count so far plus that bound of the rest could
+ * pass the limit. The count is the same sum of parts, fragment by fragment, as counting each on arrival; a stream far
+ * from its limit, which is almost every stream, never runs the tokenizer while it is relayed.
  */
 public final class StreamState {
     private final StringBuilder generated = new StringBuilder();
     private final ToLongFunction<String> tokenCounter;
-    private long generatedTokens;
+    /** The exact tokens of the fragments counted so far: {@code generated[0, countedChars)}. */
+    private long countedTokens;
+    private int countedChars;
+    /** Where each fragment not counted yet ends in {@code generated}, and their UTF-8 bytes together. */
+    private int[] uncountedEnds = new int[16];
+    private int uncounted;
+    private long uncountedBytes;
     private long firstTokenNanos;
     private Usage usage;
     private Usage partialUsage;
@@ -30,8 +42,9 @@ public final class StreamState {
     private int lastBlock = -1;
 
     /**
-     * @param tokenCounter counts the tokens of each generated fragment as it arrives (a sum of parts, which errs
-     *                     high rather than low), or {@code null} when no limit is enforced on the stream
+     * @param tokenCounter counts the tokens of each generated fragment (a sum of parts, which errs high rather than
+     *                     low; never more than the fragment's UTF-8 bytes), or {@code null} when no limit is
+     *                     enforced on the stream
      */
     public StreamState(ToLongFunction<String> tokenCounter) {
         this.tokenCounter = tokenCounter;
@@ -39,16 +52,60 @@ public final class StreamState {
 
     /** Keeps the parser's current string value as generated text. */
     public void text(JsonParser p) throws IOException {
-        int before = generated.length();
-        generated.append(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
-        if (generated.length() > before) {
+        char[] chars = p.getTextCharacters();
+        int offset = p.getTextOffset();
+        int length = p.getTextLength();
+        generated.append(chars, offset, length);
+        if (length > 0) {
             if (tokenCounter != null) {
-                generatedTokens += tokenCounter.applyAsLong(generated.substring(before));
+                uncounted(generated.length(), utf8Length(chars, offset, length));
             }
             if (firstTokenNanos == 0) {
                 firstTokenNanos = System.nanoTime();
             }
         }
+    }
+
+    private void uncounted(int end, long bytes) {
+        if (uncounted == uncountedEnds.length) {
+            uncountedEnds = Arrays.copyOf(uncountedEnds, uncounted * 2);
+        }
+        uncountedEnds[uncounted++] = end;
+        uncountedBytes += bytes;
+    }
+
+    private static long utf8Length(char[] chars, int offset, int length) {
+        long bytes = length;
+        for (int i = offset; i < offset + length; i++) {
+            char c = chars[i];
+            // Three bytes for U+0800 and up, two for U+0080 to U+07FF. A surrogate counts 3 too: a pair is 4 bytes
+            // (6 counted), a lone one becomes U+FFFD (3 bytes) when the tokenizer encodes it.
+            bytes += c >= 0x800 ? 2 : c >= 0x80 ? 1 : 0;
+        }
+        return bytes;
+    }
+
+    /** Tokenizes the fragments not counted yet, each on its own. */
+    private void countFragments() {
+        for (int i = 0; i < uncounted; i++) {
+            int end = uncountedEnds[i];
+            countedTokens += tokenCounter.applyAsLong(generated.substring(countedChars, end));
+            countedChars = end;
+        }
+        uncounted = 0;
+        uncountedBytes = 0;
+    }
+
+    /**
+     * Whether the generated tokens are more than {@code limit}; tokenizes only when the bound of the fragments not
+     * counted yet says they might be.
+     */
+    public boolean generatedTokensExceed(long limit) {
+        if (tokenCounter == null || countedTokens + uncountedBytes <= limit) {
+            return false;
+        }
+        countFragments();
+        return countedTokens > limit;
     }
 
     /** The gateway's final usage for the whole stream. */
@@ -177,8 +234,12 @@ public final class StreamState {
         return generated.length();
     }
 
+    /** The generated tokens, fragment by fragment; 0 when no limit is enforced. */
     public long generatedTokens() {
-        return generatedTokens;
+        if (tokenCounter != null) {
+            countFragments();
+        }
+        return countedTokens;
     }
 
     public long firstTokenNanos() {

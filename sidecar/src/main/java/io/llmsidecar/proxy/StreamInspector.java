@@ -42,7 +42,8 @@ final class StreamInspector {
 
     /**
      * An inspector that also counts generated tokens, delta by delta with {@code tokenCounter} (a sum of parts,
-     * which errs high rather than low), and reports {@link Verdict#OVER_LIMIT} past {@code completionLimit}.
+     * which errs high rather than low), and reports {@link Verdict#OVER_LIMIT} past {@code completionLimit}. The
+     * deltas are tokenized only once their UTF-8 bytes could pass the limit ({@link StreamState}).
      */
     StreamInspector(long completionLimit, ToLongFunction<String> tokenCounter) {
         this(Api.CHAT_COMPLETIONS, completionLimit, tokenCounter);
@@ -91,7 +92,7 @@ final class StreamInspector {
             // An event we cannot read is still relayed; usage falls back to the tokenizer.
             return Verdict.FORWARD;
         }
-        if (state.generatedTokens() > completionLimit) {
+        if (state.generatedTokensExceed(completionLimit)) {
             return Verdict.OVER_LIMIT;
         }
         return state.usageOnly() ? Verdict.USAGE_ONLY : Verdict.FORWARD;

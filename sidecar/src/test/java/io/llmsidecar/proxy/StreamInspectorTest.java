@@ -25,6 +25,70 @@ class StreamInspectorTest {
         }).toList();
     }
 
+    /** Chat chunks of ASCII, accented, CJK and emoji deltas, then the usage chunk and [DONE]. */
+    private static List<byte[]> chatEvents(List<String> deltas) {
+        var events = new java.util.ArrayList<byte[]>();
+        for (String delta : deltas) {
+            String json = "{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+                          + JSON.getNodeFactory().textNode(delta) + "}}]}";
+            events.add(("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8));
+        }
+        events.add("data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":9}}\n\n"
+                           .getBytes(StandardCharsets.UTF_8));
+        events.add("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+        return events;
+    }
+
+    @Test
+    void theLimitCutsAtTheSameEventAsCountingEveryDeltaOnArrival() {
+        List<String> deltas = List.of("Hello", " wörld", ", ", "这是", "🙂🙂", " and", " more", "ß", " text",
+                                      "!");
+        // A counter that can give a fragment as many tokens as it has UTF-8 bytes (its upper bound): one per char,
+        // three per char above U+07FF. The eager sum over the deltas decides where each limit must cut.
+        java.util.function.ToLongFunction<String> counter =
+                t -> t.chars().map(c -> c >= 0x800 ? 3 : 1).sum();
+        for (long limit = 0; limit <= 60; limit++) {
+            long eager = 0;
+            int expectedCut = -1;
+            for (int i = 0; i < deltas.size(); i++) {
+                eager += counter.applyAsLong(deltas.get(i));
+                if (eager > limit) {
+                    expectedCut = i;
+                    break;
+                }
+            }
+            StreamInspector inspector = new StreamInspector(Api.CHAT_COMPLETIONS, limit, counter);
+            List<byte[]> events = chatEvents(deltas);
+            int cut = -1;
+            for (int i = 0; i < events.size(); i++) {
+                byte[] e = events.get(i);
+                if (inspector.inspect(e, 0, e.length) == StreamInspector.Verdict.OVER_LIMIT) {
+                    cut = i;
+                    break;
+                }
+            }
+            assertEquals(expectedCut, cut, "limit " + limit);
+            if (cut >= 0) {
+                assertTrue(inspector.state().generatedTokens() > limit);
+            }
+        }
+    }
+
+    @Test
+    void aStreamFarBelowItsLimitIsNeverTokenizedWhileRelayed() {
+        var calls = new java.util.concurrent.atomic.AtomicInteger();
+        StreamInspector inspector = new StreamInspector(Api.CHAT_COMPLETIONS, 1_000, t -> {
+            calls.incrementAndGet();
+            return t.length();
+        });
+        for (byte[] e : chatEvents(List.of("one", " two", " three"))) {
+            assertTrue(inspector.inspect(e, 0, e.length) != StreamInspector.Verdict.OVER_LIMIT);
+        }
+        assertEquals(0, calls.get(), "the gateway's usage arrived; nothing needed counting");
+        assertEquals(3 + 4 + 6, inspector.state().generatedTokens(), "counted when asked, fragment by fragment");
+        assertEquals(3, calls.get());
+    }
+
     @Test
     void responsesUsageComesFromResponseCompleted() {
         StreamInspector inspector = new StreamInspector(Api.RESPONSES);
