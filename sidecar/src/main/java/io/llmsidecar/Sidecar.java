@@ -163,6 +163,11 @@ public final class Sidecar implements AutoCloseable {
         return policy;
     }
 
+    /** W3C trace context for every call, and spans when an OTLP endpoint is configured. */
+    public Tracing tracing() {
+        return tracing;
+    }
+
     /** Requests and streams the app-facing socket is serving now. */
     public InFlight inFlight() {
         return inFlight;

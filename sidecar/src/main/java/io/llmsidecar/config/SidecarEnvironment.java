@@ -123,6 +123,7 @@ public final class SidecarEnvironment {
         m.put("SIDECAR_DECISION_LOG", "policy.decision-log");
         m.put("SIDECAR_DECISION_LOG_MESSAGES", "policy.log-message-contents");
         m.put("SIDECAR_POLICY_DETECTORS_PII", "policy.detectors.pii");
+        m.put("SIDECAR_TRACING_FORWARD_TRACESTATE", "tracing.forward-tracestate");
         // Traces: OpenTelemetry's standard variables, not SIDECAR_*, so that a pod's usual OTEL_* settings apply.
         m.put("OTEL_SDK_DISABLED", "tracing.sdk-disabled");
         m.put("OTEL_TRACES_EXPORTER", "tracing.exporter");

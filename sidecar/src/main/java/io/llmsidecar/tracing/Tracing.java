@@ -52,21 +52,23 @@ public final class Tracing implements AutoCloseable {
     private final SdkTracerProvider provider;
     private final Tracer tracer;
     private final DroppedSpans dropped;
+    private final boolean forwardTracestate;
 
-    private Tracing(SdkTracerProvider provider, Tracer tracer, DroppedSpans dropped) {
+    private Tracing(SdkTracerProvider provider, Tracer tracer, DroppedSpans dropped, boolean forwardTracestate) {
         this.provider = provider;
         this.tracer = tracer;
         this.dropped = dropped;
+        this.forwardTracestate = forwardTracestate;
     }
 
-    /** Propagation only. */
+    /** Propagation only, without the app's {@code tracestate}. */
     public static Tracing off() {
-        return new Tracing(null, null, null);
+        return new Tracing(null, null, null, false);
     }
 
     public static Tracing create(TracingConfig config, String version) {
         if (!config.exporting()) {
-            return off();
+            return new Tracing(null, null, null, config.forwardTracestate());
         }
         OtlpHttpSpanExporterBuilder exporter = OtlpHttpSpanExporter.builder()
                 .setEndpoint(config.tracesEndpoint().orElseThrow().toString())
@@ -92,7 +94,7 @@ public final class Tracing implements AutoCloseable {
                 .build();
         LOG.info("Exporting spans over OTLP/HTTP to " + config.tracesEndpoint().orElseThrow() + " as service "
                  + config.serviceName());
-        return new Tracing(provider, provider.get("io.llmsidecar", version), dropped);
+        return new Tracing(provider, provider.get("io.llmsidecar", version), dropped, config.forwardTracestate());
     }
 
     /**
@@ -100,11 +102,12 @@ public final class Tracing implements AutoCloseable {
      * propagation only. A missing or malformed {@code traceparent} starts a new trace; it is never an error.
      *
      * @param traceparent the app's header, {@code null} when absent or sent more than once
-     * @param tracestate  the app's header (several joined with commas), or {@code null}
+     * @param tracestate  the app's header (several joined with commas), or {@code null}; ignored unless
+     *                    {@link TracingConfig#forwardTracestate}
      */
     public RequestTrace governed(Api api, String method, String path, String traceparent, String tracestate) {
         Context parent = W3CTraceContextPropagator.getInstance().extract(Context.root(),
-                                                                          new Inbound(traceparent, tracestate),
+                                                                          new Inbound(traceparent, forwardTracestate ? tracestate : null),
                                                                           GETTER);
         if (tracer == null) {
             return new Propagated(Span.fromContext(parent).getSpanContext());
@@ -115,7 +118,7 @@ public final class Tracing implements AutoCloseable {
     /** The trace of any other request (pass-through, refused): propagation only, no span. */
     public RequestTrace other(String traceparent, String tracestate) {
         SpanContext parent = Span.fromContext(W3CTraceContextPropagator.getInstance().extract(
-                Context.root(), new Inbound(traceparent, tracestate), GETTER)).getSpanContext();
+                Context.root(), new Inbound(traceparent, forwardTracestate ? tracestate : null), GETTER)).getSpanContext();
         return new Propagated(parent);
     }
 

@@ -31,10 +31,13 @@ import java.util.Optional;
  * @param maxQueueSize     finished spans held at most while the collector is slow or away; more are dropped
  *                         (counted in {@code llm_sidecar_trace_spans_dropped_total}), never waited for
  * @param maxBatchSize     spans per export at most
+ * @param forwardTracestate whether the app's {@code tracestate} reaches the gateway; off by default, because it is
+ *                         free-form vendor data (up to 32 entries of 256 characters) the detectors never scan
  */
 public record TracingConfig(Optional<URI> tracesEndpoint, Map<String, String> headers, Duration timeout, boolean gzip,
                             String serviceName, Map<String, String> resource, Sampler sampler, double ratio,
-                            Duration scheduleDelay, Duration exportTimeout, int maxQueueSize, int maxBatchSize) {
+                            Duration scheduleDelay, Duration exportTimeout, int maxQueueSize, int maxBatchSize,
+                            boolean forwardTracestate) {
     public static final String DEFAULT_SERVICE_NAME = "llm-sidecar";
     /** The OTLP/HTTP path for traces below {@code OTEL_EXPORTER_OTLP_ENDPOINT}, as the specification says. */
     static final String TRACES_PATH = "/v1/traces";
@@ -73,7 +76,7 @@ public record TracingConfig(Optional<URI> tracesEndpoint, Map<String, String> he
     public static TracingConfig off() {
         return new TracingConfig(Optional.empty(), Map.of(), Duration.ofSeconds(10), false, DEFAULT_SERVICE_NAME,
                                  Map.of(), Sampler.PARENT_BASED_ALWAYS_ON, 1.0, Duration.ofSeconds(5),
-                                 Duration.ofSeconds(30), 2048, 512);
+                                 Duration.ofSeconds(30), 2048, 512, false);
     }
 
     public boolean exporting() {
@@ -131,7 +134,7 @@ public record TracingConfig(Optional<URI> tracesEndpoint, Map<String, String> he
         return new TracingConfig(endpoint, headers, timeout, gzip, service, resource, kind, ratio,
                                  millis(batch.get("schedule-delay")).orElse(Duration.ofSeconds(5)),
                                  millis(batch.get("export-timeout")).orElse(Duration.ofSeconds(30)),
-                                 queue, batchSize);
+                                 queue, batchSize, ConfigValues.bool(node.get("forward-tracestate"), false));
     }
 
     /**
