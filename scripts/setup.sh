@@ -86,6 +86,22 @@ if ! grep -qx "Version: ${OPA_VERSION#v}" <<<"$opa_version"; then
   go_install opa "github.com/open-policy-agent/opa@$OPA_VERSION"
 fi
 
+# go_install_pinned for a module whose go.mod has replace directives, which `go install module@version` refuses
+# (Jaeger's): built inside the downloaded module, where its go.mod applies. Such a build records no module version,
+# so the version built is kept in a stamp file next to the binary.
+go_build_pinned() { # go_build_pinned <binary> <module> <version> <package path in the module>
+  local bin=$1 module=$2 version=$3 package=$4 stamp="$tools/.$1.version"
+  [[ -x "$tools/$bin" ]] && [[ -f $stamp ]] && [[ $(<"$stamp") == "$module@$version" ]] && return 0
+  command -v go >/dev/null || { say "Need '$bin' but Go is not installed. Install Go (https://go.dev/dl/)."; exit 1; }
+  say "Building $bin ($module@$version) into .tools/bin (several minutes the first time)"
+  local dir
+  dir=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [[ -d $dir ]] || { say "go mod download $module@$version gave no directory"; exit 1; }
+  rm -f "$tools/$bin" "$stamp"
+  (cd "$dir" && GOFLAGS=-mod=mod go build -o "$tools/$bin" "./$package")
+  printf '%s' "$module@$version" >"$stamp"
+}
+
 # A Node project installed with `npm ci` from the package.json and package-lock.json committed in SRC; reinstalled
 # when the lock file changes.
 npm_ci_install() { # npm_ci_install <src> <dir> [npm ci option...]
@@ -128,7 +144,7 @@ case "$purpose" in
     # Claude Code's postinstall puts its native binary in place of the bin/claude.exe placeholder.
     npm_ci_install sidecar/src/test/clients .tools/clients-node
     go_install_pinned toxiproxy-server "github.com/Shopify/toxiproxy/v2/cmd/server@$TOXIPROXY_VERSION"
-    go_install_pinned jaeger "github.com/jaegertracing/jaeger/cmd/jaeger@$JAEGER_VERSION"
+    go_build_pinned jaeger github.com/jaegertracing/jaeger "$JAEGER_VERSION" cmd/jaeger
     ;;
   bench)
     apt_install redis-server nginx-light wrk
