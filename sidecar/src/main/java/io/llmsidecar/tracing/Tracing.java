@@ -15,6 +15,7 @@ import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 
 import java.util.List;
@@ -75,8 +76,16 @@ public final class Tracing implements AutoCloseable {
                 .setTimeout(config.timeout())
                 .setCompression(config.gzip() ? "gzip" : "none");
         config.headers().forEach(exporter::addHeader);
+        Tracing tracing = create(config, version, exporter.build());
+        LOG.info("Exporting spans over OTLP/HTTP to " + config.tracesEndpoint().orElseThrow() + " as service "
+                 + config.serviceName());
+        return tracing;
+    }
+
+    /** Exporting through {@code exporter}: OTLP in production, a sink in the benchmark. */
+    static Tracing create(TracingConfig config, String version, SpanExporter exporter) {
         DroppedSpans dropped = new DroppedSpans();
-        BatchSpanProcessor batch = BatchSpanProcessor.builder(exporter.build())
+        BatchSpanProcessor batch = BatchSpanProcessor.builder(exporter)
                 .setMaxQueueSize(config.maxQueueSize())
                 .setMaxExportBatchSize(config.maxBatchSize())
                 .setScheduleDelay(config.scheduleDelay())
@@ -92,8 +101,6 @@ public final class Tracing implements AutoCloseable {
                 .setSampler(sampler(config))
                 .addSpanProcessor(batch)
                 .build();
-        LOG.info("Exporting spans over OTLP/HTTP to " + config.tracesEndpoint().orElseThrow() + " as service "
-                 + config.serviceName());
         return new Tracing(provider, provider.get("io.llmsidecar", version), dropped, config.forwardTracestate());
     }
 
