@@ -5,7 +5,6 @@ import io.llmsidecar.openai.Api;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
@@ -113,9 +112,7 @@ public final class Tracing implements AutoCloseable {
      *                    {@link TracingConfig#forwardTracestate}
      */
     public RequestTrace governed(Api api, String method, String path, String traceparent, String tracestate) {
-        Context parent = W3CTraceContextPropagator.getInstance().extract(Context.root(),
-                                                                          new Inbound(traceparent, forwardTracestate ? tracestate : null),
-                                                                          GETTER);
+        Context parent = parent(traceparent, tracestate);
         if (tracer == null) {
             return new Propagated(Span.fromContext(parent).getSpanContext());
         }
@@ -124,9 +121,13 @@ public final class Tracing implements AutoCloseable {
 
     /** The trace of any other request (pass-through, refused): propagation only, no span. */
     public RequestTrace other(String traceparent, String tracestate) {
-        SpanContext parent = Span.fromContext(W3CTraceContextPropagator.getInstance().extract(
-                Context.root(), new Inbound(traceparent, forwardTracestate ? tracestate : null), GETTER)).getSpanContext();
-        return new Propagated(parent);
+        return new Propagated(Span.fromContext(parent(traceparent, tracestate)).getSpanContext());
+    }
+
+    /** The app's context; invalid (a new trace) when its traceparent is missing or malformed. */
+    private Context parent(String traceparent, String tracestate) {
+        return W3CTraceContextPropagator.getInstance().extract(
+                Context.root(), new Inbound(traceparent, forwardTracestate ? tracestate : null), GETTER);
     }
 
     /** Spans dropped because the export queue was full; 0 when not exporting. */

@@ -75,7 +75,8 @@ class ForwardedHeadersIT {
      * the sidecar's own span, continuing the app's trace.
      */
     private static final Set<String> SIDECAR_HEADERS = Set.of(
-            "traceparent", "authorization", "x-request-id", "content-type", "accept", "accept-encoding", "content-length", "host",
+            "traceparent", "authorization", "x-request-id", "content-type", "accept", "accept-encoding",
+            "content-length", "host",
             "connection", "proxy-connection");
 
     private static StubUpstream upstream;

@@ -32,7 +32,8 @@ class TracePropagationTest {
     private static final Pattern TRACEPARENT = Pattern.compile("00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})");
     private static final String APP_TRACE = "0af7651916cd43dd8448eb211c80319c";
     private static final String APP_SPAN = "b7ad6b7169203331";
-    private static final String BODY = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    private static final String BODY =
+            "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
     private static StubUpstream upstream;
     private static TestSidecar sidecar;

@@ -224,8 +224,8 @@ class TracesIT {
         // The trace as OTLP JSON (Jaeger's v3 API), kept for docs/METRICS.md's example.
         HttpResponse<String> otlp = jaeger.get("/api/v3/traces/" + app[0]);
         assertEquals(200, otlp.statusCode(), otlp.body());
-        java.nio.file.Files.writeString(io.llmsidecar.testing.Project.root().resolve("sidecar/target/traces-it-chat.json"),
-                                        otlp.body());
+        java.nio.file.Files.writeString(
+                io.llmsidecar.testing.Project.root().resolve("sidecar/target/traces-it-chat.json"), otlp.body());
     }
 
     @Test

@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code llm_sidecar_trace_spans_dropped_total}, and never a request's time.
  */
 class UnreachableCollectorIT {
-    private static final String BODY = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    private static final String BODY =
+            "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
     private static final Pattern DROPPED = Pattern.compile("(?m)^llm_sidecar_trace_spans_dropped_total (\\S+)$");
 
     @Test
