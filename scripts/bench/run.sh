@@ -89,6 +89,10 @@ for target in $targets; do
         [[ -n $REDIS_URI ]] || bench_start_redis
         helpers=$REDIS_PID
       fi
+      # Not a helper: the collector's CPU is not the sidecar's; only what exporting costs the sidecar is measured.
+      if grep -q 'OTLP_SINK_URL' "$env_file"; then
+        [[ -n ${OTLP_SINK_URL:-} ]] || bench_start_otlp_sink
+      fi
       bench_start_sidecar "$target" "$env_file"
       jvm_options=$(set -a; . scripts/bench/sidecar-common.env; . "$env_file"; echo "${JDK_JAVA_OPTIONS:-}")
       add_target "$target" "http://127.0.0.1:$SIDECAR_PORT/v1/chat/completions" "$SIDECAR_PID" "$helpers" \

@@ -1,5 +1,6 @@
 package io.llmsidecar;
 
+import io.llmsidecar.tracing.Tracing;
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -53,11 +54,13 @@ public final class Sidecar implements AutoCloseable {
     private final PolicyEngine policy;
     private final InFlight inFlight;
     private final Drain drain;
+    private final Tracing tracing;
 
     private Sidecar(SidecarConfig config, WebServer server, PriceBookRefresher priceRefresher,
                     ScheduledExecutorService keyReload,
                     PriceBook priceBook, UpstreamCredentials credentials, Budgets budgets, PolicyEngine policy,
-                    InFlight inFlight, DrainState drainState) {
+                    InFlight inFlight, DrainState drainState, Tracing tracing) {
+        this.tracing = tracing;
         this.server = server;
         this.priceRefresher = priceRefresher;
         this.keyReload = keyReload;
@@ -82,6 +85,8 @@ public final class Sidecar implements AutoCloseable {
         UpstreamCredentials credentials = UpstreamCredentials.create(config.upstream());
         UpstreamClient upstream = UpstreamClient.create(config.upstream(), credentials);
         SidecarMetrics metrics = new SidecarMetrics(version);
+        Tracing tracing = Tracing.create(config.tracing(), version);
+        metrics.traceSpansDropped(tracing::droppedSpans);
         SubjectResolver subjects = SubjectResolver.create(config.identity());
         Budgets budgets = Budgets.start(config.budgets(), metrics, Clock.systemUTC());
         PolicyEngine policy = PolicyEngine.start(config.policy(), metrics,     // compiles and loads the policy
@@ -104,7 +109,7 @@ public final class Sidecar implements AutoCloseable {
                 .connectionOptions(sockets)
                 .directHandlers(TransportErrors.create())
                 .routing(ProxyRouting.create(config.server(), upstream, subjects, estimator, policy,
-                                             budgets.service(), tokens, metrics, inFlight)
+                                             budgets.service(), tokens, metrics, inFlight, tracing)
                                  .addFilter(inFlight.filter()))
                 .putSocket(ADMIN_SOCKET, socket -> socket
                         .host(config.admin().host())
@@ -133,7 +138,7 @@ public final class Sidecar implements AutoCloseable {
         keyReload.scheduleWithFixedDelay(credentials::reloadIfChanged, KEY_RELOAD_SECONDS, KEY_RELOAD_SECONDS,
                                          TimeUnit.SECONDS);
         return new Sidecar(config, server, refresher, keyReload, prices, credentials, budgets,
-                           policy, inFlight, drainState);
+                           policy, inFlight, drainState, tracing);
     }
 
     public int port() {
@@ -159,6 +164,11 @@ public final class Sidecar implements AutoCloseable {
 
     public PolicyEngine policy() {
         return policy;
+    }
+
+    /** W3C trace context for every call, and spans when an OTLP endpoint is configured. */
+    public Tracing tracing() {
+        return tracing;
     }
 
     /** Requests and streams the app-facing socket is serving now. */
@@ -189,5 +199,7 @@ public final class Sidecar implements AutoCloseable {
         // After the server, so requests still settling reach the store; it stops its own threads.
         budgets.close();
         policy.close();
+        // Last: the spans of the requests that just finished go out (waiting a few seconds at most).
+        tracing.close();
     }
 }

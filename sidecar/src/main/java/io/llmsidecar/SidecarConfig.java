@@ -1,5 +1,6 @@
 package io.llmsidecar;
 
+import io.llmsidecar.tracing.TracingConfig;
 import io.helidon.config.Config;
 import io.llmsidecar.admin.AdminConfig;
 import io.llmsidecar.budget.BudgetsConfig;
@@ -16,7 +17,7 @@ import io.llmsidecar.proxy.UpstreamConfig;
  */
 public record SidecarConfig(ProxyConfig server, AdminConfig admin, UpstreamConfig upstream, PricingConfig pricing,
                             PodIdentity identity, BudgetsConfig budgets, PolicyConfig policy,
-                            DrainConfig drain) {
+                            DrainConfig drain, TracingConfig tracing) {
     public static SidecarConfig create(Config root) {
         return new SidecarConfig(ProxyConfig.create(root.get("server")),
                                  AdminConfig.create(root.get("admin")),
@@ -25,6 +26,7 @@ public record SidecarConfig(ProxyConfig server, AdminConfig admin, UpstreamConfi
                                  PodIdentity.create(root.get("identity")),
                                  BudgetsConfig.create(root),
                                  PolicyConfig.create(root.get("policy")),
-                                 DrainConfig.create(root.get("server")));
+                                 DrainConfig.create(root.get("server")),
+                                 TracingConfig.create(root.get("tracing")));
     }
 }

@@ -133,6 +133,28 @@ public final class SidecarEnvironment {
         m.put("SIDECAR_DECISION_LOG_BUFFER_SIZE", "policy.decision-log-buffer-size");
         m.put("SIDECAR_DECISION_LOG_UPLOAD_INTERVAL", "policy.decision-log-upload-interval");
         m.put("SIDECAR_POLICY_DETECTORS_PII", "policy.detectors.pii");
+        m.put("SIDECAR_TRACING_FORWARD_TRACESTATE", "tracing.forward-tracestate");
+        // Traces: OpenTelemetry's standard variables, not SIDECAR_*, so that a pod's usual OTEL_* settings apply.
+        m.put("OTEL_SDK_DISABLED", "tracing.sdk-disabled");
+        m.put("OTEL_TRACES_EXPORTER", "tracing.exporter");
+        m.put("OTEL_EXPORTER_OTLP_ENDPOINT", "tracing.otlp.endpoint");
+        m.put("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "tracing.otlp.traces-endpoint");
+        m.put("OTEL_EXPORTER_OTLP_PROTOCOL", "tracing.otlp.protocol");
+        m.put("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "tracing.otlp.traces-protocol");
+        m.put("OTEL_EXPORTER_OTLP_HEADERS", "tracing.otlp.headers");
+        m.put("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "tracing.otlp.traces-headers");
+        m.put("OTEL_EXPORTER_OTLP_TIMEOUT", "tracing.otlp.timeout");
+        m.put("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "tracing.otlp.traces-timeout");
+        m.put("OTEL_EXPORTER_OTLP_COMPRESSION", "tracing.otlp.compression");
+        m.put("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "tracing.otlp.traces-compression");
+        m.put("OTEL_SERVICE_NAME", "tracing.service-name");
+        m.put("OTEL_RESOURCE_ATTRIBUTES", "tracing.resource-attributes");
+        m.put("OTEL_TRACES_SAMPLER", "tracing.sampler");
+        m.put("OTEL_TRACES_SAMPLER_ARG", "tracing.sampler-arg");
+        m.put("OTEL_BSP_SCHEDULE_DELAY", "tracing.batch.schedule-delay");
+        m.put("OTEL_BSP_EXPORT_TIMEOUT", "tracing.batch.export-timeout");
+        m.put("OTEL_BSP_MAX_QUEUE_SIZE", "tracing.batch.max-queue-size");
+        m.put("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "tracing.batch.max-export-batch-size");
         // Injector mode only (`llm-sidecar.jar inject`): the webhook and the sidecar it adds to pods.
         m.put("SIDECAR_INJECT_HOST", "inject.host");
         m.put("SIDECAR_INJECT_PORT", "inject.port");

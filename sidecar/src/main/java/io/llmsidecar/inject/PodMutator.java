@@ -3,6 +3,7 @@ package io.llmsidecar.inject;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmsidecar.config.SidecarEnvironment;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +23,14 @@ final class PodMutator {
     static final String ANNOTATION_POLICY_CONFIG_MAP = "llm-sidecar.io/policy-config-map";
     static final String ANNOTATION_CONFIG_CONFIG_MAP = "llm-sidecar.io/config-config-map";
     static final String ANNOTATION_STATUS = "llm-sidecar.io/status";
+    static final String ANNOTATION_PREFIX = "llm-sidecar.io/";
+    /**
+     * The {@code OTEL_*} variables a pod annotation may set ({@code llm-sidecar.io/OTEL_SERVICE_NAME: payments}):
+     * every one the sidecar reads except the export headers, which carry credentials and belong in a Secret or the
+     * namespace's ConfigMap, not in pod metadata anyone who can list pods reads.
+     */
+    static final List<String> OTEL_ANNOTATIONS = SidecarEnvironment.table().keySet().stream()
+            .filter(v -> v.startsWith("OTEL_") && !v.endsWith("_HEADERS")).toList();
     /** Marks injected pods for the PodMonitor and NetworkPolicies, which can select labels but not annotations. */
     static final String LABEL_INJECTED = "llm-sidecar.io/injected";
     static final List<String> APP_LABELS = List.of("app.kubernetes.io/name", "app");
@@ -90,7 +99,7 @@ final class PodMutator {
                                                            patch);
         Optional<String> appLabel = APP_LABELS.stream().filter(l -> pod.label(l).isPresent()).findFirst();
         ObjectNode container = template.container(nativeSidecar, appLabel, pod.annotation(ANNOTATION_TEAM).isPresent(),
-                                                  pod.gracePeriodSeconds());
+                                                  pod.gracePeriodSeconds(), otelVariables(pod, warnings));
         if (nativeSidecar) {
             patch.prepend(pod.hasInitContainers(), "/spec/initContainers", container);
         } else {
@@ -117,6 +126,27 @@ final class PodMutator {
         String summary = "injected " + (nativeSidecar ? "a native sidecar" : "a sidecar container") + ", pointed "
                          + pointing.pointed() + " app container(s)";
         return new Patched(patch.operations(), summary, warnings);
+    }
+
+    /** The OTEL_* variables the pod's annotations set; other {@code llm-sidecar.io/OTEL_*} ones are warned about. */
+    static List<String> otelVariables(PodView pod, List<String> warnings) {
+        List<String> variables = new ArrayList<>();
+        for (String key : pod.annotations().keySet()) {
+            if (!key.startsWith(ANNOTATION_PREFIX + "OTEL_")) {
+                continue;
+            }
+            String variable = key.substring(ANNOTATION_PREFIX.length());
+            if (OTEL_ANNOTATIONS.contains(variable)) {
+                variables.add(variable);
+            } else if (variable.endsWith("_HEADERS")) {
+                warnings.add("annotation " + key + " is ignored: export headers carry credentials; put "
+                             + variable + " into the ConfigMap " + SidecarTemplate.OTEL_CONFIG_MAP);
+            } else {
+                warnings.add("annotation " + key + " is ignored: the sidecar reads no " + variable);
+            }
+        }
+        variables.sort(null);
+        return variables;
     }
 
     private static Optional<Boolean> flag(PodView pod, String annotation, List<String> warnings) {

@@ -14,6 +14,11 @@ import java.util.Optional;
  * sidecar only, because the app reaches the admin port on localhost (see docs/SECURITY.md).
  */
 final class SidecarTemplate {
+    /**
+     * The namespace's tracing settings: an optional ConfigMap of {@code OTEL_*} variables, loaded whole into the
+     * sidecar's environment (k8s/components/tracing makes one pointing at the in-cluster collector).
+     */
+    static final String OTEL_CONFIG_MAP = "llm-sidecar-otel";
     static final String CONTAINER = "llm-sidecar";
     static final String KEY_VOLUME = "llm-sidecar-gateway-key";
     static final String POLICY_VOLUME = "llm-sidecar-policies";
@@ -58,8 +63,11 @@ final class SidecarTemplate {
      * @param team          whether the pod carries the team annotation, passed through the downward API
      * @param gracePeriodSeconds the pod's {@code terminationGracePeriodSeconds}: the sidecar checks at startup that
      *                      its drain on SIGTERM fits in it, and fits its default drain into a shorter one
+     * @param otel          the {@code OTEL_*} variables the pod's annotations set ({@link PodMutator#otelVariables}),
+     *                      passed through the downward API
      */
-    ObjectNode container(boolean nativeSidecar, Optional<String> appLabel, boolean team, long gracePeriodSeconds) {
+    ObjectNode container(boolean nativeSidecar, Optional<String> appLabel, boolean team, long gracePeriodSeconds,
+                         List<String> otel) {
         ObjectNode c = nodes.objectNode();
         c.put("name", CONTAINER);
         c.put("image", spec.image());
@@ -96,6 +104,13 @@ final class SidecarTemplate {
         if (team) {
             field(env, "SIDECAR_TEAM", "metadata.annotations['" + PodMutator.ANNOTATION_TEAM + "']");
         }
+        // Traces: the pod's own OTEL_* annotations win over the namespace's llm-sidecar-otel ConfigMap (an env entry
+        // wins over envFrom), which wins over the tracing node of the sidecar's application.yaml.
+        for (String variable : otel) {
+            field(env, variable, "metadata.annotations['" + PodMutator.ANNOTATION_PREFIX + variable + "']");
+        }
+        c.putArray("envFrom").addObject().putObject("configMapRef").put("name", OTEL_CONFIG_MAP)
+                .put("optional", true);
 
         ObjectNode resources = c.putObject("resources");
         resources.putObject("requests").put("cpu", spec.cpuRequest()).put("memory", spec.memoryRequest());

@@ -1,6 +1,8 @@
 package io.llmsidecar.metrics;
 
+import io.prometheus.client.Collector;
 import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.CounterMetricFamily;
 import io.prometheus.client.Counter;
 import io.prometheus.client.Gauge;
 import io.prometheus.client.Histogram;
@@ -12,7 +14,9 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import java.util.OptionalLong;
 
 /**
@@ -152,6 +156,22 @@ public final class SidecarMetrics {
         Gauge.build(PREFIX + "build_info", "Build information; the value is always 1.")
                 .labelNames("version").register(registry).labels(version).set(1);
         DefaultExports.register(registry);
+    }
+
+    /**
+     * Exposes the tracing export queue's drops ({@code llm_sidecar_trace_spans_dropped_total}), read from
+     * {@code dropped} at each scrape; 0 while spans are not exported.
+     */
+    public void traceSpansDropped(LongSupplier dropped) {
+        new Collector() {
+            @Override
+            public List<MetricFamilySamples> collect() {
+                return List.of(new CounterMetricFamily(PREFIX + "trace_spans_dropped",
+                                                       "Finished spans dropped because the OTLP export queue was full "
+                                                       + "(a slow or unreachable collector).",
+                                                       dropped.getAsLong()));
+            }
+        }.register(registry);
     }
 
     /**

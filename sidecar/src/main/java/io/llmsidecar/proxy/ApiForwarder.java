@@ -13,12 +13,14 @@ import io.llmsidecar.openai.SidecarException;
 import io.llmsidecar.openai.Usage;
 import io.llmsidecar.pricing.Estimate;
 import io.llmsidecar.tokens.TokenCounter;
+import io.llmsidecar.tracing.UpstreamCall;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.Locale;
 import java.util.OptionalLong;
 
 /**
@@ -45,22 +47,31 @@ final class ApiForwarder {
      * {@code streamLimit} tokens (what its budget reservation covers) is cut off cleanly, in case the gateway does
      * not honour the limit.
      */
-    Completion forward(ForwardPlan plan, Estimate estimate, Headers inbound, String requestId, ServerResponse res) {
+    Completion forward(ForwardPlan plan, Estimate estimate, Headers inbound, Exchange ex, ServerResponse res) {
+        String requestId = ex.requestId;
+        UpstreamCall call = ex.trace.upstreamCall("POST", upstream.target(plan.api(), plan.query()));
         long sent = System.nanoTime();
-        try (HttpClientResponse response = upstream.post(plan.api(), plan.query(), inbound, requestId,
+        Completion completion;
+        try (HttpClientResponse response = upstream.post(plan.api(), plan.query(), inbound, requestId, call,
                                                          plan.body())) {
             int status = response.status().code();
             try {
                 if (plan.stream() && status == 200 && isEventStream(response)) {
-                    return stream(plan, estimate, response, res, sent, requestId);
+                    completion = stream(plan, estimate, response, res, sent, ex);
+                } else {
+                    completion = whole(plan, estimate, response, res, sent, status, ex);
                 }
-                return whole(plan, estimate, response, res, sent, status, requestId);
             } catch (SidecarException e) {
                 throw e;
             } catch (RuntimeException e) {
-                return failedRelay(plan, estimate, res, sent, requestId, e);
+                completion = failedRelay(plan, estimate, res, sent, requestId, e);
             }
+        } catch (RuntimeException e) {
+            call.end(0, e instanceof SidecarException s ? errorType(s) : e.getClass().getName());
+            throw e;
         }
+        call.end(completion.status(), completion.fault() == null ? null : errorType(completion.fault()));
+        return completion;
     }
 
     /**
@@ -91,7 +102,8 @@ final class ApiForwarder {
      * is cut short, never reaches the app as a 200.
      */
     private Completion whole(ForwardPlan plan, Estimate estimate, HttpClientResponse response, ServerResponse res,
-                             long sent, int status, String requestId) {
+                             long sent, int status, Exchange ex) {
+        String requestId = ex.requestId;
         Body body = Body.read(response);
         long upstreamNanos = System.nanoTime() - sent;
         boolean success = status / 100 == 2;
@@ -104,6 +116,9 @@ final class ApiForwarder {
                                   sendError(res, response, fault, plan.api().family(), requestId), false, fault);
         }
         byte[] answer = body.bytes();
+        if (ex.trace.recording()) {
+            ex.answer = AnswerFacts.of(plan.api(), answer);
+        }
         Usage usage = Usage.NONE;
         if (success) {
             Dialect dialect = plan.api().dialect();
@@ -202,7 +217,8 @@ final class ApiForwarder {
     }
 
     private Completion stream(ForwardPlan plan, Estimate estimate, HttpClientResponse response, ServerResponse res,
-                              long sent, String requestId) {
+                              long sent, Exchange ex) {
+        String requestId = ex.requestId;
         res.status(response.status());
         ForwardedHeaders.copyResponse(response.headers(), res.headers());
         OptionalLong limit = plan.streamLimit();
@@ -222,6 +238,9 @@ final class ApiForwarder {
             }
         }
         long upstreamNanos = System.nanoTime() - sent;
+        if (ex.trace.recording()) {
+            ex.answer = AnswerFacts.ofStream(inspector.state().model());
+        }
         SidecarException fault = null;
         Usage usage = inspector.billedUsage();
         if (end == SseRelay.End.UPSTREAM_FAILED) {
@@ -238,6 +257,10 @@ final class ApiForwarder {
         // Leaving this method closes the upstream response; unread (app gone, upstream failed), that closes the
         // connection too, which is what cancels the generation at the gateway.
         return new Completion(200, usage, upstreamNanos, inspector.firstTokenNanos(), end, true, fault);
+    }
+
+    private static String errorType(SidecarException e) {
+        return e.kind().name().toLowerCase(Locale.ROOT);
     }
 
     /** The prompt as the estimate counted it, nothing generated: what a served but unreadable answer is billed. */

@@ -1,12 +1,18 @@
 package io.llmsidecar.proxy;
 
+import io.llmsidecar.detect.FindingKind;
 import io.llmsidecar.logging.LineLog;
 import io.llmsidecar.metrics.SidecarMetrics;
 import io.llmsidecar.openai.Usage;
 import io.llmsidecar.policy.PolicyEngine;
 import io.llmsidecar.policy.Settlement;
+import io.llmsidecar.policy.Decision;
 import io.llmsidecar.pricing.PricedModel;
 import io.llmsidecar.pricing.Usd;
+import io.llmsidecar.tracing.SpanFacts;
+
+import java.util.List;
+import java.util.Locale;
 
 
 /**
@@ -57,6 +63,42 @@ final class ExchangeRecorder {
         if (accessLog && ACCESS.enabled()) {
             ACCESS.info(line(ex, usage, costNanos, totalNanos));
         }
+        if (ex.trace.recording()) {
+            ex.trace.end(facts(ex, usage, priced == null ? -1 : Usd.toDouble(costNanos)));
+        }
+    }
+
+    /** The server span's attributes: codes, kinds and counts, never text ({@link SpanFacts}). */
+    private static SpanFacts facts(Exchange ex, Usage usage, double costUsd) {
+        String errorType = ex.errorKind != null
+                ? ex.errorKind.name().toLowerCase(Locale.ROOT)
+                : ex.outcome == Outcome.UPSTREAM_ERROR ? "upstream_error" : "";
+        String decision = "";
+        List<String> denyReasons = List.of();
+        String patched = "";
+        switch (ex.decision) {
+            case null -> { }
+            case Decision.Allow allow -> {
+                decision = "allow";
+                patched = allow.patchedFields();
+            }
+            case Decision.Deny deny -> {
+                decision = "deny";
+                denyReasons = deny.reasons().stream().map(Decision.Reason::code).toList();
+            }
+            case Decision.Failed failed -> decision = "error";
+        }
+        List<String> findings = ex.findings == null
+                ? List.of()
+                : ex.findings.kinds().stream().map(FindingKind::code).toList();
+        Completion c = ex.completion;
+        return new SpanFacts(ex.model, ex.answer.model(), ex.maxTokens, c != null && c.streamed(), ex.status,
+                             ex.outcome.label(), errorType, ex.code, ex.requestId,
+                             ex.subject == null ? "" : ex.subject.team(), ex.policyRevision, decision, denyReasons,
+                             findings, patched, ex.budget == null ? "" : ex.budget.label(),
+                             usage.promptTokens(), usage.completionTokens(), usage.cachedPromptTokens(),
+                             usage.cacheWriteTokens(), c == null ? "" : usage.source().label(),
+                             c == null ? -1 : costUsd, ex.answer.finishReasons(), c == null ? 0 : c.firstTokenAt());
     }
 
     private static String line(Exchange ex, Usage usage, long costNanos, long totalNanos) {

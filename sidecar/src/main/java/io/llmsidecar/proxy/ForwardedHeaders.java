@@ -205,6 +205,10 @@ final class ForwardedHeaders {
         }
         m.put("content-encoding", "is refused on governed routes (415): the sidecar forwards only bodies it read");
         m.put("x-request-id", "is set by the sidecar (the app's value is kept when it is a valid id)");
+        String trace = "is set by the sidecar from its own span (W3C Trace Context: the app's trace continues through "
+                       + "the sidecar, which is the gateway's parent)";
+        m.put("traceparent", trace);
+        m.put("tracestate", trace);
         for (String name : OVERRIDES) {
             m.put(name, "asks servers to override the method or path the sidecar checked");
         }

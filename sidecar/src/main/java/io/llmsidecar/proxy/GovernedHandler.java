@@ -15,6 +15,7 @@ import io.llmsidecar.policy.Decision;
 import io.llmsidecar.policy.PolicyEngine;
 import io.llmsidecar.policy.PolicyInput;
 import io.llmsidecar.pricing.Estimator;
+import io.llmsidecar.tracing.Stage;
 
 /**
  * A governed route ({@code POST /v1/chat/completions}, {@code /v1/responses}, {@code /v1/embeddings},
@@ -53,27 +54,46 @@ final class GovernedHandler {
         ex.subject = subjects.resolve(req.headers(), request.user());
         ex.estimate = estimator.estimate(request);                              // tokens of all n, the most it costs
         if (policy.enabled()) {
-            Findings findings = policy.detectors().scan(request.scannedTexts()); // kinds and places, no text
-            PolicyInput input = PolicyInput.of(ex.requestId, request, ex.subject, ex.estimate,
-                                               budgets.statuses(ex.subject, request.model()), findings);
-            Decision decision = policy.evaluate(input);
-            ex.decisionId = input.decisionId();
+            ApiRequest checked = request;
+            Decision decision = ex.trace.within(Stage.POLICY, () -> decide(checked, ex));
             ex.policyRevision = decision.revision();
             request = applied(decision, request, ex, res);                      // 403 / 503, nothing forwarded
         }
-        try (Reservation reservation = reserve(request, ex)) {                  // 429, 503
+        ApiRequest admitted = request;
+        ex.maxTokens = request.maxTokens().orElse(-1);
+        try (Reservation reservation = ex.trace.within(Stage.BUDGET_RESERVE, () -> reserve(admitted, ex))) { // 429
             ForwardPlan plan = ForwardPlan.of(request, ex.estimate, reservation.completionLimit(),
                                               req.query().rawValue());
-            ex.completed(forwarder.forward(plan, ex.estimate, req.headers(), ex.requestId, res));
-            reservation.settle(ex.usage());                                     // bill what it used, not the hold
+            ex.completed(forwarder.forward(plan, ex.estimate, req.headers(), ex, res));
+            ex.trace.run(Stage.BUDGET_SETTLE, () -> reservation.settle(ex.usage())); // bill what it used
+            ex.budget = api.billable() ? BudgetStep.SETTLED : BudgetStep.UNBUDGETED;
         }
+    }
+
+    /** The detectors' findings (kinds and places, no text), then the policy's decision on the request. */
+    private Decision decide(ApiRequest request, Exchange ex) {
+        Findings findings = policy.detectors().scan(request.scannedTexts());
+        ex.findings = findings;
+        PolicyInput input = PolicyInput.of(ex.requestId, request, ex.subject, ex.estimate,
+                                           budgets.statuses(ex.subject, request.model()), findings);
+        Decision decision = policy.evaluate(input);
+        ex.decisionId = input.decisionId();
+        ex.decision = decision;
+        return decision;
     }
 
     /** A hold on the budgets; none for calls that cost nothing (token counting), which no budget refuses. */
     private Reservation reserve(ApiRequest request, Exchange ex) {
-        return api.billable()
-                ? budgets.reserve(ex.subject, request.model(), ex.estimate)
-                : budgets.unbudgeted(ex.subject, request.model(), ex.estimate);
+        try {
+            Reservation reservation = api.billable()
+                    ? budgets.reserve(ex.subject, request.model(), ex.estimate)
+                    : budgets.unbudgeted(ex.subject, request.model(), ex.estimate);
+            ex.budget = api.billable() ? BudgetStep.RESERVED : BudgetStep.UNBUDGETED;
+            return reservation;
+        } catch (SidecarException e) {
+            ex.budget = BudgetStep.refused(e);
+            throw e;
+        }
     }
 
     /**

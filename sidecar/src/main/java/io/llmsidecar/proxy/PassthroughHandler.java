@@ -44,9 +44,10 @@ final class PassthroughHandler {
                 throw SidecarException.invalidRequest("unexpected_body", null,
                         route + " is a read-only route and takes no request body.");
             }
-            try (HttpClientResponse response = upstream.forward(method, target(route, rawPath, req.query().rawValue()),
-                                                                req.headers(), ex.requestId, InputStream.nullInputStream(),
-                                                                false)) {
+            URI target = target(route, rawPath, req.query().rawValue());
+            try (HttpClientResponse response = upstream.forward(method, target, req.headers(), ex.requestId,
+                                                                ex.trace.upstreamCall(method.text(), target),
+                                                                InputStream.nullInputStream(), false)) {
                 ex.status = response.status().code();
                 ex.outcome = Outcome.PASSTHROUGH;
                 res.status(response.status());

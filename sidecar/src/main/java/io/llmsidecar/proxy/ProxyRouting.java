@@ -1,5 +1,8 @@
 package io.llmsidecar.proxy;
 
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -15,6 +18,8 @@ import io.llmsidecar.openai.WireFamily;
 import io.llmsidecar.policy.PolicyEngine;
 import io.llmsidecar.pricing.Estimator;
 import io.llmsidecar.tokens.TokenCounter;
+import io.llmsidecar.tracing.RequestTrace;
+import io.llmsidecar.tracing.Tracing;
 
 import java.util.EnumMap;
 import java.util.Map;
@@ -26,13 +31,18 @@ import java.util.Map;
  * like any other request and answered in the OpenAI error shape.
  */
 public final class ProxyRouting {
+    private static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
+    private static final HeaderName TRACESTATE = HeaderNames.create("tracestate");
+
     private final RouteTable routes;
     private final Map<Api, GovernedHandler> governed;
     private final PassthroughHandler passthrough;
     private final ExchangeRecorder recorder;
+    private final Tracing tracing;
 
     private ProxyRouting(RouteTable routes, Map<Api, GovernedHandler> governed, PassthroughHandler passthrough,
-                         ExchangeRecorder recorder) {
+                         ExchangeRecorder recorder, Tracing tracing) {
+        this.tracing = tracing;
         this.routes = routes;
         this.governed = governed;
         this.passthrough = passthrough;
@@ -42,7 +52,8 @@ public final class ProxyRouting {
     /** Assembles the pipeline's parts into the app-facing routes. */
     public static HttpRouting.Builder create(ProxyConfig config, UpstreamClient upstream, SubjectResolver subjects,
                                              Estimator estimator, PolicyEngine policy, BudgetService budgets,
-                                             TokenCounter tokens, SidecarMetrics metrics, InFlight inFlight) {
+                                             TokenCounter tokens, SidecarMetrics metrics, InFlight inFlight,
+                                             Tracing tracing) {
         ExchangeRecorder recorder = new ExchangeRecorder(metrics, config.accessLog(), policy);
         RequestBodies bodies = new RequestBodies(config.maxBodySize());
         ApiForwarder forwarder = new ApiForwarder(upstream, tokens, inFlight);
@@ -51,7 +62,7 @@ public final class ProxyRouting {
             governed.put(api, new GovernedHandler(api, bodies, subjects, estimator, policy, budgets, forwarder));
         }
         ProxyRouting routing = new ProxyRouting(RouteTable.create(config), governed,
-                                                new PassthroughHandler(upstream), recorder);
+                                                new PassthroughHandler(upstream), recorder, tracing);
         return ErrorResponses.install(HttpRouting.builder().any(routing::route));
     }
 
@@ -64,7 +75,8 @@ public final class ProxyRouting {
         // The prologue's path is the target as sent (percent-encoding, dot segments and all), without the query.
         String rawPath = req.prologue().uriPath().rawPath();
         Route route = routes.resolve(method, rawPath, req.query().rawValue());
-        Exchange ex = new Exchange(RequestIds.of(req.headers()), method, rawPath);
+        Exchange ex = new Exchange(RequestIds.of(req.headers()), method, rawPath, trace(route, method, rawPath,
+                                                                                        req.headers()));
         res.header(RequestIds.HEADER, ex.requestId);
         req.context().register(new ErrorShape(familyOf(route, rawPath), ex.requestId));
         try {
@@ -79,6 +91,20 @@ public final class ProxyRouting {
         } finally {
             recorder.record(ex);
         }
+    }
+
+    /**
+     * The request's trace, continuing the app's {@code traceparent}: one header, or none (sent twice it is malformed,
+     * and a new trace starts); {@code tracestate} may come in several, joined as W3C Trace Context says.
+     */
+    private RequestTrace trace(Route route, String method, String rawPath, Headers headers) {
+        String parent = headers.contains(TRACEPARENT) && headers.get(TRACEPARENT).allValues().size() == 1
+                ? headers.get(TRACEPARENT).get()
+                : null;
+        String state = headers.contains(TRACESTATE) ? String.join(",", headers.get(TRACESTATE).allValues()) : null;
+        return route instanceof Route.Governed g
+                ? tracing.governed(g.api(), method, RequestTarget.printable(rawPath), parent, state)
+                : tracing.other(parent, state);
     }
 
     private static WireFamily familyOf(Route route, String rawPath) {

@@ -11,6 +11,7 @@ import io.helidon.webclient.api.WebClient;
 import io.llmsidecar.openai.Api;
 import io.llmsidecar.openai.SidecarException;
 import io.llmsidecar.openai.WireFamily;
+import io.llmsidecar.tracing.UpstreamCall;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -80,10 +81,10 @@ public final class UpstreamClient {
      * Posts a governed request's body to its API's path, with the query the route accepted (or {@code null}); the
      * response's body is left unread for the caller.
      */
-    HttpClientResponse post(Api api, String query, Headers inbound, String requestId, byte[] body) {
-        URI target = governed.get(api);
-        HttpClientRequest request = client.post().uri(query == null ? target : URI.create(target + "?" + query));
-        headers(request, inbound, requestId, true, api.family());
+    HttpClientResponse post(Api api, String query, Headers inbound, String requestId, UpstreamCall call,
+                            byte[] body) {
+        HttpClientRequest request = client.post().uri(target(api, query));
+        headers(request, inbound, requestId, call, true, api.family());
         try {
             return request.submit(body);
         } catch (RuntimeException e) {
@@ -91,11 +92,17 @@ public final class UpstreamClient {
         }
     }
 
+    /** Where a governed request of {@code api} goes, with the query the route accepted (or {@code null}). */
+    URI target(Api api, String query) {
+        URI target = governed.get(api);
+        return query == null ? target : URI.create(target + "?" + query);
+    }
+
     /** Forwards any other request to {@code target}, streaming a request body through. */
-    HttpClientResponse forward(Method method, URI target, Headers inbound, String requestId, InputStream body,
-                               boolean hasBody) {
+    HttpClientResponse forward(Method method, URI target, Headers inbound, String requestId, UpstreamCall call,
+                               InputStream body, boolean hasBody) {
         HttpClientRequest request = client.method(method).uri(target);
-        headers(request, inbound, requestId, false, WireFamily.OPENAI);
+        headers(request, inbound, requestId, call, false, WireFamily.OPENAI);
         try {
             if (!hasBody) {
                 return request.request();
@@ -144,12 +151,14 @@ public final class UpstreamClient {
      * unencoded; so it goes with the sidecar's own {@code Content-Type}, {@code Accept} and {@code Accept-Encoding},
      * whatever the app sent.
      */
-    private void headers(HttpClientRequest request, Headers inbound, String requestId, boolean governed,
-                         WireFamily family) {
+    private void headers(HttpClientRequest request, Headers inbound, String requestId, UpstreamCall call,
+                         boolean governed, WireFamily family) {
         boolean appKey = config.forwardClientAuthorization() && inbound.contains(HeaderNames.AUTHORIZATION);
         request.headers(out -> {
             forwarded.copyRequest(inbound, out, appKey, governed);
             out.set(RequestIds.HEADER, requestId);
+            // The sidecar's own span is the gateway's parent; the app's trace headers never cross as sent.
+            call.inject((name, value) -> out.set(HeaderNames.create(name), value));
             if (!appKey) {
                 if (family == WireFamily.ANTHROPIC && config.anthropicAuth() == UpstreamConfig.AnthropicAuth.X_API_KEY) {
                     credentials.apiKeyHeader().ifPresent(out::set);

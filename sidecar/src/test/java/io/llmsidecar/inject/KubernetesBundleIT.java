@@ -99,6 +99,28 @@ class KubernetesBundleIT {
         assertEquals("registry.example.com/llm-sidecar:0.1.0", container.get("image"));
     }
 
+    @Test
+    void theTracingComponentGivesSidecarsOnlyOtelVariablesTheyReadAndLetsThemReachTheCollector() {
+        List<Map<String, Object>> docs = documents(KubernetesTools.kustomize(ROOT.resolve("k8s/overlays/dev")));
+        Map<String, Object> otel = one(docs, "ConfigMap", "llm-sidecar-otel");
+        assertEquals("llm-demo", get(otel, "metadata", "namespace"));
+        Map<String, Object> data = get(otel, "data");
+        assertTrue(data.containsKey("OTEL_EXPORTER_OTLP_ENDPOINT"), data.toString());
+        for (String variable : data.keySet()) {
+            assertTrue(variable.startsWith("OTEL_") && SidecarEnvironment.table().containsKey(variable),
+                       variable + " is not an OTEL_* variable the sidecar reads");
+        }
+        io.llmsidecar.tracing.TracingConfig config = io.llmsidecar.tracing.TracingConfig.create(
+                io.llmsidecar.config.ConfigLoader.load(SidecarEnvironment.of(
+                        data.entrySet().stream().collect(java.util.stream.Collectors.toMap(
+                                Map.Entry::getKey, e -> String.valueOf(e.getValue())))).overrides(),
+                                                       java.util.Optional.empty()).get("tracing"));
+        assertTrue(config.exporting(), "the component's values are valid and turn export on");
+        Map<String, Object> egress = one(docs, "NetworkPolicy", "llm-sidecar-otel-egress");
+        Map<String, Object> rule = list(get(egress, "spec"), "egress").getFirst();
+        assertEquals(4318, list(rule, "ports").getFirst().get("port"));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"dev", "prod", "policy-ops"})
     void podsRunNonRootReadOnlyWithoutCapabilitiesWithResourcesAndProbes(String overlay) {

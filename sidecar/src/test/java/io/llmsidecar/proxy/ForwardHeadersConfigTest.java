@@ -29,23 +29,23 @@ class ForwardHeadersConfigTest {
 
     @Test
     void theEnvironmentVariableTakesACommaSeparatedList() {
-        assertEquals(List.of("traceparent", "tracestate", "x-acme-*"),
-                     config(Map.of("SIDECAR_UPSTREAM_FORWARD_HEADERS", " traceparent, tracestate,,x-acme-* "))
+        assertEquals(List.of("baggage", "x-b3-traceid", "x-acme-*"),
+                     config(Map.of("SIDECAR_UPSTREAM_FORWARD_HEADERS", " baggage, x-b3-traceid,,x-acme-* "))
                              .upstream().forwardHeaders());
     }
 
     @Test
     void aYamlListWorksToo() throws Exception {
         Path file = Files.createTempFile("sidecar", ".yaml");
-        Files.writeString(file, "upstream:\n  forward-headers: [traceparent, baggage]\n");
-        assertEquals(List.of("traceparent", "baggage"), SidecarConfig.create(
+        Files.writeString(file, "upstream:\n  forward-headers: [x-b3-traceid, baggage]\n");
+        assertEquals(List.of("x-b3-traceid", "baggage"), SidecarConfig.create(
                 ConfigLoader.load(Map.of(), Optional.of(file))).upstream().forwardHeaders());
     }
 
     @Test
     void aHeaderTheSidecarControlsStopsStartupNamingTheKeyTheVariableAndTheReason() {
         ConfigException e = assertThrows(ConfigException.class,
-                () -> config(Map.of("SIDECAR_UPSTREAM_FORWARD_HEADERS", "traceparent,X-Api-Key")));
+                () -> config(Map.of("SIDECAR_UPSTREAM_FORWARD_HEADERS", "baggage,X-Api-Key")));
         assertTrue(e.getMessage().startsWith("Invalid configuration 'upstream.forward-headers' (environment "
                                              + "variable SIDECAR_UPSTREAM_FORWARD_HEADERS): got 'X-Api-Key', "
                                              + "expected a header the sidecar does not control; x-api-key is a "

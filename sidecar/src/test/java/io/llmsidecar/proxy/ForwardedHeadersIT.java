@@ -63,15 +63,20 @@ class ForwardedHeadersIT {
             "anthropic-version: 2023-06-01",
             "anthropic-beta: prompt-caching-2024-07-31",
             "X-Claude-Code-Session-Id: " + SESSION,
+            "baggage: tenant=a",
             "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01") + "\r\n";
-    /** The app's headers that must arrive, lower-cased (traceparent: the operator's entry). */
+    /** The app's headers that must arrive, lower-cased (baggage: the operator's entry). */
     private static final Set<String> APP_HEADERS = Set.of(
             "user-agent", "x-stainless-lang", "x-stainless-os", "x-stainless-arch", "x-stainless-runtime",
             "x-stainless-runtime-version", "x-stainless-retry-count", "openai-beta", "anthropic-version",
-            "anthropic-beta", "x-claude-code-session-id", "traceparent");
-    /** What the sidecar and its HTTP client set themselves (Helidon's client adds Proxy-Connection). */
+            "anthropic-beta", "x-claude-code-session-id", "baggage");
+    /**
+     * What the sidecar and its HTTP client set themselves (Helidon's client adds Proxy-Connection); traceparent is
+     * the sidecar's own span, continuing the app's trace.
+     */
     private static final Set<String> SIDECAR_HEADERS = Set.of(
-            "authorization", "x-request-id", "content-type", "accept", "accept-encoding", "content-length", "host",
+            "traceparent", "authorization", "x-request-id", "content-type", "accept", "accept-encoding",
+            "content-length", "host",
             "connection", "proxy-connection");
 
     private static StubUpstream upstream;
@@ -83,7 +88,7 @@ class ForwardedHeadersIT {
         upstream.on("/v1/responses", StubUpstream.json(200, cassette("responses.json")));
         upstream.on("/v1/embeddings", StubUpstream.json(200, cassette("embeddings.json")));
         upstream.on("/v1/models", StubUpstream.json(200, cassette("openai-models-list.json")));
-        sidecar = TestSidecar.start(upstream, Map.of("upstream.forward-headers", "traceparent"));
+        sidecar = TestSidecar.start(upstream, Map.of("upstream.forward-headers", "baggage"));
     }
 
     @AfterAll
@@ -119,6 +124,8 @@ class ForwardedHeadersIT {
         assertEquals(1, r.headers().get("authorization").size());
         assertEquals("OpenAI/Python 1.54.0", r.header("user-agent"));
         assertEquals(SESSION, r.header("x-claude-code-session-id"));
+        assertTrue(r.header("traceparent").startsWith("00-0af7651916cd43dd8448eb211c80319c-"), r.header("traceparent"));
+        assertFalse(r.header("traceparent").contains("b7ad6b7169203331"), "the sidecar's span is the parent");
         String all = r.headers().toString();
         for (String leaked : List.of("sk-app-own", PROMPT_MARKER, "AKIAIOSFODNN7EXAMPLE", "someone", "anthropic\"",
                                      "bedrock", "DELETE", "api.openai.com", "session=abc")) {

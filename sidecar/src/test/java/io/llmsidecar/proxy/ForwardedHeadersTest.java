@@ -106,17 +106,18 @@ class ForwardedHeadersTest {
 
     @Test
     void operatorEntriesExtendTheListAsNamesOrPrefixes() {
-        ForwardedHeaders list = ForwardedHeaders.create(List.of("traceparent", "X-Acme-*"));
-        assertEquals(Map.of("traceparent", "00-1-2-01", "x-acme-tenant", "a", "x-acme-trace", "b"),
-                     forwarded(list, true, "traceparent", "00-1-2-01", "X-Acme-Tenant", "a", "x-acme-trace", "b",
-                               "X-Portkey-Config", "{}", "tracestate", "x=1"));
+        ForwardedHeaders list = ForwardedHeaders.create(List.of("baggage", "X-Acme-*"));
+        assertEquals(Map.of("baggage", "k=v", "x-acme-tenant", "a", "x-acme-trace", "b"),
+                     forwarded(list, true, "baggage", "k=v", "X-Acme-Tenant", "a", "x-acme-trace", "b",
+                               "X-Portkey-Config", "{}", "traceparent", "00-1-2-01", "tracestate", "x=1"));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"Authorization", "x-api-key", "api-key", "Proxy-Authorization", "Host", "Content-Length",
                             "Transfer-Encoding", "Connection", "TE", "Upgrade", "Content-Encoding", "x-request-id",
                             "X-HTTP-Method-Override", "X-Forwarded-Host", "Forwarded", "x-original-url",
-                            "x-llm-team", "x-llm-*", "x-ll*", "x-*", "x-api*", "*", "auth*", "content-*", "host*"})
+                            "x-llm-team", "x-llm-*", "x-ll*", "x-*", "x-api*", "*", "auth*", "content-*", "host*",
+                            "traceparent", "tracestate", "trace*"})
     void entriesTheSidecarControlsCannotBeAddedAndTheProblemSaysWhy(String entry) {
         String problem = ForwardedHeaders.problem(entry).orElseThrow();
         assertTrue(problem.startsWith("a header the sidecar does not control; "), problem);
@@ -133,7 +134,7 @@ class ForwardedHeadersTest {
 
     @Test
     void ordinaryEntriesAreAccepted() {
-        for (String entry : List.of("traceparent", "tracestate", "x-acme-*", "OpenAI-Beta", "baggage")) {
+        for (String entry : List.of("x-acme-*", "OpenAI-Beta", "baggage", "x-b3-traceid")) {
             assertFalse(ForwardedHeaders.problem(entry).isPresent(), entry);
         }
     }
