@@ -126,6 +126,8 @@ abstract sealed class ChoiceChunks implements Dialect permits ChatDialect, Compl
                     delta(p, s);
                 } else if (!chat && name.equals("text") && v == JsonToken.VALUE_STRING) {
                     s.text(p);
+                } else if (name.equals("finish_reason") && v == JsonToken.VALUE_STRING) {
+                    s.finishReason(p);
                 } else {
                     p.skipChildren();
                 }

@@ -151,7 +151,10 @@ public final class MessagesDialect implements Dialect {
         }
     }
 
-    /** A {@code content_block_delta}'s delta: the text of a text, thinking or tool-input fragment. */
+    /**
+     * A {@code content_block_delta}'s delta: the text of a text, thinking or tool-input fragment; or
+     * {@code message_delta}'s, with the {@code stop_reason}.
+     */
     private static void delta(JsonParser p, StreamState s) throws IOException {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
@@ -160,6 +163,12 @@ public final class MessagesDialect implements Dialect {
                 case "text", "thinking", "partial_json" -> {
                     if (value == JsonToken.VALUE_STRING) {
                         s.text(p);
+                    }
+                }
+                case "stop_reason" -> {
+                    // message_delta's delta: why the message ended.
+                    if (value == JsonToken.VALUE_STRING) {
+                        s.finishReason(p);
                     }
                 }
                 default -> p.skipChildren();

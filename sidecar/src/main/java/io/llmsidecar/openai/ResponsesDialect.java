@@ -95,6 +95,13 @@ public final class ResponsesDialect implements Dialect {
                         p.skipChildren();
                     }
                 }
+                case "status" -> {
+                    // Only a terminal status says why the response ended (completed, incomplete, failed).
+                    if (value == JsonToken.VALUE_STRING && !p.getText().equals("in_progress")
+                        && !p.getText().equals("queued")) {
+                        s.finishReason(p);
+                    }
+                }
                 default -> {
                     if (!s.identity(name, value, p)) {
                         p.skipChildren();

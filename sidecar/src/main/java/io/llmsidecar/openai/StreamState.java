@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Arrays;
 import java.util.function.ToLongFunction;
 
@@ -39,6 +41,7 @@ public final class StreamState {
     private long created;
     private int choiceCount = 1;
     private int openBlock = -1;
+    private final List<String> finishReasons = new ArrayList<>(1);
     private int lastBlock = -1;
 
     /**
@@ -178,6 +181,20 @@ public final class StreamState {
             }
         }
         return true;
+    }
+
+    /**
+     * Why generation stopped, as the gateway said ({@code finish_reason}, {@code stop_reason}, a terminal status);
+     * for traces. Short values only, sixteen at most: anything else is not a reason.
+     */
+    public void finishReason(JsonParser p) throws IOException {
+        if (p.getTextLength() <= 64 && finishReasons.size() < 16) {
+            finishReasons.add(p.getText());
+        }
+    }
+
+    public List<String> finishReasons() {
+        return List.copyOf(finishReasons);
     }
 
     public void choices(int count) {

@@ -3,6 +3,7 @@ package io.llmsidecar.proxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmsidecar.openai.Api;
+import io.llmsidecar.openai.StreamState;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -22,9 +23,10 @@ record AnswerFacts(String model, List<String> finishReasons) {
         finishReasons = List.copyOf(finishReasons);
     }
 
-    /** The model a stream named, no reasons (the relay does not keep them). */
-    static AnswerFacts ofStream(String model) {
-        return model == null || model.length() > MAX_LENGTH ? NONE : new AnswerFacts(model, List.of());
+    /** The model a stream named and the reasons it gave for stopping. */
+    static AnswerFacts ofStream(StreamState stream) {
+        String model = stream.model();
+        return new AnswerFacts(model == null || model.length() > MAX_LENGTH ? "" : model, stream.finishReasons());
     }
 
     /** From a whole JSON answer of {@code api}; {@link #NONE} when it is not one. */

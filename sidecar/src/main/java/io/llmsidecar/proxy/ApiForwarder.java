@@ -239,7 +239,7 @@ final class ApiForwarder {
         }
         long upstreamNanos = System.nanoTime() - sent;
         if (ex.trace.recording()) {
-            ex.answer = AnswerFacts.ofStream(inspector.state().model());
+            ex.answer = AnswerFacts.ofStream(inspector.state());
         }
         SidecarException fault = null;
         Usage usage = inspector.billedUsage();

@@ -34,6 +34,7 @@ class MessagesStreamTest {
         List<StreamInspector.Verdict> verdicts = inspectAll(inspector, cassette("messages-text.sse"));
         assertEquals(new Usage(12, 10, 0, 0, Usage.Source.GATEWAY), inspector.usage());
         assertTrue(inspector.finished());
+        assertEquals(List.of("end_turn"), inspector.state().finishReasons(), "message_delta's stop_reason");
         assertTrue(verdicts.stream().allMatch(v -> v == StreamInspector.Verdict.FORWARD), "nothing hidden");
     }
 

@@ -95,6 +95,7 @@ class StreamInspectorTest {
         List<StreamInspector.Verdict> verdicts = inspectAll(inspector, cassette("responses.sse"));
         assertEquals(new Usage(37, 11, 0, Usage.Source.GATEWAY), inspector.usage());
         assertEquals("Hi there!", inspector.generatedText(), "deltas only, not the .done event's full text again");
+        assertEquals(List.of("completed"), inspector.state().finishReasons(), "the terminal status, not in_progress");
         assertTrue(verdicts.stream().allMatch(v -> v == StreamInspector.Verdict.FORWARD),
                    "response.completed is the app's own event, never hidden");
     }
@@ -105,6 +106,7 @@ class StreamInspectorTest {
         List<StreamInspector.Verdict> verdicts = inspectAll(inspector, cassette("completions.sse"));
         assertEquals(new Usage(5, 7, 0, Usage.Source.GATEWAY), inspector.usage());
         assertEquals("This is a test.", inspector.generatedText());
+        assertEquals(List.of("stop"), inspector.state().finishReasons());
         assertEquals(StreamInspector.Verdict.USAGE_ONLY, verdicts.get(2));
     }
 
