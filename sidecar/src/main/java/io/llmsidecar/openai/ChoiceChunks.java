@@ -1,6 +1,5 @@
 package io.llmsidecar.openai;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
@@ -16,8 +15,6 @@ import java.util.Optional;
  * {@code choices[].text}.
  */
 abstract sealed class ChoiceChunks implements Dialect permits ChatDialect, CompletionsDialect {
-    private static final JsonFactory JSON = new JsonFactory();
-
     /** Whether text is in {@code choices[].delta} (chat) rather than {@code choices[].text}. */
     private final boolean chat;
 
@@ -57,24 +54,9 @@ abstract sealed class ChoiceChunks implements Dialect permits ChatDialect, Compl
         return WireFamily.OPENAI;
     }
 
-    /** The top-level {@code usage} of an OpenAI answer, in one streaming pass that skips everything else. */
+    /** The top-level {@code usage} of an OpenAI answer. */
     static Optional<Usage> topLevelUsage(byte[] body) {
-        try (JsonParser p = JSON.createParser(body)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return Optional.empty();
-            }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                JsonToken value = p.nextToken();
-                if (name.equals("usage") && value == JsonToken.START_OBJECT) {
-                    return Optional.of(Usage.read(p));
-                }
-                p.skipChildren();
-            }
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
-        return Optional.empty();
+        return AnswerUsage.find(body, Usage::read);
     }
 
     private static void readEvent(JsonParser p, StreamState s, boolean chat) throws IOException {

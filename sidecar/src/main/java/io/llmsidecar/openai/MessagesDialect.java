@@ -1,6 +1,5 @@
 package io.llmsidecar.openai;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,8 +19,6 @@ import java.util.Optional;
  * {@code input_json_delta} (tool calls) in {@code content_block_delta} events.
  */
 public final class MessagesDialect implements Dialect {
-    private static final JsonFactory JSON = new JsonFactory();
-
     private final boolean counting;
 
     /** @param counting {@code /count_tokens}: checked like a call, but free and never streamed */
@@ -40,22 +37,7 @@ public final class MessagesDialect implements Dialect {
         if (counting) {
             return Optional.of(new Usage(0, 0, 0, Usage.Source.GATEWAY));
         }
-        try (JsonParser p = JSON.createParser(answer)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return Optional.empty();
-            }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                JsonToken value = p.nextToken();
-                if (name.equals("usage") && value == JsonToken.START_OBJECT) {
-                    return Optional.of(readUsage(p, null));
-                }
-                p.skipChildren();
-            }
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
-        return Optional.empty();
+        return AnswerUsage.find(answer, p -> readUsage(p, null));
     }
 
     /** Text, thinking and tool calls (their {@code input} as JSON) of the answer's content blocks. */
