@@ -31,6 +31,8 @@ final class StreamInspector {
     private final long completionLimit;
     private final Function<StreamState, Usage> sidecarCount;
     private final boolean usageWanted;
+    private Usage counted;
+    private int countedChars = -1;
 
     StreamInspector() {
         this(Api.CHAT_COMPLETIONS);
@@ -134,12 +136,25 @@ final class StreamInspector {
 
     /** What the stream is billed: the gateway's usage, else the sidecar's count. */
     Usage billedUsage() {
-        return state.usage() != null ? state.usage() : sidecarCount.apply(state);
+        return state.usage() != null ? state.usage() : sidecarCount();
     }
 
     /** The end of a stream cut off at its completion limit, as a gateway would have ended it. */
     byte[] cutOffEnding() {
-        return api.dialect().limitEnding(state, sidecarCount.apply(state), usageWanted);
+        return api.dialect().limitEnding(state, sidecarCount(), usageWanted);
+    }
+
+    /**
+     * The sidecar's count of the stream so far. A cut stream needs it twice, for the ending it writes and for the
+     * bill, with nothing read in between: counted once while the text stays the same, since a long text costs the
+     * tokenizer a pass each time.
+     */
+    private Usage sidecarCount() {
+        if (counted == null || countedChars != state.generatedChars()) {
+            counted = sidecarCount.apply(state);
+            countedChars = state.generatedChars();
+        }
+        return counted;
     }
 
     /** Index of the payload of the event's first {@code data:} line, or -1. */
