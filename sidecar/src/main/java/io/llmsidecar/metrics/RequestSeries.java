@@ -99,7 +99,8 @@ final class RequestSeries {
      */
     private final class TeamSeries {
         private final String team;
-        private final AtomicReferenceArray<Counter.Child> tokens = new AtomicReferenceArray<>(SOURCES.length * TOKEN_TYPES.length);
+        private final AtomicReferenceArray<Counter.Child> tokens =
+                new AtomicReferenceArray<>(SOURCES.length * TOKEN_TYPES.length);
         final Counter.Child cost;
 
         TeamSeries(String team) {

@@ -30,7 +30,8 @@ final class BodyStrings {
 
     /** Skips the prompt texts and the {@code opaque} strings (media and signatures the dialect recognised). */
     static List<PromptText> outside(JsonNode body, List<PromptText> promptTexts, List<String> opaque) {
-        Set<String> prompts = Collections.newSetFromMap(new IdentityHashMap<>((promptTexts.size() + opaque.size()) * 2));
+        int skipped = promptTexts.size() + opaque.size();
+        Set<String> prompts = Collections.newSetFromMap(new IdentityHashMap<>(skipped * 2));
         for (PromptText text : promptTexts) {
             prompts.add(text.text());
         }

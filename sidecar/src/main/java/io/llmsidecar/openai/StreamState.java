@@ -42,7 +42,6 @@ public final class StreamState {
     private int choiceCount = 1;
     private int openBlock = -1;
     private final List<String> finishReasons = new ArrayList<>(1);
-    private int lastBlock = -1;
 
     /**
      * @param tokenCounter counts the tokens of each generated fragment (a sum of parts, which errs high rather than
@@ -204,7 +203,6 @@ public final class StreamState {
     /** A content block opened (Anthropic): a sidecar-written ending must close it. */
     public void blockStarted(int index) {
         openBlock = index;
-        lastBlock = Math.max(lastBlock, index);
     }
 
     public void blockStopped(int index) {
@@ -284,8 +282,4 @@ public final class StreamState {
         return openBlock;
     }
 
-    /** The highest content-block index seen, or -1. */
-    public int lastBlock() {
-        return lastBlock;
-    }
 }

@@ -178,7 +178,9 @@ final class BundleSignature {
         }
     }
 
-    /** The SHA-256 OPA signs: of the bytes, or for {@code .json} files and {@code .manifest} of their canonical JSON. */
+    /**
+     * The SHA-256 OPA signs: of the bytes, or for {@code .json} files and {@code .manifest} of their canonical JSON.
+     */
     static String sha256(String name, byte[] content) throws PolicyLoadException {
         byte[] hashed = content;
         if (name.endsWith(".json") || name.equals(".manifest") || name.endsWith("/.manifest")) {

@@ -160,7 +160,8 @@ public final class UpstreamClient {
             // The sidecar's own span is the gateway's parent; the app's trace headers never cross as sent.
             call.inject((name, value) -> out.set(HeaderNames.create(name), value));
             if (!appKey) {
-                if (family == WireFamily.ANTHROPIC && config.anthropicAuth() == UpstreamConfig.AnthropicAuth.X_API_KEY) {
+                if (family == WireFamily.ANTHROPIC
+                    && config.anthropicAuth() == UpstreamConfig.AnthropicAuth.X_API_KEY) {
                     credentials.apiKeyHeader().ifPresent(out::set);
                 } else {
                     credentials.authorization().ifPresent(out::set);

@@ -59,7 +59,8 @@ class MessagesRequestTest {
 
     @Test
     void skipsMediaPayloadsAndSignaturesButScansToolDefinitions() {
-        String base64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg";
+        String base64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kg"
+                        + "AAAABJRU5ErkJggg";
         MessagesRequest r = parse("""
                 {"model":"claude-sonnet-4-5","max_tokens":16,
                  "tools":[{"name":"lookup","description":"Looks things up","input_schema":{"type":"object"}}],
@@ -98,7 +99,8 @@ class MessagesRequestTest {
                 () -> parse("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"));
         assertEquals("max_tokens", e.param().orElseThrow());
         MessagesRequest count = MessagesRequest.parseCountTokens(
-                "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}".getBytes(StandardCharsets.UTF_8));
+                "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
+                        .getBytes(StandardCharsets.UTF_8));
         assertEquals(Api.MESSAGES_COUNT_TOKENS, count.api());
         SidecarException limited = assertThrows(SidecarException.class, () -> MessagesRequest.parseCountTokens(
                 "{\"model\":\"m\",\"max_tokens\":9,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
@@ -124,7 +126,8 @@ class MessagesRequestTest {
                          "messages[0].content[0]"),
                 new Case("{\"model\":\"m\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":[{}]}]}",
                          "messages[0].content[0].type"),
-                new Case("{\"model\":\"m\",\"max_tokens\":1,\"system\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                new Case("{\"model\":\"m\",\"max_tokens\":1,\"system\":5,"
+                         + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
                          "system"),
                 new Case("{\"model\":\"m\",\"max_tokens\":1,\"thinking\":{\"type\":\"enabled\"},"
                          + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", "thinking.budget_tokens"),

@@ -87,7 +87,8 @@ class DecisionLogTest {
         }
         String with = EVENTS.decision(input, input.json(true), new Decision.Allow(RequestPatch.NONE, "r"), false, 1,
                                       null, AT);
-        assertEquals(PolicyFixtures.EXAMPLE_PROMPT, JSON.readTree(with).at("/input/request/messages/1/content").asText(),
+        assertEquals(PolicyFixtures.EXAMPLE_PROMPT,
+                     JSON.readTree(with).at("/input/request/messages/1/content").asText(),
                      "a policy with config.input.include_text evaluated the text, and its event holds it");
     }
 
