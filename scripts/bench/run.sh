@@ -106,6 +106,12 @@ for target in $targets; do
         "$common_headers" "Envoy $(.tools/bench-venv/envoy/bin/envoy --version | sed -n 's|.*version: [^/]*/\([^/]*\)/.*|\1|p'), thin reverse proxy (Istio's sidecar proxy), ${BENCH_ENVOY_CONCURRENCY:-2} worker threads"
       meta command.envoy "$ENVOY_COMMAND"
       ;;
+    envoy-ai-gateway)
+      bench_start_envoy_ai_gateway
+      add_target envoy-ai-gateway "http://127.0.0.1:$ENVOY_AIGW_PORT/v1/chat/completions" "$ENVOY_AIGW_PID" - \
+        "$READY_MS" "$common_headers" "Envoy AI Gateway $(sed -n 's/^AIGW_VERSION=//p' scripts/setup.sh) external processor (counted: a child of Envoy) beside the same Envoy, ${BENCH_ENVOY_CONCURRENCY:-2} worker threads; OpenAI schema in and out, token costs on"
+      meta command.envoy-ai-gateway "$ENVOY_AIGW_COMMAND"
+      ;;
     litellm)
       bench_start_litellm
       add_target litellm "http://127.0.0.1:$LITELLM_PORT/v1/chat/completions" "$LITELLM_PID" - "$READY_MS" \
@@ -120,7 +126,7 @@ for target in $targets; do
         "Portkey AI gateway $(node -p 'require("./.tools/portkey/node_modules/@portkey-ai/gateway/package.json").version'), headless, provider openai with custom host"
       meta command.portkey "$PORTKEY_COMMAND"
       ;;
-    *) bench_die "unknown target '$target' (direct, nginx, envoy, sidecar-<mode> with scripts/bench/sidecar-<mode>.env, litellm, portkey)" ;;
+    *) bench_die "unknown target '$target' (direct, nginx, envoy, envoy-ai-gateway, sidecar-<mode> with scripts/bench/sidecar-<mode>.env, litellm, portkey)" ;;
   esac
   bench_say "started $target"
 done
