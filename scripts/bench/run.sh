@@ -41,7 +41,7 @@ seconds() { # 5s, 500ms, 1m -> seconds (for the time estimate)
 }
 n() { wc -w <<<"$1"; }
 # At most: every run, a full warm-up for each JVM (others are steady after two 2 s steps), probes, starting up.
-jvms=$(grep -o 'sidecar-[a-z]*' <<<"$targets" | wc -l)
+jvms=$( (grep -o 'sidecar-[a-z]*' <<<"$targets" || true) | wc -l)   # grep fails when none is a sidecar
 estimate=$(( rounds * $(n "$shapes") * $(n "$kinds") * $(n "$targets") * ($(seconds "$duration") + 1)
              + jvms * $(seconds "$jvm_warmup") + $(n "$kinds") * (jvms * $(seconds "$warmup")
              + ($(n "$targets") - jvms) * 4)
