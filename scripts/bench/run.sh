@@ -11,6 +11,7 @@
 #                         to BENCH_WARMUP more until steady
 #   BENCH_SHAPES="seq c16 c64"   BENCH_KINDS="json sse"
 #   BENCH_TARGETS="direct nginx envoy sidecar-passthrough sidecar-full sidecar-redis litellm portkey"
+#                         (also: envoy-ai-gateway, Envoy AI Gateway's extproc beside Envoy; docs/bench-envoy-ai-gateway.md)
 #   BENCH_PROMPTS=1       long and adversarial prompts (benchtool prompts) through direct and every sidecar, and
 #                         `opa bench` on the same inputs; 0 skips them.   BENCH_PROMPT_COUNT=30 requests per prompt
 #   BENCH_PROMPT_WARMUP=1s  unmeasured requests of each prompt to each sidecar before its 30 are measured
