@@ -11,7 +11,7 @@
 #                         to BENCH_WARMUP more until steady
 #   BENCH_SHAPES="seq c16 c64"   BENCH_KINDS="json sse"
 #   BENCH_TARGETS="direct nginx envoy sidecar-passthrough sidecar-full sidecar-redis litellm portkey"
-#                         (also: envoy-ai-gateway, Envoy AI Gateway's extproc beside Envoy; docs/bench-envoy-ai-gateway.md)
+#                         also: envoy-ai-gateway (docs/bench-envoy-ai-gateway.md)
 #   BENCH_PROMPTS=1       long and adversarial prompts (benchtool prompts) through direct and every sidecar, and
 #                         `opa bench` on the same inputs; 0 skips them.   BENCH_PROMPT_COUNT=30 requests per prompt
 #   BENCH_PROMPT_WARMUP=1s  unmeasured requests of each prompt to each sidecar before its 30 are measured
@@ -109,8 +109,11 @@ for target in $targets; do
       ;;
     envoy-ai-gateway)
       bench_start_envoy_ai_gateway
+      description="Envoy AI Gateway $(sed -n 's/^AIGW_VERSION=//p' scripts/setup.sh) external processor (counted:"
+      description+=" a child of Envoy) beside the same Envoy, ${BENCH_ENVOY_CONCURRENCY:-2} worker threads;"
+      description+=" OpenAI schema in and out, token costs on"
       add_target envoy-ai-gateway "http://127.0.0.1:$ENVOY_AIGW_PORT/v1/chat/completions" "$ENVOY_AIGW_PID" - \
-        "$READY_MS" "$common_headers" "Envoy AI Gateway $(sed -n 's/^AIGW_VERSION=//p' scripts/setup.sh) external processor (counted: a child of Envoy) beside the same Envoy, ${BENCH_ENVOY_CONCURRENCY:-2} worker threads; OpenAI schema in and out, token costs on"
+        "$READY_MS" "$common_headers" "$description"
       meta command.envoy-ai-gateway "$ENVOY_AIGW_COMMAND"
       ;;
     litellm)
