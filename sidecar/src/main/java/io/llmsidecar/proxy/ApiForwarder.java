@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.OptionalLong;
 
@@ -192,7 +193,14 @@ final class ApiForwarder {
      * {@link ResponseBodies#shape} tells.
      */
     private record Body(byte[] bytes, boolean brokeOff) {
+        /** Up to this length an announced body is read into one array of its size, with no copies. */
+        private static final long EXACT_READ_LIMIT = 4L * 1024 * 1024;
+
         static Body read(HttpClientResponse response) {
+            OptionalLong length = response.headers().contentLength();
+            if (length.isPresent() && length.getAsLong() <= EXACT_READ_LIMIT) {
+                return readAnnounced(response, (int) length.getAsLong());
+            }
             var out = new ByteArrayOutputStream();
             byte[] buf = new byte[8192];
             try {
@@ -205,8 +213,29 @@ final class ApiForwarder {
                 return new Body(out.toByteArray(), !closeDelimited(response));
             }
             byte[] bytes = out.toByteArray();
-            OptionalLong announced = response.headers().contentLength();
-            return new Body(bytes, announced.isPresent() && bytes.length < announced.getAsLong());
+            return new Body(bytes, length.isPresent() && bytes.length < length.getAsLong());
+        }
+
+        /**
+         * The web client allocates a buffer of the size each read asks for: reading an announced body in 8 KiB
+         * steps into a growing copy cost an allocation per step and two copies; this is one array.
+         */
+        private static Body readAnnounced(HttpClientResponse response, int length) {
+            byte[] bytes = new byte[length];
+            int size = 0;
+            try {
+                InputStream in = response.inputStream();
+                int n;
+                while (size < length && (n = in.read(bytes, size, length - size)) >= 0) {
+                    size += n;
+                }
+                if (size == length) {
+                    in.read();      // the end: the client then counts the entity as read and pools the connection
+                }
+            } catch (IOException | RuntimeException e) {
+                return new Body(Arrays.copyOf(bytes, size), true);
+            }
+            return size == length ? new Body(bytes, false) : new Body(Arrays.copyOf(bytes, size), true);
         }
     }
 
@@ -228,10 +257,12 @@ final class ApiForwarder {
                                                                        s.generatedText()),
                                                         plan.relayUsageChunk());
         OutputStream app = res.outputStream();
-        InputStream events = response.inputStream();
         SseRelay.End end;
-        // A drain that reaches its deadline ends the stream: the relay returns, and the app is told why.
-        try (InFlight.StreamWatch drain = inFlight.watchStream()) {
+        // A drain that reaches its deadline ends the stream: the relay returns, and the app is told why. Events are
+        // read ahead so that those that arrive together are written to the app together (see ReadAhead); closing
+        // it stops its reader before the response is closed below.
+        try (InFlight.StreamWatch drain = inFlight.watchStream();
+             ReadAhead events = ReadAhead.start(response.inputStream())) {
             end = SseRelay.relay(events, app, inspector, plan.relayUsageChunk());
             if (drain.end()) {
                 end = SseRelay.End.SHUTTING_DOWN;
