@@ -60,10 +60,11 @@ bench_wait() {
   fi
 }
 
-# bench_stop PID: stops one server that bench_spawn started (its whole process group) and waits until it is gone.
+# bench_stop PID [SIGNAL]: stops one server that bench_spawn started (its whole process group, with SIGNAL, TERM
+# by default) and waits until it is gone.
 bench_stop() {
-  local pid=$1 p left=()
-  kill -TERM -- "-$pid" 2>/dev/null || true
+  local pid=$1 signal=${2:-TERM} p left=()
+  kill -"$signal" -- "-$pid" 2>/dev/null || true
   for _ in $(seq 100); do
     # A child that has exited stays a zombie until waited for; kill -0 still finds it.
     [[ -e /proc/$pid && $(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) != Z ]] || break

@@ -23,11 +23,12 @@
 #   BENCH_PINNED_SHAPES="c16"  shapes measured a second time per round with every target pinned to one CPU
 #                         (BENCH_PIN_CPU=1) and wrk, the sequential client, the stub and Redis on another
 #                         (BENCH_LOAD_CPU=0), for CPU per request side by side; "" skips the pinned pass. Only c16 by
-#                         default: all four shapes pinned would take a full run from ~19 to ~26 minutes.
+#                         default: all four shapes pinned would take a full run from ~20 to ~27 minutes.
 #   BENCH_ENVOY_CONCURRENCY=2
 #   BENCH_WRK_THREADS=1   BENCH_NGINX_WORKERS=auto   BENCH_PROBE_COUNT=10 (0: no buffering probe)
 #   BENCH_NOTE="..."      a sentence put above the tables, e.g. that the machine was busy
 #   BENCH_OUT=docs        where benchmarks.json and BENCHMARKS.md are written (e.g. target/bench for a smoke run)
+#   BENCH_TOOL=.tools/bin/benchtool  where benchtool is built (another path keeps the shared .tools one as it is)
 # A quick smoke run:  BENCH_DURATION=2s BENCH_WARMUP=10s BENCH_ROUNDS=1 BENCH_OUT=target/bench-out make bench
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -138,7 +139,8 @@ if [[ $cold_count != 0 ]] && grep -q 'sidecar-' <<<"$targets"; then
       read -r series kind body <<<"$s"
       bench_start_sidecar "cold-$target-$series" "$env_file"
       cold "$target" "http://127.0.0.1:$SIDECAR_PORT/v1/chat/completions" "$READY_MS" "$series" "$kind" "$body"
-      bench_stop "$SIDECAR_PID"
+      # KILL: nothing is in flight, and the sidecar's drain on TERM (server.drain-delay) would wait 5 s each time.
+      bench_stop "$SIDECAR_PID" KILL
     done
   done
   cold_args=(-cold "$cold_file")
@@ -206,9 +208,9 @@ for target in $targets; do
 done
 
 invocation="make bench"
-for v in BENCH_DURATION BENCH_WARMUP BENCH_JVM_WARMUP BENCH_ROUNDS BENCH_SHAPES BENCH_KINDS BENCH_TARGETS BENCH_WRK_THREADS \
-         BENCH_NGINX_WORKERS BENCH_PROBE_COUNT BENCH_PROMPTS BENCH_PROMPT_COUNT BENCH_FIRST_COUNT BENCH_ENVOY_CONCURRENCY \
-         BENCH_COLD_COUNT BENCH_PINNED_SHAPES BENCH_PIN_CPU BENCH_LOAD_CPU; do
+for v in BENCH_DURATION BENCH_WARMUP BENCH_JVM_WARMUP BENCH_ROUNDS BENCH_SHAPES BENCH_KINDS BENCH_TARGETS \
+         BENCH_WRK_THREADS BENCH_NGINX_WORKERS BENCH_PROBE_COUNT BENCH_PROMPTS BENCH_PROMPT_COUNT BENCH_FIRST_COUNT \
+         BENCH_ENVOY_CONCURRENCY BENCH_COLD_COUNT BENCH_PINNED_SHAPES BENCH_PIN_CPU BENCH_LOAD_CPU; do
   if [[ -n ${!v+set} ]]; then invocation="$v=\"${!v}\" $invocation"; fi
 done
 meta invocation "$invocation"
@@ -270,4 +272,5 @@ mkdir -p "$out"
 [[ -f $out/BENCHMARKS.md ]] || printf '# Benchmarks\n' >"$out/BENCHMARKS.md"
 "$BENCH_TOOL" report -in "$BENCH_WORK/raw.json" -json "$out/benchmarks.json" -md "$out/BENCHMARKS.md" \
   -warnings "$warnings_file" -note "${BENCH_NOTE:-}" "${opa_args[@]}" >/dev/null
-bench_say "wrote $out/BENCHMARKS.md (section between the bench markers) and $out/benchmarks.json in $(( SECONDS / 60 ))m$(( SECONDS % 60 ))s"
+bench_say "wrote $out/BENCHMARKS.md (section between the bench markers) and $out/benchmarks.json" \
+  "in $(( SECONDS / 60 ))m$(( SECONDS % 60 ))s"

@@ -50,6 +50,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: benchtool upstream|seq|wait|freeport|measure|prompts|cold|report [flags] (see main.go)")
+	fmt.Fprintln(os.Stderr,
+		"usage: benchtool upstream|seq|wait|freeport|measure|prompts|cold|report [flags] (see main.go)")
 	os.Exit(2)
 }

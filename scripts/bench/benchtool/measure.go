@@ -137,7 +137,7 @@ func measureMain(args []string) error {
 		"reaches the policy's generated code only after tens of seconds, and throughput can look steady for a few "+
 		"seconds on the way")
 	rounds := fs.Int("rounds", 2, "how often the whole interleaved sequence repeats")
-	shapes := fs.String("shapes", "seq,c16,c64", "load shapes: seq (one at a time) and cN (wrk with N connections)")
+	shapes := fs.String("shapes", "seq,c16,c32,c64", "load shapes: seq (one at a time) and cN (wrk with N connections)")
 	kinds := fs.String("kinds", "json,sse", "request kinds")
 	threads := fs.Int("wrk-threads", 1, "wrk threads")
 	wrk := fs.String("wrk", "wrk", "wrk binary")
