@@ -122,7 +122,7 @@ if [[ $cold_count != 0 ]] && grep -q 'sidecar-' <<<"$targets"; then
                "short-sse sse scripts/bench/request-stream.json")
   cold() { # target url ready-ms series kind body
     "$BENCH_TOOL" cold -target "$1" -url "$2" -ready-ms "$3" -series "$4" -kind "$5" -body "$6" \
-      -H "$common_headers" -n "$cold_count" -out "$cold_file" \
+      -H "$common_headers" -n "$cold_count" -to "$(( cold_count < 300 ? cold_count : 300 ))" -out "$cold_file" \
       || bench_say "$1 did not answer every $4 request after a fresh start; see $BENCH_WORK/cold-$1-$4.log"
   }
   # direct's series are the baseline the sidecars' are compared with, request for request.
