@@ -3,7 +3,7 @@
 # Source it from the repository root.
 
 BENCH_WORK=${BENCH_WORK:-$PWD/target/bench}
-BENCH_TOOL=$PWD/.tools/bin/benchtool
+BENCH_TOOL=${BENCH_TOOL:-$PWD/.tools/bin/benchtool}   # BENCH_TOOL=...: build it elsewhere (e.g. a worktree)
 BENCH_PIDS=()
 
 bench_say() { printf '[bench] %s\n' "$*" >&2; }
@@ -58,6 +58,22 @@ bench_wait() {
     tail -n 30 "$BENCH_WORK/$name.log" >&2
     exit 1
   fi
+}
+
+# bench_stop PID [SIGNAL]: stops one server that bench_spawn started (its whole process group, with SIGNAL, TERM
+# by default) and waits until it is gone.
+bench_stop() {
+  local pid=$1 signal=${2:-TERM} p left=()
+  kill -"$signal" -- "-$pid" 2>/dev/null || true
+  for _ in $(seq 100); do
+    # A child that has exited stays a zombie until waited for; kill -0 still finds it.
+    [[ -e /proc/$pid && $(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) != Z ]] || break
+    sleep 0.05
+  done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for p in "${BENCH_PIDS[@]}"; do [[ $p == "$pid" ]] || left+=("$p"); done
+  BENCH_PIDS=("${left[@]}")
 }
 
 bench_ports() { "$BENCH_TOOL" freeport -n "$1"; }

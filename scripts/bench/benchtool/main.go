@@ -6,6 +6,7 @@
 //	benchtool freeport [-n N]                                           prints N free loopback ports
 //	benchtool measure -targets F -out raw.json ...                      the interleaved runs of every target
 //	benchtool prompts -out DIR -src-zip $JAVA_HOME/lib/src.zip                long and adversarial prompt bodies
+//	benchtool cold -target T -series S -url U -body F -n 300 -out F     the first requests after a fresh start
 //	benchtool report -in raw.json -json docs/benchmarks.json -md docs/BENCHMARKS.md
 //
 // Only the standard library, so `go build` needs no module download.
@@ -35,6 +36,8 @@ func main() {
 		err = measureMain(args)
 	case "prompts":
 		err = promptsMain(args)
+	case "cold":
+		err = coldMain(args)
 	case "report":
 		err = reportMain(args)
 	default:
@@ -47,6 +50,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: benchtool upstream|seq|wait|freeport|measure|prompts|report [flags] (see main.go)")
+	fmt.Fprintln(os.Stderr,
+		"usage: benchtool upstream|seq|wait|freeport|measure|prompts|cold|report [flags] (see main.go)")
 	os.Exit(2)
 }

@@ -26,19 +26,21 @@ type Target struct {
 	ReadyMs     *float64 `json:"ready_ms,omitempty"`
 	RSSIdleMiB  float64  `json:"rss_idle_mib"`
 	// p50 of the first requests after ready (one at a time, JSON): how far a cold target is from its steady state.
-	FirstP50Ms  *float64 `json:"first_requests_p50_ms,omitempty"`
-	FirstCount  int      `json:"first_requests,omitempty"`
-	pid         int
-	helpers     []int // processes the target needs and that work for it (Redis): CPU reported apart
-	headers     []string
+	FirstP50Ms *float64 `json:"first_requests_p50_ms,omitempty"`
+	FirstCount int      `json:"first_requests,omitempty"`
+	pid        int
+	helpers    []int // processes the target needs and that work for it (Redis): CPU reported apart
+	headers    []string
 }
 
 // Run is one measured run: one target, one load shape, one kind of request, one round.
 type Run struct {
-	Round   int     `json:"round"`
-	Target  string  `json:"target"`
-	Shape   string  `json:"shape"` // "seq" (one request at a time) or "c16", "c64" (wrk connections)
-	Kind    string  `json:"kind"`  // "json" or "sse"
+	Round  int    `json:"round"`
+	Target string `json:"target"`
+	Shape  string `json:"shape"` // "seq" (one request at a time) or "c16", "c64" (wrk connections)
+	Kind   string `json:"kind"`  // "json" or "sse"
+	// Every target on one CPU (Config.PinCPU), the load generator, the stub and Redis on another (Config.LoadCPU).
+	Pinned  bool    `json:"pinned,omitempty"`
 	Command string  `json:"command,omitempty"`
 	Reqs    int     `json:"requests"`
 	Seconds float64 `json:"seconds"`
@@ -84,6 +86,8 @@ type Raw struct {
 	// Long and adversarial prompts, one request at a time (benchtool prompts writes the bodies).
 	Prompts    []Prompt    `json:"prompts,omitempty"`
 	PromptRuns []PromptRun `json:"prompt_runs,omitempty"`
+	// The first requests after a fresh start, one series per fresh sidecar JVM (run.sh, benchtool cold).
+	ColdRuns []ColdRun `json:"cold_runs,omitempty"`
 }
 
 // Config is how the runs were made.
@@ -98,6 +102,11 @@ type Config struct {
 	ProbeCount  int      `json:"probe_count"`
 	Cores       int      `json:"cores"`
 	RequestSize int      `json:"request_bytes"`
+	// Shapes measured a second time pinned: targets on PinCPU, wrk, the sequential client, the stub and Redis on
+	// LoadCPU (taskset lists, e.g. "1" and "0").
+	PinShapes []string `json:"pinned_shapes,omitempty"`
+	PinCPU    string   `json:"pin_cpu,omitempty"`
+	LoadCPU   string   `json:"load_cpu,omitempty"`
 }
 
 type measurer struct {
@@ -111,6 +120,8 @@ type measurer struct {
 	settle      time.Duration
 	rssEvery    time.Duration
 	allPids     []int
+	pinned      bool   // the current pass runs pinned: wrk starts under taskset on Config.LoadCPU
+	freeCPUs    string // the affinity every process had before pinning, restored after each pinned pass
 }
 
 func measureMain(args []string) error {
@@ -126,7 +137,7 @@ func measureMain(args []string) error {
 		"reaches the policy's generated code only after tens of seconds, and throughput can look steady for a few "+
 		"seconds on the way")
 	rounds := fs.Int("rounds", 2, "how often the whole interleaved sequence repeats")
-	shapes := fs.String("shapes", "seq,c16,c64", "load shapes: seq (one at a time) and cN (wrk with N connections)")
+	shapes := fs.String("shapes", "seq,c16,c32,c64", "load shapes: seq (one at a time) and cN (wrk with N connections)")
 	kinds := fs.String("kinds", "json,sse", "request kinds")
 	threads := fs.Int("wrk-threads", 1, "wrk threads")
 	wrk := fs.String("wrk", "wrk", "wrk binary")
@@ -141,6 +152,11 @@ func measureMain(args []string) error {
 	promptCount := fs.Int("prompt-count", 30, "requests per target and prompt")
 	promptWarmup := fs.Duration("prompt-warmup", time.Second,
 		"unmeasured requests of each prompt to each sidecar first (its long-text paths compile only on long text)")
+	pinShapes := fs.String("pin-shapes", "", "shapes measured a second time with every target pinned to -pin-cpu "+
+		"and wrk, the sequential client, the stub and the helpers pinned to -load-cpu (empty: none)")
+	pinCPU := fs.String("pin-cpu", "1", "CPU list (taskset -c) of the targets in the pinned pass")
+	loadCPU := fs.String("load-cpu", "0", "CPU list of the load generator, the stub upstream and helpers when pinned")
+	coldFile := fs.String("cold", "", "JSON lines of `benchtool cold`: first requests after fresh starts")
 	fs.Parse(args)
 	if *targetsFile == "" || *out == "" {
 		return errors.New("-targets and -out are required")
@@ -150,7 +166,21 @@ func measureMain(args []string) error {
 		settle: *settle, rssEvery: *rssEvery, bodies: map[string][]byte{}, bodyFiles: map[string]string{}}
 	m.raw = &Raw{Meta: map[string]string{}, Config: Config{
 		Duration: dur.String(), Warmup: warm.String(), Rounds: *rounds, Shapes: split(*shapes), Kinds: split(*kinds),
-		WrkThreads: *threads, ProbeGapMs: ms(*gap), ProbeCount: *probeCount, Cores: runtime.NumCPU()}}
+		WrkThreads: *threads, ProbeGapMs: ms(*gap), ProbeCount: *probeCount, Cores: runtime.NumCPU(),
+		PinShapes: split(*pinShapes)}}
+	if len(m.raw.Config.PinShapes) > 0 {
+		m.raw.Config.PinCPU, m.raw.Config.LoadCPU = *pinCPU, *loadCPU
+		var err error
+		if m.freeCPUs, err = affinity(os.Getpid()); err != nil {
+			return err
+		}
+	}
+	if *coldFile != "" {
+		var err error
+		if m.raw.ColdRuns, err = readCold(*coldFile); err != nil {
+			return err
+		}
+	}
 	for kind, file := range map[string]string{"json": *body, "sse": *streamBody} {
 		b, err := os.ReadFile(file)
 		if err != nil {
@@ -207,22 +237,11 @@ func measureMain(args []string) error {
 			}
 		}
 	}
+	// Unpinned on every exit, so an error cannot leave a target on one CPU for whatever runs next.
+	defer m.pin(false)
 	for round := 1; round <= *rounds; round++ {
-		for _, shape := range m.raw.Config.Shapes {
-			for _, kind := range m.raw.Config.Kinds {
-				for _, t := range targets {
-					run, err := m.run(t, shape, kind)
-					if err != nil {
-						return err
-					}
-					run.Round = round
-					m.raw.Runs = append(m.raw.Runs, run)
-					logf("round %d/%d %-4s %-4s %-20s %8.0f req/s  p50 %7.3f ms  p99 %7.3f ms  cpu %6.1f µs/req  "+
-						"rss %5.0f MiB  others %.2f cores%s", round, *rounds, shape, kind, t.Name, run.RPS,
-						run.Latency.P50, run.Latency.P99, run.CPUus, run.RSSMaxMiB, run.ForeignCPUCores,
-						errorNote(run.Errors, run.Error))
-				}
-			}
+		if err := m.pass(round, *rounds, m.raw.Config.Shapes, false); err != nil {
+			return err
 		}
 		if contains(m.raw.Config.Kinds, "sse") && *probeCount > 0 {
 			for _, t := range targets {
@@ -236,6 +255,11 @@ func measureMain(args []string) error {
 					*rounds, t.Name, p.TTFBp50, p.TotalP50, gap, errorNote(r.Errors, r.FirstError))
 			}
 		}
+		if len(m.raw.Config.PinShapes) > 0 {
+			if err := m.pass(round, *rounds, m.raw.Config.PinShapes, true); err != nil {
+				return err
+			}
+		}
 	}
 	if *promptDir != "" {
 		if err := m.measurePrompts(ctx, *promptDir, *promptCount, *promptWarmup); err != nil {
@@ -245,6 +269,70 @@ func measureMain(args []string) error {
 	m.raw.Measured = time.Now().UTC().Format(time.RFC3339)
 	b, _ := json.MarshalIndent(m.raw, "", "  ")
 	return os.WriteFile(*out, append(b, '\n'), 0o644)
+}
+
+// pass measures every target under each shape and kind once, pinned or with all CPUs.
+func (m *measurer) pass(round, rounds int, shapes []string, pinned bool) error {
+	if err := m.pin(pinned); err != nil {
+		return err
+	}
+	label := ""
+	if pinned {
+		label = " pinned to CPU " + m.raw.Config.PinCPU
+	}
+	for _, shape := range shapes {
+		for _, kind := range m.raw.Config.Kinds {
+			for _, t := range m.raw.Targets {
+				run, err := m.run(t, shape, kind)
+				if err != nil {
+					return err
+				}
+				run.Round, run.Pinned = round, pinned
+				m.raw.Runs = append(m.raw.Runs, run)
+				logf("round %d/%d %-4s %-4s %-20s %8.0f req/s  p50 %7.3f ms  p99 %7.3f ms  cpu %6.1f µs/req  "+
+					"rss %5.0f MiB  others %.2f cores%s%s", round, rounds, shape, kind, t.Name, run.RPS,
+					run.Latency.P50, run.Latency.P99, run.CPUus, run.RSSMaxMiB, run.ForeignCPUCores,
+					errorNote(run.Errors, run.Error), label)
+			}
+		}
+	}
+	return m.pin(false)
+}
+
+// pin puts every target's process tree (all threads: taskset -a) on Config.PinCPU and this process (the sequential
+// client), the stub upstream and the helpers (Redis) on Config.LoadCPU; wrk is started there too. Unpinning restores
+// the affinity this process had at the start. `direct` is the stub itself, so it stays with the load generator.
+// New threads and processes inherit their parent's affinity, so a JVM's later threads stay pinned as well.
+func (m *measurer) pin(on bool) error {
+	if m.freeCPUs == "" || on == m.pinned {
+		return nil
+	}
+	target, load := m.freeCPUs, m.freeCPUs
+	if on {
+		target, load = m.raw.Config.PinCPU, m.raw.Config.LoadCPU
+	}
+	pids := map[int]string{os.Getpid(): load, m.upstreamPid: load}
+	for _, t := range m.raw.Targets {
+		for _, pid := range t.helpers {
+			pids[pid] = load
+		}
+		if t.Name == direct {
+			continue
+		}
+		for _, pid := range tree(t.pid) {
+			pids[pid] = target
+		}
+	}
+	for pid, cpus := range pids {
+		if err := setAffinity(pid, cpus); err != nil {
+			return err
+		}
+	}
+	m.pinned = on
+	if on {
+		logf("pinned: targets on CPU %s; wrk, the sequential client, the stub and helpers on CPU %s", target, load)
+	}
+	return nil
 }
 
 // measurePrompts sends every long and adversarial prompt to `direct` and to each sidecar, one request at a time.
@@ -445,12 +533,16 @@ func (m *measurer) wrkRun(t *Target, kind string, conns int, d time.Duration) (w
 		"--timeout", "10s", "--latency", "-s", m.lua, t.URL}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(secs+30)*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, m.wrk, args...)
+	name, cmdArgs := m.wrk, args
+	if m.pinned {
+		name, cmdArgs = "taskset", append([]string{"-c", m.raw.Config.LoadCPU, m.wrk}, args...)
+	}
+	cmd := exec.CommandContext(ctx, name, cmdArgs...)
 	cmd.Env = append(os.Environ(), "BENCH_BODY="+m.bodyFiles[kind], "BENCH_HEADERS="+strings.Join(t.headers, "|"))
 	cmd.Stderr = os.Stderr
 	outBytes, err := cmd.Output()
-	command := fmt.Sprintf("BENCH_BODY=%s BENCH_HEADERS='%s' wrk %s", m.bodyFiles[kind], strings.Join(t.headers, "|"),
-		strings.Join(args, " "))
+	command := fmt.Sprintf("BENCH_BODY=%s BENCH_HEADERS='%s' %s", m.bodyFiles[kind], strings.Join(t.headers, "|"),
+		strings.Join(append([]string{name}, cmdArgs...), " "))
 	if err != nil {
 		return wrkResult{}, fmt.Errorf("%s: %v\n%s", command, err, outBytes)
 	}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 )
@@ -99,4 +101,30 @@ func machineTicks() (busy, total int64) {
 		}
 	}
 	return busy, total
+}
+
+// affinity is the CPU list a process may run on (taskset -c -p), e.g. "0,1" or "0-3".
+func affinity(pid int) (string, error) {
+	out, err := exec.Command("taskset", "-c", "-p", strconv.Itoa(pid)).Output()
+	if err != nil {
+		return "", fmt.Errorf("taskset -c -p %d: %v (taskset is in util-linux)", pid, err)
+	}
+	_, list, ok := strings.Cut(strings.TrimSpace(string(out)), ": ")
+	if !ok {
+		return "", fmt.Errorf("taskset -c -p %d printed %q", pid, out)
+	}
+	return list, nil
+}
+
+// setAffinity puts every thread of a process on the CPU list cpus (taskset -a -c -p). A process that has exited
+// in the meantime is not an error.
+func setAffinity(pid int, cpus string) error {
+	out, err := exec.Command("taskset", "-a", "-c", "-p", cpus, strconv.Itoa(pid)).CombinedOutput()
+	if err != nil {
+		if _, gone := os.Stat("/proc/" + strconv.Itoa(pid)); os.IsNotExist(gone) {
+			return nil
+		}
+		return fmt.Errorf("taskset -a -c -p %s %d: %v: %s", cpus, pid, err, out)
+	}
+	return nil
 }

@@ -25,13 +25,13 @@ type Prompt struct {
 
 // PromptRun is one target answering one prompt, one request at a time.
 type PromptRun struct {
-	Prompt     string  `json:"prompt"`
-	Target     string  `json:"target"`
-	Requests   int     `json:"requests"`
-	Errors     int     `json:"errors"`
-	Error      string  `json:"first_error,omitempty"`
-	P50        float64 `json:"p50_ms"`
-	P99        float64 `json:"p99_ms"`
+	Prompt   string  `json:"prompt"`
+	Target   string  `json:"target"`
+	Requests int     `json:"requests"`
+	Errors   int     `json:"errors"`
+	Error    string  `json:"first_error,omitempty"`
+	P50      float64 `json:"p50_ms"`
+	P99      float64 `json:"p99_ms"`
 }
 
 // promptsMain writes the long-prompt bodies and, for `opa bench`, the policy input the sidecar builds for each:

@@ -25,6 +25,7 @@ type Row struct {
 	Target        string   `json:"target"`
 	Shape         string   `json:"shape"`
 	Kind          string   `json:"kind"`
+	Pinned        bool     `json:"pinned,omitempty"`
 	Rounds        int      `json:"rounds"`
 	Errors        int      `json:"errors"`
 	RPS           float64  `json:"rps"`
@@ -67,6 +68,11 @@ type Report struct {
 	Prompts    []Prompt    `json:"prompts,omitempty"`
 	PromptRuns []PromptRun `json:"prompt_runs,omitempty"`
 	OpaBench   []OpaBench  `json:"opa_bench,omitempty"`
+	// Issue 19's targets: throughput and added latency against nginx at 32 connections, the first requests after a
+	// fresh start against the steady state.
+	VersusNginx []Versus  `json:"versus_nginx,omitempty"`
+	ColdStart   []ColdRow `json:"cold_start,omitempty"`
+	ColdRuns    []ColdRun `json:"cold_runs,omitempty"`
 }
 
 // Noise is the CPU that processes outside the benchmark used during the runs, in cores.
@@ -135,13 +141,16 @@ func median(xs []float64) float64 {
 }
 
 func summarize(raw *Raw) *Report {
-	rep := &Report{Measured: raw.Measured, Meta: raw.Meta, Config: raw.Config,
-		Targets: raw.Targets, Runs: raw.Runs, Probes: raw.Probes, Prompts: raw.Prompts, PromptRuns: raw.PromptRuns}
-	type key struct{ target, shape, kind string }
+	rep := &Report{Measured: raw.Measured, Meta: raw.Meta, Config: raw.Config, Targets: raw.Targets, Runs: raw.Runs,
+		Probes: raw.Probes, Prompts: raw.Prompts, PromptRuns: raw.PromptRuns, ColdRuns: raw.ColdRuns}
+	type key struct {
+		target, shape, kind string
+		pinned              bool
+	}
 	groups := map[key][]Run{}
 	var foreign []float64
 	for _, r := range raw.Runs {
-		k := key{r.Target, r.Shape, r.Kind}
+		k := key{r.Target, r.Shape, r.Kind, r.Pinned}
 		groups[k] = append(groups[k], r)
 		foreign = append(foreign, r.ForeignCPUCores)
 	}
@@ -150,62 +159,73 @@ func summarize(raw *Raw) *Report {
 		rep.Noise.MaxCores = math.Max(rep.Noise.MaxCores, f)
 	}
 	rows := map[key]*Row{}
-	for _, shape := range raw.Config.Shapes {
-		for _, kind := range raw.Config.Kinds {
-			for _, t := range raw.Targets {
-				k := key{t.Name, shape, kind}
-				runs := groups[k]
-				if len(runs) == 0 {
-					continue
-				}
-				col := func(f func(Run) float64) float64 {
-					var xs []float64
-					for _, r := range runs {
-						xs = append(xs, f(r))
+	type pass struct {
+		shapes []string
+		pinned bool
+	}
+	passes := []pass{{raw.Config.Shapes, false}, {raw.Config.PinShapes, true}}
+	for _, ps := range passes {
+		for _, shape := range ps.shapes {
+			for _, kind := range raw.Config.Kinds {
+				for _, t := range raw.Targets {
+					k := key{t.Name, shape, kind, ps.pinned}
+					runs := groups[k]
+					if len(runs) == 0 {
+						continue
 					}
-					return median(xs)
+					col := func(f func(Run) float64) float64 {
+						var xs []float64
+						for _, r := range runs {
+							xs = append(xs, f(r))
+						}
+						return median(xs)
+					}
+					row := &Row{Target: t.Name, Shape: shape, Kind: kind, Pinned: ps.pinned, Rounds: len(runs),
+						RPS:           col(func(r Run) float64 { return r.RPS }),
+						P50:           col(func(r Run) float64 { return r.Latency.P50 }),
+						P99:           col(func(r Run) float64 { return r.Latency.P99 }),
+						CPUus:         col(func(r Run) float64 { return r.CPUus }),
+						HelperCPUus:   col(func(r Run) float64 { return r.HelperCPUus }),
+						UpstreamCPUus: col(func(r Run) float64 { return r.UpstreamCPUus }),
+						UpstreamCores: col(func(r Run) float64 { return r.UpstreamCPUCores }),
+						RSSMaxMiB:     col(func(r Run) float64 { return r.RSSMaxMiB })}
+					for _, r := range runs {
+						row.Errors += r.Errors
+					}
+					if runs[0].TTFB != nil {
+						p50 := col(func(r Run) float64 { return r.TTFB.P50 })
+						p99 := col(func(r Run) float64 { return r.TTFB.P99 })
+						row.TTFBp50, row.TTFBp99 = &p50, &p99
+					}
+					rows[k] = row
 				}
-				row := &Row{Target: t.Name, Shape: shape, Kind: kind, Rounds: len(runs),
-					RPS:           col(func(r Run) float64 { return r.RPS }),
-					P50:           col(func(r Run) float64 { return r.Latency.P50 }),
-					P99:           col(func(r Run) float64 { return r.Latency.P99 }),
-					CPUus:         col(func(r Run) float64 { return r.CPUus }),
-					HelperCPUus:   col(func(r Run) float64 { return r.HelperCPUus }),
-					UpstreamCPUus: col(func(r Run) float64 { return r.UpstreamCPUus }),
-					UpstreamCores: col(func(r Run) float64 { return r.UpstreamCPUCores }),
-					RSSMaxMiB:     col(func(r Run) float64 { return r.RSSMaxMiB })}
-				for _, r := range runs {
-					row.Errors += r.Errors
-				}
-				if runs[0].TTFB != nil {
-					p50 := col(func(r Run) float64 { return r.TTFB.P50 })
-					p99 := col(func(r Run) float64 { return r.TTFB.P99 })
-					row.TTFBp50, row.TTFBp99 = &p50, &p99
-				}
-				rows[k] = row
 			}
 		}
 	}
-	for _, shape := range raw.Config.Shapes {
-		for _, kind := range raw.Config.Kinds {
-			base, floor := rows[key{direct, shape, kind}], rows[key{nginx, shape, kind}]
-			for _, t := range raw.Targets {
-				row := rows[key{t.Name, shape, kind}]
-				if row == nil {
-					continue
+	for _, ps := range passes {
+		for _, shape := range ps.shapes {
+			for _, kind := range raw.Config.Kinds {
+				base, floor := rows[key{direct, shape, kind, ps.pinned}], rows[key{nginx, shape, kind, ps.pinned}]
+				for _, t := range raw.Targets {
+					row := rows[key{t.Name, shape, kind, ps.pinned}]
+					if row == nil {
+						continue
+					}
+					if base != nil && t.Name != direct {
+						a50, a99 := row.P50-base.P50, row.P99-base.P99
+						row.AddedP50, row.AddedP99 = &a50, &a99
+					}
+					if floor != nil && shape != "seq" && floor.RPS > 0 {
+						v := row.RPS / floor.RPS
+						row.VsNginx = &v
+					}
+					rep.Summary = append(rep.Summary, *row)
 				}
-				if base != nil && t.Name != direct {
-					a50, a99 := row.P50-base.P50, row.P99-base.P99
-					row.AddedP50, row.AddedP99 = &a50, &a99
-				}
-				if floor != nil && shape != "seq" && floor.RPS > 0 {
-					v := row.RPS / floor.RPS
-					row.VsNginx = &v
-				}
-				rep.Summary = append(rep.Summary, *row)
 			}
 		}
 	}
+	rep.VersusNginx = versusNginx(rep, versusShape)
+	rep.ColdStart = coldRows(rep)
 
 	probes := map[string][]Probe{}
 	for _, p := range raw.Probes {
@@ -284,9 +304,11 @@ func markdown(rep *Report, jsonPath, jsonLink string) string {
 			"`[DONE]`, each written and flushed on its own", rep.Config.Duration, targetNames(rep.Targets),
 		rep.Config.Rounds, rep.Config.Warmup)
 
-	rows := map[string]Row{}
+	rows := map[string]Row{} // the runs with all CPUs; the pinned ones have a table of their own
 	for _, r := range rep.Summary {
-		rows[r.Target+"/"+r.Shape+"/"+r.Kind] = r
+		if !r.Pinned {
+			rows[r.Target+"/"+r.Shape+"/"+r.Kind] = r
+		}
 	}
 	w("_First requests_ is the p50 of the first JSON requests right after the target reported ready, one at a time and " +
 		"before any warm-up, against the steady-state p50 of the same requests after warm-up (_One request at a time_ " +
@@ -300,7 +322,7 @@ func markdown(rep *Report, jsonPath, jsonLink string) string {
 		}
 		loaded := 0.0
 		for _, r := range rep.Summary {
-			if r.Target == t.Name && r.Shape != "seq" {
+			if r.Target == t.Name && r.Shape != "seq" && !r.Pinned {
 				loaded = math.Max(loaded, r.RSSMaxMiB)
 			}
 		}
@@ -369,13 +391,16 @@ func markdown(rep *Report, jsonPath, jsonLink string) string {
 		}
 		w("\n")
 	}
+	writeVersus(w, rep)
+	writePinned(w, rep)
+	writeCold(w, rep)
 	if len(rep.PromptRuns) > 0 {
 		writePrompts(w, rep)
 	}
 	w("### Commands\n\n```sh\n%s\n", m["invocation"])
 	seen := map[string]bool{}
 	for _, r := range rep.Runs {
-		if r.Round != 1 || r.Target != direct || seen[r.Shape+r.Kind] {
+		if r.Round != 1 || r.Target != direct || r.Pinned || seen[r.Shape+r.Kind] {
 			continue
 		}
 		seen[r.Shape+r.Kind] = true

@@ -38,6 +38,8 @@ type SeqResult struct {
 	Seconds    float64 `json:"seconds"`
 	Total      Pcts    `json:"total_ms"`
 	TTFB       Pcts    `json:"ttfb_ms"`
+	// Every successful request's total time, in the order sent: the cold-start series read windows of it.
+	Totals []time.Duration `json:"-"`
 }
 
 // Pcts are latency percentiles in milliseconds.
@@ -147,6 +149,7 @@ func RunSeq(ctx context.Context, o SeqOptions) SeqResult {
 	res.Seconds = time.Since(started).Seconds()
 	res.Total = percentiles(totals)
 	res.TTFB = percentiles(ttfbs)
+	res.Totals = totals
 	return res
 }
 
