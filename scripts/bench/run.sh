@@ -10,8 +10,8 @@
 #   BENCH_JVM_WARMUP=60s  shortest warm-up of each sidecar (the JIT reaches the policy's Wasm code late); then up
 #                         to BENCH_WARMUP more until steady
 #   BENCH_SHAPES="seq c16 c32 c64"   BENCH_KINDS="json sse"   (c32 is the shape of issue 19's comparison with nginx)
-#   BENCH_TARGETS="direct nginx envoy sidecar-passthrough sidecar-full sidecar-redis litellm portkey"
-#                         also: envoy-ai-gateway (docs/bench-envoy-ai-gateway.md)
+#   BENCH_TARGETS="direct nginx envoy envoy-ai-gateway sidecar-passthrough sidecar-full sidecar-redis litellm portkey"
+#                         (envoy-ai-gateway: docs/bench-envoy-ai-gateway.md)
 #   BENCH_PROMPTS=1       long and adversarial prompts (benchtool prompts) through direct and every sidecar, and
 #                         `opa bench` on the same inputs; 0 skips them.   BENCH_PROMPT_COUNT=30 requests per prompt
 #   BENCH_PROMPT_WARMUP=1s  unmeasured requests of each prompt to each sidecar before its 30 are measured
@@ -43,7 +43,7 @@ shapes=${BENCH_SHAPES:-seq c16 c32 c64}
 pinned_shapes=${BENCH_PINNED_SHAPES-c16}
 cold_count=${BENCH_COLD_COUNT:-300}
 kinds=${BENCH_KINDS:-json sse}
-targets=${BENCH_TARGETS:-direct nginx envoy sidecar-passthrough sidecar-full sidecar-redis litellm portkey}
+targets=${BENCH_TARGETS:-direct nginx envoy envoy-ai-gateway sidecar-passthrough sidecar-full sidecar-redis litellm portkey}
 prompts=${BENCH_PROMPTS:-1}
 probe_count=${BENCH_PROBE_COUNT:-10}
 out=${BENCH_OUT:-docs}
