@@ -97,8 +97,13 @@ bench_start_upstream() {
 bench_start_sidecar() {
   local name=$1 env_file=$2; shift 2
   read -r SIDECAR_PORT SIDECAR_ADMIN_PORT <<<"$(bench_ports 2)"
-  local jar=sidecar/target/llm-sidecar.jar
+  local jar=sidecar/target/llm-sidecar.jar aot=sidecar/target/llm-sidecar.aot
   [[ -f $jar ]] || bench_die "$jar is missing; run make build (make bench does)."
+  # JDK 25 accepted a cache trained on an earlier build of the same jar and served the old build's classes (seen
+  # here: a changed class ran as before until the cache was made again), so a stale cache would measure old code.
+  if [[ -f $aot && $aot -ot $jar ]]; then
+    bench_die "$aot is older than $jar: it may hold the previous build's classes; run make build (make bench does)."
+  fi
   SIDECAR_COMMAND="(set -a; . scripts/bench/sidecar-common.env; . $env_file; SIDECAR_PORT=$SIDECAR_PORT"
   SIDECAR_COMMAND+=" SIDECAR_ADMIN_PORT=$SIDECAR_ADMIN_PORT; exec java${*:+ $*} -jar $jar)"
   bench_spawn "$name" bash -c '
