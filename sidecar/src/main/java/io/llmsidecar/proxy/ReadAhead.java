@@ -26,13 +26,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * interrupted socket read does. {@link #close()} stops a reader that has not seen the end, which closes the
  * gateway's connection (an interrupted virtual thread's socket read closes its socket): what leaving a stream
  * unread did before, and what cancels the generation at the gateway. It returns once the reader has stopped, so the
- * web client's response is never used by two threads.
+ * web client's response is never used by two threads (should an interrupt not end the read within five seconds, it
+ * returns with a warning: closing the response then closes the connection under the read).
  */
 final class ReadAhead extends InputStream {
     static final int CAPACITY = 256 * 1024;
     private static final int READ_SIZE = 16 * 1024;
     private static final int MIN_READ = 1024;
     private static final long STOP_MILLIS = 5_000;
+    private static final System.Logger LOG = System.getLogger(ReadAhead.class.getName());
 
     private final InputStream upstream;
     private final ReentrantLock lock = new ReentrantLock();
@@ -126,7 +128,10 @@ final class ReadAhead extends InputStream {
             Thread.currentThread().interrupt();
         }
         if (reader.isAlive()) {
-            throw new IllegalStateException("the gateway's stream reader did not stop within " + STOP_MILLIS + " ms");
+            // Not thrown: the stream's outcome is known and must be settled. Closing the response next closes the
+            // gateway's connection, which ends the reader's read.
+            LOG.log(System.Logger.Level.WARNING, "The gateway's stream reader did not stop within " + STOP_MILLIS
+                                                 + " ms of being interrupted; closing its connection");
         }
     }
 
