@@ -23,11 +23,11 @@ import javax.net.ssl.TrustManagerFactory;
  * and the key and certificate are written as the PEM files cert-manager puts in a Secret ({@code tls.crt},
  * {@code tls.key}).
  */
-record TestCertificates(X509Certificate certificate, PrivateKey key) {
+public record TestCertificates(X509Certificate certificate, PrivateKey key) {
     private static final char[] PASSWORD = "changeit".toCharArray();
 
     /** A new pair for {@code localhost} and 127.0.0.1; {@code algorithm} is keytool's -keyalg (RSA, EC). */
-    static TestCertificates generate(Path dir, String commonName, String algorithm) {
+    public static TestCertificates generate(Path dir, String commonName, String algorithm) {
         try {
             Path store = Files.createTempFile(dir, "keystore", ".p12");
             Files.delete(store);
@@ -75,7 +75,7 @@ record TestCertificates(X509Certificate certificate, PrivateKey key) {
     }
 
     /** A client context that trusts exactly the given certificates. */
-    static SSLContext trusting(List<TestCertificates> trusted) {
+    public static SSLContext trusting(List<TestCertificates> trusted) {
         try {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
