@@ -253,3 +253,21 @@ bench_start_envoy_ai_gateway() {
   ENVOY_AIGW_PID=$SPAWNED_PID
   READY_MS=$(bench_wait envoy-ai-gateway "$ENVOY_AIGW_PID" -since "$SPAWNED_AT" -tcp "127.0.0.1:$ENVOY_AIGW_PORT")
 }
+
+# bench_start_mode MODE KIND [JVM_FLAG...]: the stub, Redis if sidecar-MODE.env uses it, and one sidecar in MODE, for
+# the single-target tools (steady.sh, syscalls.sh). Sets BENCH_REQUEST (the body of KIND: json or sse) and SIDECAR_URL
+# (its chat completions URL), besides what bench_start_sidecar sets.
+bench_start_mode() {
+  local mode=$1 kind=$2
+  shift 2
+  case $kind in json) BENCH_REQUEST=scripts/bench/request.json ;; sse) BENCH_REQUEST=scripts/bench/request-stream.json ;;
+    *) bench_die "KIND is json or sse, not '$kind'" ;; esac
+  [[ -f scripts/bench/sidecar-$mode.env ]] || bench_die "no scripts/bench/sidecar-$mode.env"
+  bench_init
+  bench_build_tool
+  bench_start_upstream
+  export UPSTREAM_URL REDIS_URI="" REDIS_PORT=""
+  if grep -q '^SIDECAR_REDIS_URI=' "scripts/bench/sidecar-$mode.env"; then bench_start_redis; fi
+  bench_start_sidecar sidecar "scripts/bench/sidecar-$mode.env" "$@"
+  SIDECAR_URL=http://127.0.0.1:$SIDECAR_PORT/v1/chat/completions
+}

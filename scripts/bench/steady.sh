@@ -12,16 +12,8 @@ mode=$1 kind=$2 windows=$3
 shift 3
 BENCH_WORK=$PWD/target/bench-steady
 source scripts/bench/lib.sh
-case $kind in json) body=scripts/bench/request.json ;; sse) body=scripts/bench/request-stream.json ;;
-  *) bench_die "KIND is json or sse, not '$kind'" ;; esac
-bench_init
-bench_build_tool
-bench_start_upstream
-export UPSTREAM_URL REDIS_URI="" REDIS_PORT=""
-if grep -q '^SIDECAR_REDIS_URI=' "scripts/bench/sidecar-$mode.env"; then bench_start_redis; fi
-bench_start_sidecar sidecar "scripts/bench/sidecar-$mode.env" "$@"
+bench_start_mode "$mode" "$kind" "$@"
 bench_say "sidecar ($mode) ready in $READY_MS ms"
-url=http://127.0.0.1:$SIDECAR_PORT/v1/chat/completions
 ticks() { awk '{print $14 + $15}' "/proc/$SIDECAR_PID/stat"; }
 jit_ticks() { # CPU of the JIT compiler threads (C1/C2 CompilerThread*)
   local sum=0 t
@@ -33,7 +25,7 @@ jit_ticks() { # CPU of the JIT compiler threads (C1/C2 CompilerThread*)
 printf '%-7s %9s %14s %12s %9s\n' window req/s "CPU/request" "JIT share" RSS
 for i in $(seq "$windows"); do
   c0=$(ticks); j0=$(jit_ticks)
-  out=$(BENCH_BODY=$body BENCH_HEADERS="x-llm-team: bench" wrk -t1 -c16 -d10s -s scripts/bench/wrk.lua "$url")
+  out=$(BENCH_BODY=$BENCH_REQUEST BENCH_HEADERS="x-llm-team: bench" wrk -t1 -c16 -d10s -s scripts/bench/wrk.lua "$SIDECAR_URL")
   c1=$(ticks); j1=$(jit_ticks)
   requests=$(sed -n 's/.*BENCH_RESULT {"requests":\([0-9]*\).*/\1/p' <<<"$out")
   (( requests > 0 )) || bench_die "no requests answered in window $i"

@@ -13,16 +13,8 @@ shift 2
 BENCH_WORK=$PWD/target/bench-syscalls
 source scripts/bench/lib.sh
 command -v strace >/dev/null || bench_die "strace is missing"
-case $kind in json) body=scripts/bench/request.json ;; sse) body=scripts/bench/request-stream.json ;;
-  *) bench_die "KIND is json or sse, not '$kind'" ;; esac
-bench_init
-bench_build_tool
-bench_start_upstream
-export UPSTREAM_URL REDIS_URI="" REDIS_PORT=""
-if grep -q '^SIDECAR_REDIS_URI=' "scripts/bench/sidecar-$mode.env"; then bench_start_redis; fi
-bench_start_sidecar sidecar "scripts/bench/sidecar-$mode.env" "$@"
-url=http://127.0.0.1:$SIDECAR_PORT/v1/chat/completions
-load() { BENCH_BODY=$body BENCH_HEADERS="x-llm-team: bench" wrk -t1 -c4 "-d$1" -s scripts/bench/wrk.lua "$url"; }
+bench_start_mode "$mode" "$kind" "$@"
+load() { BENCH_BODY=$BENCH_REQUEST BENCH_HEADERS="x-llm-team: bench" wrk -t1 -c4 "-d$1" -s scripts/bench/wrk.lua "$SIDECAR_URL"; }
 load 20s >/dev/null
 java_pid=$(pgrep -P "$SIDECAR_PID" java || echo "$SIDECAR_PID")
 timeout -s INT 6 strace -c -f -p "$java_pid" -o "$BENCH_WORK/strace.txt" &

@@ -1,5 +1,6 @@
 package io.llmsidecar.logging;
 
+import io.llmsidecar.testing.BrokenPipe;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -109,17 +110,7 @@ class BatchedStdoutHandlerTest {
 
     @Test
     void aBrokenStdoutIsReportedAndNeverBlocksTheCallers() throws Exception {
-        OutputStream broken = new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                throw new IOException("Broken pipe");
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                throw new IOException("Broken pipe");
-            }
-        };
+        OutputStream broken = new BrokenPipe();
         BatchedStdoutHandler handler = new BatchedStdoutHandler(broken);
         AtomicInteger errors = new AtomicInteger();
         handler.setErrorManager(new ErrorManager() {

@@ -1,6 +1,7 @@
 package io.llmsidecar.proxy;
 
 import io.llmsidecar.openai.Usage;
+import io.llmsidecar.testing.BrokenPipe;
 import io.llmsidecar.testing.StubUpstream;
 import org.junit.jupiter.api.Test;
 
@@ -116,17 +117,7 @@ class SseRelayTest {
 
     @Test
     void reportsAnAppThatWentAway() {
-        OutputStream gone = new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                throw new IOException("Broken pipe");
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                throw new IOException("Broken pipe");
-            }
-        };
+        OutputStream gone = new BrokenPipe();
         assertEquals(SseRelay.End.CLIENT_GONE, SseRelay.relay(trickle(STREAM, 100), gone, new StreamInspector(), true));
     }
 
