@@ -16,11 +16,13 @@ import java.util.logging.LogRecord;
 public final class OneLineFormatter extends Formatter {
     @Override
     public String format(LogRecord record) {
-        StringBuilder b = new StringBuilder(160);
+        String message = record.getParameters() == null ? record.getMessage() : formatMessage(record);
+        // Sized for the whole line: a decision event is a few KB, and growing from a small buffer copied it 4 times.
+        StringBuilder b = new StringBuilder((message == null ? 4 : message.length()) + 96);
         DateTimeFormatter.ISO_INSTANT.formatTo(record.getInstant().truncatedTo(ChronoUnit.MILLIS), b);
         b.append(' ').append(record.getLevel().getName())
                 .append(' ').append(record.getLoggerName())
-                .append(": ").append(record.getParameters() == null ? record.getMessage() : formatMessage(record))
+                .append(": ").append(message)
                 .append(System.lineSeparator());
         if (record.getThrown() != null) {
             StringWriter trace = new StringWriter();

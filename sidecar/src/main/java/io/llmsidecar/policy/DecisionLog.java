@@ -124,24 +124,37 @@ final class DecisionLog implements AutoCloseable {
      * that no two lists of texts hash alike by shifting characters from one text to the next.
      */
     record PromptDigest(long bytes, String sha256) {
-        static PromptDigest of(List<PromptText> texts) {
-            MessageDigest sha;
+        /** Looked up once: {@code MessageDigest.getInstance} searches the providers on every call; a clone does not. */
+        private static final MessageDigest SHA_256;
+
+        static {
             try {
-                sha = MessageDigest.getInstance("SHA-256");
+                SHA_256 = MessageDigest.getInstance("SHA-256");
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException("every JDK has SHA-256", e);
             }
+        }
+
+        static PromptDigest of(List<PromptText> texts) {
+            MessageDigest sha;
+            try {
+                sha = (MessageDigest) SHA_256.clone();
+            } catch (CloneNotSupportedException e) {
+                throw new IllegalStateException("the JDK's SHA-256 is cloneable", e);
+            }
+            byte[] length = new byte[Integer.BYTES];
             long bytes = 0;
             for (PromptText text : texts) {
-                update(sha, text.where());
-                bytes += update(sha, text.text());
+                update(sha, text.where(), length);
+                bytes += update(sha, text.text(), length);
             }
             return new PromptDigest(bytes, HexFormat.of().formatHex(sha.digest()));
         }
 
-        private static int update(MessageDigest sha, String part) {
+        private static int update(MessageDigest sha, String part, byte[] length) {
             byte[] utf8 = part.getBytes(StandardCharsets.UTF_8);
-            sha.update(ByteBuffer.allocate(Integer.BYTES).putInt(utf8.length).array());
+            ByteBuffer.wrap(length).putInt(0, utf8.length);
+            sha.update(length);
             sha.update(utf8);
             return utf8.length;
         }

@@ -164,6 +164,11 @@ class DecisionLogTest {
         assertFalse(same.sha256().equals(moved.sha256()), "a text moved to another place changes the hash");
         assertEquals("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
                      DecisionLog.PromptDigest.of(List.of()).sha256(), "no text: the SHA-256 of nothing");
+        // Pinned, so that logs written by earlier versions keep comparing: each place, then each text, as a 4-byte
+        // big-endian UTF-8 length and the UTF-8 bytes (Python: hashlib.sha256 over struct.pack('>i', n) + bytes).
+        assertEquals("6df9adf72a34b9f613fe6988eef4f115c824ad220a663dc58fb15704fecd7254",
+                     DecisionLog.PromptDigest.of(List.of(new PromptText("héllo", "messages[0].content"),
+                                                         new PromptText("wörld", "messages[1].content"))).sha256());
     }
 
     @Test
