@@ -27,23 +27,16 @@ warmup=${PROFILE_WARMUP:-20s}
 connections=${PROFILE_CONNECTIONS:-16}
 kind=${PROFILE_KIND:-json}
 top=${PROFILE_TOP:-25}
-case $kind in json) body=scripts/bench/request.json ;; sse) body=scripts/bench/request-stream.json ;;
-  *) bench_die "PROFILE_KIND is json or sse, not '$kind'" ;; esac
+[[ $kind == json || $kind == sse ]] || bench_die "PROFILE_KIND is json or sse, not '$kind'"
 command -v wrk >/dev/null || bench_die "wrk is missing; run scripts/setup.sh bench."
-
-bench_init
-bench_build_tool
-bench_start_upstream
-export UPSTREAM_URL REDIS_URI="" REDIS_PORT=""
-if grep -q '^SIDECAR_REDIS_URI=' "$env_file"; then bench_start_redis; fi
 async=${PROFILE_ASYNC:-}
 [[ -z $async || -f $async ]] || bench_die "PROFILE_ASYNC=$async is not a file"
-bench_start_sidecar sidecar "$env_file" ${async:+-XX:+EnableDynamicAgentLoading} \
+
+bench_start_mode "$mode" "$kind" ${async:+-XX:+EnableDynamicAgentLoading} \
   "-XX:StartFlightRecording=name=whole,settings=profile,dumponexit=true,filename=$BENCH_WORK/whole.jfr"
 bench_say "sidecar ($mode) ready in $READY_MS ms; warming up for $warmup"
-url=http://127.0.0.1:$SIDECAR_PORT/v1/chat/completions
-load() { BENCH_BODY=$body BENCH_HEADERS="x-llm-team: bench" wrk -t1 "-c$connections" "-d$1" --latency \
-           -s scripts/bench/wrk.lua "$url"; }
+load() { BENCH_BODY=$BENCH_REQUEST BENCH_HEADERS="x-llm-team: bench" wrk -t1 "-c$connections" "-d$1" --latency \
+           -s scripts/bench/wrk.lua "$SIDECAR_URL"; }
 load "$warmup" >/dev/null
 
 bench_say "recording $duration of $kind requests on $connections connections"

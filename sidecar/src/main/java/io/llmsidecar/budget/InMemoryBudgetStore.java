@@ -283,13 +283,12 @@ final class InMemoryBudgetStore implements BudgetStore {
      * once and frees nothing twice.
      */
     private void expire(long now) {
-        Expiry next;
         long expired = 0;
-        while (!expiries.isEmpty() && (next = expiries.first()).at() <= now) {
-            expiries.pollFirst();
-            Held held = reservations.get(next.id());
-            if (held != null && held.expiresAt == next.at()) {
-                reservations.remove(next.id());
+        while (!expiries.isEmpty() && expiries.first().at() <= now) {
+            // The set holds one expiry per reservation held, its current one: what comes out is always due.
+            Expiry next = expiries.pollFirst();
+            Held held = reservations.remove(next.id());
+            if (held != null) {
                 release(held);
                 long forgetAt = now + REMEMBER_SETTLED.toMillis();
                 if (expiredMode == ExpiredReservations.CHARGE) {

@@ -44,7 +44,7 @@ final class ReadAhead extends InputStream {
     private byte[] buffer = new byte[READ_SIZE];
     private int start;          // guarded by lock, as are the fields below
     private int end;
-    private boolean ended;
+    private boolean finished;   // the reader saw the end of the body, or failure
     private Throwable failure;
     private boolean closed;
 
@@ -74,7 +74,7 @@ final class ReadAhead extends InputStream {
         }
         lock.lock();
         try {
-            while (start == end && !ended && failure == null) {
+            while (start == end && !finished) {
                 try {
                     readable.await();
                 } catch (InterruptedException e) {
@@ -196,7 +196,7 @@ final class ReadAhead extends InputStream {
     private void finish(Throwable t) {
         lock.lock();
         try {
-            ended = t == null;
+            finished = true;
             failure = t;
             readable.signal();
         } finally {
