@@ -17,7 +17,8 @@ import java.time.Instant;
  * collector built for OPA stores them as they are. What OPA has no field for goes under {@code custom}.
  *
  * <p>Two kinds of event, told apart by {@code path}: {@value #DECISION_PATH} (one per policy decision, with the
- * input as the policy evaluated it, which is what {@code replay} needs) and {@value #SETTLEMENT_PATH} (one per
+ * whole input document of the decision, which is what {@code replay} needs, even where the policy's module was given
+ * only the fields it reads: see {@link InputFields}) and {@value #SETTLEMENT_PATH} (one per
  * forwarded request, with what it was charged). The example events are in policies/README.md.
  */
 final class DecisionEvents {
@@ -36,7 +37,7 @@ final class DecisionEvents {
     /**
      * One decision.
      *
-     * @param inputJson the input document exactly as evaluated (prompt text only if the policy asked for it)
+     * @param inputJson the whole input document of the decision (prompt text only if the policy asked for it)
      * @param shadow    the shadow policy's decision, or {@code null} when there is none
      */
     String decision(PolicyInput input, String inputJson, Decision decision, boolean failedOpen, long evalNanos,

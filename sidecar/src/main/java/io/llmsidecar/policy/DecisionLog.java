@@ -77,7 +77,7 @@ final class DecisionLog implements AutoCloseable {
     /**
      * Writes the event for one decision.
      *
-     * @param inputJson the input document as the policy evaluated it
+     * @param inputJson the whole input document of the decision
      * @param shadow    the shadow policy's decision, or {@code null} when there is no shadow policy
      */
     void record(PolicyInput input, String inputJson, Decision decision, boolean failedOpen, long evalNanos,

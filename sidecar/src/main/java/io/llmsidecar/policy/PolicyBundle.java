@@ -9,7 +9,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
@@ -18,9 +20,10 @@ import java.util.zip.GZIPInputStream;
  * A compiled policy: the Wasm module, its data document and a revision. Read from an OPA bundle
  * ({@code opa build -t wasm} output, a gzipped tar) because the Wasm SDK has no bundle reader of its own.
  *
- * @param revision the manifest's {@code revision} when the bundle sets one, else a hash of the module and data
+ * @param revision    the manifest's {@code revision} when the bundle sets one, else a hash of the module and data
+ * @param inputFields the top-level input fields the policy may read, from the bundle's Rego sources
  */
-record PolicyBundle(byte[] wasm, String data, String revision) {
+record PolicyBundle(byte[] wasm, String data, String revision, InputFields inputFields) {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int BLOCK = 512;
     /** A bundle larger than this is not a policy; refusing it protects the sidecar's memory. */
@@ -54,7 +57,19 @@ record PolicyBundle(byte[] wasm, String data, String revision) {
                                           + "'opa build -t wasm -e sidecar/decision <dir>'");
         }
         String dataJson = data == null ? "{}" : new String(data, StandardCharsets.UTF_8);
-        return new PolicyBundle(wasm, dataJson, revision(manifest, wasm, dataJson));
+        List<String> rego = new ArrayList<>();
+        entries.forEach((name, content) -> {
+            if (name.endsWith(".rego")) {
+                rego.add(new String(content, StandardCharsets.UTF_8));
+            }
+        });
+        return new PolicyBundle(wasm, dataJson, revision(manifest, wasm, dataJson),
+                                InputFields.readBy(rego, wasm, PolicyInput.TOP_LEVEL_FIELDS));
+    }
+
+    /** The same policy under another revision or with other data: what it reads of the input does not change. */
+    PolicyBundle with(String otherData, String otherRevision) {
+        return new PolicyBundle(wasm, otherData, otherRevision, inputFields);
     }
 
     /**

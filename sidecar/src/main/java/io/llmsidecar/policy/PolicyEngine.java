@@ -125,9 +125,9 @@ public final class PolicyEngine implements AutoCloseable {
             return UNCHECKED;
         }
         // The prompt text goes into the input only for a policy that asked for it (data.config.input.include_text).
-        String json = input.json(enforced.readsText() || shadow.map(PolicyLoader::readsText).orElse(false));
+        boolean withText = enforced.readsText() || shadow.map(PolicyLoader::readsText).orElse(false);
         long started = System.nanoTime();
-        Decision decision = enforced.evaluate(json, input.epochNanos());
+        Decision decision = enforced.evaluate(input, withText);
         long nanos = System.nanoTime() - started;
         metrics.policyEvaluation(nanos);
         boolean failOpen = false;
@@ -143,7 +143,7 @@ public final class PolicyEngine implements AutoCloseable {
         }
         // Warnings (e.g. findings set to "shadow") are what the policy would deny if it enforced them.
         decision.warnings().forEach(w -> metrics.policyShadowDenial(w.code(), w.policy()));
-        record(input, decision, failOpen, nanos, json);
+        record(input, decision, failOpen, nanos, withText);
         return failOpen ? new Decision.Allow(RequestPatch.NONE, decision.revision()) : decision;
     }
 
@@ -203,12 +203,17 @@ public final class PolicyEngine implements AutoCloseable {
         return new PolicyAdminService(config, enforced, shadow, RegoBuiltins.create().names());
     }
 
-    private void record(PolicyInput input, Decision decision, boolean failOpen, long nanos, String json) {
-        evaluateShadow(input, json, would -> decisionLog.record(input, json, decision, failOpen, nanos, would));
+    /** The decision log gets the whole document, whatever fields the policies read, for replay by others. */
+    private void record(PolicyInput input, Decision decision, boolean failOpen, long nanos, boolean withText) {
+        evaluateShadow(input, withText, would -> {
+            if (decisionLog.enabled()) {
+                decisionLog.record(input, input.json(withText), decision, failOpen, nanos, would);
+            }
+        });
     }
 
     /** Runs the shadow policy, if any, off the request's thread; {@code then} gets its decision or {@code null}. */
-    private void evaluateShadow(PolicyInput input, String json, java.util.function.Consumer<Decision> then) {
+    private void evaluateShadow(PolicyInput input, boolean withText, java.util.function.Consumer<Decision> then) {
         if (shadow.isEmpty()) {
             then.accept(null);
             return;
@@ -220,7 +225,7 @@ public final class PolicyEngine implements AutoCloseable {
         PolicyLoader shadowLoader = shadow.get();
         Thread.ofVirtual().name("policy-shadow").start(() -> {
             try {
-                Decision would = shadowLoader.evaluate(json, input.epochNanos());
+                Decision would = shadowLoader.evaluate(input, withText);
                 switch (would) {
                     case Decision.Deny deny -> deny.reasons()
                             .forEach(r -> metrics.policyShadowDenial(r.code(), r.policy()));

@@ -37,6 +37,9 @@ import java.util.OptionalLong;
  * {@code where}, the field the text came from), so a policy that reads messages sees every prompt of every API.
  */
 public final class PolicyInput {
+    /** The document's top-level fields, in the order written. */
+    static final List<String> TOP_LEVEL_FIELDS = List.of("request", "findings", "subject", "estimate", "budgets",
+                                                         "time");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String requestId;
@@ -55,6 +58,8 @@ public final class PolicyInput {
     /** Where {@code input.request.messages} sits in {@link #json}, for the decision log's copy of the prompt. */
     private int messagesStart;
     private int messagesEnd;
+    /** Where each of {@link #TOP_LEVEL_FIELDS} sits in {@link #json}: start and end offsets, name to value. */
+    private final int[] fieldRanges = new int[2 * TOP_LEVEL_FIELDS.size()];
 
     private PolicyInput(String requestId, ApiRequest request, Subject subject, Estimate estimate,
                         List<BudgetStatus> budgets, Instant now, Findings findings) {
@@ -140,6 +145,44 @@ public final class PolicyInput {
      * only. Written once per variant asked for (the engine asks for one).
      */
     synchronized String json(boolean withText) {
+        written(withText);
+        return new String(json, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The document in UTF-8 as a policy that reads only {@code fields} gets it: the other top-level fields left out
+     * (see {@link InputFields}). Not to be modified: it may be the document itself.
+     */
+    synchronized byte[] jsonFor(boolean withText, InputFields fields) {
+        written(withText);
+        if (fields instanceof InputFields.Every) {
+            return json;
+        }
+        int length = 1;                                 // '{', then each field with the ',' or '}' after it
+        for (int i = 0; i < TOP_LEVEL_FIELDS.size(); i++) {
+            if (fields.includes(TOP_LEVEL_FIELDS.get(i))) {
+                length += fieldRanges[2 * i + 1] - fieldRanges[2 * i] + 1;
+            }
+        }
+        byte[] only = new byte[Math.max(length, 2)];   // '{}' when no field is read
+        int at = 0;
+        only[at++] = '{';
+        for (int i = 0; i < TOP_LEVEL_FIELDS.size(); i++) {
+            if (fields.includes(TOP_LEVEL_FIELDS.get(i))) {
+                if (at > 1) {
+                    only[at++] = ',';
+                }
+                int start = fieldRanges[2 * i];
+                int end = fieldRanges[2 * i + 1];
+                System.arraycopy(json, start, only, at, end - start);
+                at += end - start;
+            }
+        }
+        only[at] = '}';
+        return only;
+    }
+
+    private void written(boolean withText) {
         if (json == null || jsonHasText != withText) {
             var out = new ByteArrayOutputStream((withText ? request.rawSize() : 0) + 1024);
             int[] range = write(out, withText);
@@ -148,7 +191,6 @@ public final class PolicyInput {
             messagesStart = range[0];
             messagesEnd = range[1];
         }
-        return new String(json, StandardCharsets.UTF_8);
     }
 
     /** The JSON text of {@code input.request.messages}: what the decision log copies when allowed to. */
@@ -174,6 +216,8 @@ public final class PolicyInput {
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
 
+            int field = 0;
+            fieldStart(g, out, field);
             g.writeObjectFieldStart("request");
             g.writeStringField("api", request.api().label());
             g.writeStringField("model", request.model());
@@ -204,12 +248,18 @@ public final class PolicyInput {
             g.writeNumberField("tools_count", request.toolsCount());
             g.writeNumberField("raw_size", request.rawSize());
             g.writeEndObject();
+            fieldEnd(g, out, field++);
 
+            fieldStart(g, out, field);
             g.writeFieldName("findings");
             findings.write(g);
+            fieldEnd(g, out, field++);
 
+            fieldStart(g, out, field);
             writeSubject(g, subject);
+            fieldEnd(g, out, field++);
 
+            fieldStart(g, out, field);
             g.writeObjectFieldStart("estimate");
             g.writeStringField("model", estimate.model().map(m -> m.name()).orElse(""));
             g.writeBooleanField("priced", estimate.priced());
@@ -224,26 +274,42 @@ public final class PolicyInput {
             g.writeFieldName("output_usd_per_million");
             g.writeNumber(price == null ? "0" : perMillion(price.outputPico()));
             g.writeEndObject();
+            fieldEnd(g, out, field++);
 
+            fieldStart(g, out, field);
             g.writeArrayFieldStart("budgets");
             for (BudgetStatus budget : budgets) {
                 writeBudget(g, budget);
             }
             g.writeEndArray();
+            fieldEnd(g, out, field++);
 
             ZonedDateTime utc = now.atZone(ZoneOffset.UTC);
+            fieldStart(g, out, field);
             g.writeObjectFieldStart("time");
             g.writeStringField("rfc3339", now.toString());
             g.writeNumberField("unix_ns", epochNanos());
             g.writeStringField("weekday", utc.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH));
             g.writeNumberField("hour", utc.getHour());
             g.writeEndObject();
+            fieldEnd(g, out, field);
 
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return messages;
+    }
+
+    /** Marks where top-level field {@code index} begins: after the comma the generator writes before its name. */
+    private void fieldStart(JsonGenerator g, ByteArrayOutputStream out, int index) throws IOException {
+        g.flush();
+        fieldRanges[2 * index] = out.size() + (index == 0 ? 0 : 1);
+    }
+
+    private void fieldEnd(JsonGenerator g, ByteArrayOutputStream out, int index) throws IOException {
+        g.flush();
+        fieldRanges[2 * index + 1] = out.size();
     }
 
     /** Without text: each chat message's {@code role}; for other APIs each prompt text's role and {@code where}. */

@@ -64,11 +64,16 @@ final class PolicyInstance {
      * @throws EvaluationTimeoutException when the watchdog interrupted the evaluation at {@code deadlineNanos}
      */
     String evaluate(String input, long epochNanos, long deadlineNanos) {
+        return evaluate(input.getBytes(StandardCharsets.UTF_8), epochNanos, deadlineNanos);
+    }
+
+    /** {@link #evaluate(String, long, long)} on the document's UTF-8 bytes, which are only read. */
+    String evaluate(byte[] input, long epochNanos, long deadlineNanos) {
         Run run = new Run(Thread.currentThread(), deadlineNanos);
         current = run;
         boolean interrupted = false;
         try {
-            return opa.evaluate(entrypoint, input.getBytes(StandardCharsets.UTF_8), new Evaluation(epochNanos));
+            return opa.evaluate(entrypoint, input, new Evaluation(epochNanos));
         } finally {
             current = null;
             if (!run.compareAndSet(Run.RUNNING, Run.DONE)) {

@@ -7,6 +7,7 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +43,7 @@ final class PolicyLoader {
     private String lastReportedError = "";
 
     /** The revision in force: its instances, where it came from and when it was loaded. */
-    record Active(InstancePool pool, String revision, Instant loadedAt, boolean readsText) {
+    record Active(InstancePool pool, String revision, Instant loadedAt, boolean readsText, InputFields inputFields) {
     }
 
     /** What {@code GET /admin/policy} and the health check report about this policy. */
@@ -107,13 +108,13 @@ final class PolicyLoader {
             OpaModule module = candidate.get().compile(bundle);
             InstancePool pool = InstancePool.start(module, bundle, builtins, poolSize, loaderThread);
             smokeTest(pool, bundle.revision());
-            swapIn(new Active(pool, bundle.revision(), clock.instant(), bundle.readsText()));
+            swapIn(new Active(pool, bundle.revision(), clock.instant(), bundle.readsText(), bundle.inputFields()));
             status = new Status(role, source.describe(), Optional.of(bundle.revision()), Optional.of(active.loadedAt()),
                                 Optional.empty(), Optional.empty(), Optional.of(checkedAt), poolSize, pool.ready(),
                                 refusals);
             lastReportedError = "";
             LOG.log(Level.INFO, "Loaded the " + role + " policy revision " + bundle.revision() + " from "
-                                + source.describe());
+                                + source.describe() + describe(bundle.inputFields()));
         } catch (PolicyLoadException | RuntimeException e) {
             String error = e.getMessage() == null ? e.toString() : e.getMessage();
             Active current = active;
@@ -151,8 +152,19 @@ final class PolicyLoader {
         return current != null && current.readsText();
     }
 
-    Decision evaluate(String input, long epochNanos) {
+    /** Evaluates the active revision on the fields of {@code input} it reads ({@link InputFields}). */
+    Decision evaluate(PolicyInput input, boolean withText) {
         Active current = active;
+        byte[] json = current == null ? new byte[0] : input.jsonFor(withText, current.inputFields());
+        return evaluate(current, json, input.epochNanos());
+    }
+
+    /** Evaluates the active revision on a whole input document ({@code replay}). */
+    Decision evaluate(String input, long epochNanos) {
+        return evaluate(active, input.getBytes(java.nio.charset.StandardCharsets.UTF_8), epochNanos);
+    }
+
+    private Decision evaluate(Active current, byte[] input, long epochNanos) {
         if (current == null) {
             return new Decision.Failed("no " + role + " policy is loaded"
                                        + status.lastError().map(e -> ": " + e).orElse(""), "");
@@ -245,6 +257,12 @@ final class PolicyLoader {
         Status s = status;
         return new Status(s.role(), s.source(), s.revision(), s.loadedAt(), s.lastError(), s.lastErrorAt(),
                           Optional.of(checkedAt), s.poolSize(), s.instancesReady(), s.refusals());
+    }
+
+    /** For the load line: which input fields the policy is not given, since it never reads them. */
+    private static String describe(InputFields fields) {
+        List<String> left = PolicyInput.TOP_LEVEL_FIELDS.stream().filter(f -> !fields.includes(f)).toList();
+        return left.isEmpty() ? "" : "; input fields it never reads are left out of its input: " + left;
     }
 
     /** A readable cause: the host's own failures carry their message, the runtime's are named. */

@@ -114,7 +114,7 @@ sealed interface PolicySource {
                 public PolicyBundle load() throws PolicyLoadException {
                     PolicyBundle compiled = PolicyBundle.read(compiler.compile(snapshot));
                     // The sources' hash, not the compiler's output, names the revision: it is what operators edit.
-                    return new PolicyBundle(compiled.wasm(), compiled.data(), snapshot.hash());
+                    return compiled.with(compiled.data(), snapshot.hash());
                 }
             });
         }
@@ -273,9 +273,8 @@ sealed interface PolicySource {
                 @Override
                 public PolicyBundle load() throws PolicyLoadException {
                     PolicyBundle b = c.load();
-                    return new PolicyBundle(b.wasm(), data, b.revision() + "+data:"
-                                                            + PolicyBundle.contentHash(data.getBytes(
-                                                                    java.nio.charset.StandardCharsets.UTF_8)));
+                    return b.with(data, b.revision() + "+data:" + PolicyBundle.contentHash(
+                            data.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                 }
 
                 @Override

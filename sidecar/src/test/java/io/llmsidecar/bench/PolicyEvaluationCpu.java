@@ -19,6 +19,9 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.time.Instant;
+import io.llmsidecar.budget.BudgetStatus;
 
 /**
  * {@link PolicyEvaluationBenchmark}'s evaluation in thread CPU time, robust to a shared machine: 30,000 warm-up
@@ -43,20 +46,30 @@ public final class PolicyEvaluationCpu {
                                                                           "checkout", "payments", true));
         Estimate estimate = new Estimate(330, 256, 203_100, Optional.of(new PricedModel(
                 "gpt-4o-mini", new ModelPrice(150_000, 600_000, 75_000, 16_384, 128_000))));
+        // The two budgets of make bench's sidecar-full mode (scripts/bench/sidecar-full.env), as their statuses.
+        Instant day = Instant.parse("2026-12-07T00:00:00Z");
+        Instant hour = Instant.parse("2026-12-07T09:00:00Z");
+        List<BudgetStatus> budgets = List.of(
+                new BudgetStatus("bench-team-day", "team=bench", day, day.plusSeconds(86_400),
+                                 OptionalLong.of(1_000_000_000_000_000L), 0, 0,
+                                 OptionalLong.of(1_000_000_000_000_000L), 0, 0),
+                new BudgetStatus("bench-team-model-hour", "team=bench,model=gpt-4o-mini", hour,
+                                 hour.plusSeconds(3_600), OptionalLong.of(1_000_000_000_000_000L), 0, 0,
+                                 OptionalLong.empty(), 0, 0));
         try (PolicyEngine engine = PolicyEngine.start(config, new SidecarMetrics("bench"))) {
-            Decision first = engine.evaluate(PolicyInput.of("bench", request, subject, estimate, List.of()));
+            Decision first = engine.evaluate(PolicyInput.of("bench", request, subject, estimate, budgets));
             if (!(first instanceof Decision.Allow)) {
                 throw new IllegalStateException("the request must be allowed: " + first);
             }
             var threads = ManagementFactory.getThreadMXBean();
             for (int i = 0; i < 30_000; i++) {
-                engine.evaluate(PolicyInput.of("bench", request, subject, estimate, List.of()));
+                engine.evaluate(PolicyInput.of("bench", request, subject, estimate, budgets));
             }
             long[] perEvaluation = new long[15];
             for (int batch = 0; batch < perEvaluation.length; batch++) {
                 long start = threads.getCurrentThreadCpuTime();
                 for (int i = 0; i < 2_000; i++) {
-                    engine.evaluate(PolicyInput.of("bench", request, subject, estimate, List.of()));
+                    engine.evaluate(PolicyInput.of("bench", request, subject, estimate, budgets));
                 }
                 perEvaluation[batch] = (threads.getCurrentThreadCpuTime() - start) / 2_000 / 1_000;
             }
