@@ -215,7 +215,7 @@ final class RedisBudgetStore implements BudgetStore {
 
     @Override
     public String describe() {
-        return connector.describe();
+        return connector.describe() + " over " + RedisConnector.transport();
     }
 
     @Override

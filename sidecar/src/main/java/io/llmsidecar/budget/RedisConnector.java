@@ -108,6 +108,16 @@ final class RedisConnector implements StoreConnection {
         return lazy;
     }
 
+    /**
+     * Netty's transport under Lettuce. The native epoll one (netty-transport-native-epoll, for x86-64 and aarch64
+     * Linux) takes a fifth fewer system calls per budgeted request than NIO (docs/BENCHMARKS.md, issue 19); Lettuce
+     * falls back to NIO where the native library cannot load, e.g. a {@code /tmp} it cannot write or run from.
+     */
+    static String transport() {
+        return io.lettuce.core.resource.EpollProvider.isAvailable() ? "native epoll"
+                : "Java NIO (native epoll unavailable: see io.netty.channel.epoll.Epoll.unavailabilityCause)";
+    }
+
     String describe() {
         return (config.cluster() ? "Redis Cluster " : "Redis ") + config.redactedUri().orElse("");
     }

@@ -43,6 +43,13 @@ class RedisBudgetStoreIT extends BudgetStoreContract {
     }
 
     @Test
+    void talksToRedisOverNettysNativeEpollTransportOnLinux() {
+        String arch = System.getProperty("os.arch");
+        assertTrue(arch.equals("amd64") || arch.equals("aarch64"), "the jar carries epoll for x86-64 and aarch64");
+        assertTrue(store.describe().endsWith(" over native epoll"), store.describe());
+    }
+
+    @Test
     void reloadsItsScriptsAfterRedisForgetsThem() {
         store.reserve("r1", List.of(charge(payments, 10, 0)), now + 60_000, now);
 
