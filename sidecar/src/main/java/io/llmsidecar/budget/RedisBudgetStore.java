@@ -1,6 +1,8 @@
 package io.llmsidecar.budget;
 
+import io.lettuce.core.RedisCommandInterruptedException;
 import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
@@ -9,7 +11,7 @@ import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 
 import java.io.IOException;
@@ -26,6 +28,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 
@@ -288,11 +291,30 @@ final class RedisBudgetStore implements BudgetStore {
 
     /** Runs a script by its digest; after a Redis restart (or a failover to a new node) sends it once in full. */
     private <T> T evalsha(Script script, ScriptOutputType type, String[] keys, String... args) {
-        RedisClusterCommands<String, String> commands = redis.commands();
+        RedisClusterAsyncCommands<String, String> commands = redis.asyncCommands();
         try {
-            return commands.evalsha(script.sha(), type, keys, args);
+            return await(commands.evalsha(script.sha(), type, keys, args));
         } catch (RedisNoScriptException e) {
-            return commands.eval(script.source(), type, keys, args);
+            return await(commands.eval(script.source(), type, keys, args));
+        }
+    }
+
+    /**
+     * The command's result, waiting without a timer of its own. Why not the sync API: it waits with a timed
+     * {@code get}, and a virtual thread's timed wait schedules and cancels a timer task on the JDK's delay scheduler,
+     * which woke its thread twice per command: 7% of the sidecar's CPU in Redis mode (docs/BENCHMARKS.md, issue 19).
+     * The wait is still bounded, by the command timeout Lettuce's {@code TimeoutOptions} enforce (see
+     * {@link RedisConnector}), which fails the command as the sync API's own timeout did.
+     */
+    private static <T> T await(RedisFuture<T> command) {
+        try {
+            return command.get();
+        } catch (InterruptedException e) {
+            command.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new RedisCommandInterruptedException(e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RedisException redis ? redis : new RedisException(e.getCause());
         }
     }
 

@@ -12,6 +12,7 @@ import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.resource.ClientResources;
@@ -75,6 +76,8 @@ final class RedisConnector implements StoreConnection {
         SocketOptions socket = SocketOptions.builder().connectTimeout(config.connectTimeout()).build();
         // While disconnected, fail at once instead of queueing: the failure mode must decide now, not after a timeout.
         ClientOptions.DisconnectedBehavior reject = ClientOptions.DisconnectedBehavior.REJECT_COMMANDS;
+        // The only bound on a command: RedisBudgetStore waits on its future without a timer (BudgetStallIT fails
+        // without this).
         TimeoutOptions timeouts = TimeoutOptions.enabled(config.commandTimeout());
         AbstractRedisClient client;
         if (config.cluster()) {
@@ -180,6 +183,15 @@ final class RedisConnector implements StoreConnection {
                 start(current);
             }
             throw new BudgetStoreUnavailableException("not connected to " + describe(), null, false);
+        }
+
+        /** The asynchronous commands of the connected connection; fails fast as {@link #commands()} does. */
+        @SuppressWarnings("unchecked")
+        RedisClusterAsyncCommands<String, V> asyncCommands() {
+            StatefulConnection<String, V> c = connection();
+            return c instanceof StatefulRedisClusterConnection<?, ?> cluster
+                    ? ((StatefulRedisClusterConnection<String, V>) cluster).async()
+                    : ((StatefulRedisConnection<String, V>) c).async();
         }
 
         @SuppressWarnings("unchecked")
