@@ -75,6 +75,8 @@ public final class SidecarEnvironment {
         m.put("SIDECAR_HOST", "server.host");
         m.put("SIDECAR_PORT", "server.port");
         m.put("SIDECAR_MAX_BODY_SIZE", "server.max-body-size");
+        m.put("SIDECAR_MAX_INFLIGHT_BODY_BYTES", "server.max-inflight-body-bytes");
+        m.put("SIDECAR_INFLIGHT_BODY_WAIT", "server.inflight-body-wait");
         m.put("SIDECAR_PASSTHROUGH_ROUTES", "server.passthrough-routes");
         m.put("SIDECAR_ACCESS_LOG", "server.access-log");
         m.put("SIDECAR_DRAIN_DELAY", "server.drain-delay");

@@ -3,6 +3,7 @@ package io.llmsidecar.metrics;
 import io.prometheus.client.Collector;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.CounterMetricFamily;
+import io.prometheus.client.GaugeMetricFamily;
 import io.prometheus.client.Counter;
 import io.prometheus.client.Gauge;
 import io.prometheus.client.Histogram;
@@ -170,6 +171,30 @@ public final class SidecarMetrics {
                                                        "Finished spans dropped because the OTLP export queue was full "
                                                        + "(a slow or unreachable collector).",
                                                        dropped.getAsLong()));
+            }
+        }.register(registry);
+    }
+
+    /**
+     * Exposes the in-flight body budget, read at each scrape: {@code llm_sidecar_inflight_body_bytes} (held now),
+     * {@code llm_sidecar_inflight_body_limit_bytes} and {@code llm_sidecar_inflight_body_refusals_total} (requests
+     * and answers refused with 503 for want of room). Nothing is counted per request here.
+     */
+    public void bodiesInFlight(LongSupplier bytes, LongSupplier limit, LongSupplier refusals) {
+        new Collector() {
+            @Override
+            public List<MetricFamilySamples> collect() {
+                return List.of(
+                        new GaugeMetricFamily(PREFIX + "inflight_body_bytes",
+                                              "Bytes of request bodies and whole gateway answers held in memory now.",
+                                              bytes.getAsLong()),
+                        new GaugeMetricFamily(PREFIX + "inflight_body_limit_bytes",
+                                              "The most such bytes held at once (server.max-inflight-body-bytes).",
+                                              limit.getAsLong()),
+                        new CounterMetricFamily(PREFIX + "inflight_body_refusals",
+                                                "Requests and answers refused with 503 because the bodies in flight "
+                                                + "left no room in time (server.inflight-body-wait).",
+                                                refusals.getAsLong()));
             }
         }.register(registry);
     }

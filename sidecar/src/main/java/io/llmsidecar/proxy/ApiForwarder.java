@@ -46,9 +46,11 @@ final class ApiForwarder {
     /**
      * Sends the plan's body and relays the answer; a stream whose generated text exceeds the plan's
      * {@code streamLimit} tokens (what its budget reservation covers) is cut off cleanly, in case the gateway does
-     * not honour the limit.
+     * not honour the limit. An answer read whole is held against the request's {@code lease} of the in-flight body
+     * budget.
      */
-    Completion forward(ForwardPlan plan, Estimate estimate, Headers inbound, Exchange ex, ServerResponse res) {
+    Completion forward(ForwardPlan plan, Estimate estimate, Headers inbound, Exchange ex, ServerResponse res,
+                       BodyBudget.Lease lease) {
         String requestId = ex.requestId;
         UpstreamCall call = ex.trace.upstreamCall("POST", upstream.target(plan.api(), plan.query()));
         long sent = System.nanoTime();
@@ -60,7 +62,7 @@ final class ApiForwarder {
                 if (plan.stream() && status == 200 && isEventStream(response)) {
                     completion = stream(plan, estimate, response, res, sent, ex);
                 } else {
-                    completion = whole(plan, estimate, response, res, sent, status, ex);
+                    completion = whole(plan, estimate, response, res, sent, status, ex, lease);
                 }
             } catch (SidecarException e) {
                 throw e;
@@ -103,11 +105,20 @@ final class ApiForwarder {
      * is cut short, never reaches the app as a 200.
      */
     private Completion whole(ForwardPlan plan, Estimate estimate, HttpClientResponse response, ServerResponse res,
-                             long sent, int status, Exchange ex) {
+                             long sent, int status, Exchange ex, BodyBudget.Lease lease) {
         String requestId = ex.requestId;
-        Body body = Body.read(response);
-        long upstreamNanos = System.nanoTime() - sent;
         boolean success = status / 100 == 2;
+        Body body;
+        try {
+            body = Body.read(response, lease);
+        } catch (SidecarException noRoom) {
+            // The in-flight budget had no room for the answer: it is dropped unread (closing the response closes
+            // the connection). The gateway served it, so a success is billed as estimated, like an unreadable one.
+            return new Completion(noRoom.status(), success ? promptOnly(estimate) : Usage.NONE,
+                                  System.nanoTime() - sent, 0,
+                                  sendError(res, response, noRoom, plan.api().family(), requestId), false, noRoom);
+        }
+        long upstreamNanos = System.nanoTime() - sent;
         SidecarException fault = fault(plan, response, status, success, body);
         if (fault != null) {
             // The gateway served something on success, so the prompt was probably processed: bill it, estimated.
@@ -173,6 +184,7 @@ final class ApiForwarder {
     private static SseRelay.End sendError(ServerResponse res, HttpClientResponse response, SidecarException fault,
                                           WireFamily family, String requestId) {
         res.status(io.helidon.http.Status.create(fault.status()));
+        fault.headers().forEach((name, value) -> res.header(name, value));
         response.headers().first(HeaderNames.RETRY_AFTER).ifPresent(v -> res.header(HeaderNames.RETRY_AFTER, v));
         if (family == WireFamily.ANTHROPIC) {
             res.header(ANTHROPIC_REQUEST_ID, requestId);
@@ -195,20 +207,34 @@ final class ApiForwarder {
     private record Body(byte[] bytes, boolean brokeOff) {
         /** Up to this length an announced body is read into one array of its size, with no copies. */
         private static final long EXACT_READ_LIMIT = 4L * 1024 * 1024;
+        /** A body of no announced size takes its bytes from the budget in steps of this size as it arrives. */
+        private static final int BUDGET_STEP = 64 * 1024;
 
-        static Body read(HttpClientResponse response) {
+        /**
+         * Takes the body's bytes from {@code lease} before reading them (an announced length at once, others in
+         * steps): a {@link SidecarException} when there is no room in time.
+         */
+        static Body read(HttpClientResponse response, BodyBudget.Lease lease) {
             OptionalLong length = response.headers().contentLength();
             if (length.isPresent() && length.getAsLong() <= EXACT_READ_LIMIT) {
+                lease.take(length.getAsLong(), BodyBudget.Part.ANSWER);
                 return readAnnounced(response, (int) length.getAsLong());
             }
             var out = new ByteArrayOutputStream();
             byte[] buf = new byte[8192];
+            long taken = 0;
             try {
                 InputStream in = response.inputStream();
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                    if (out.size() + n > taken) {
+                        lease.take(BUDGET_STEP, BodyBudget.Part.ANSWER);
+                        taken += BUDGET_STEP;
+                    }
                     out.write(buf, 0, n);
                 }
+            } catch (SidecarException noRoom) {
+                throw noRoom;
             } catch (IOException | RuntimeException e) {
                 return new Body(out.toByteArray(), !closeDelimited(response));
             }

@@ -28,16 +28,18 @@ final class GovernedHandler {
 
     private final Api api;
     private final RequestBodies bodies;
+    private final BodyBudget budget;
     private final SubjectResolver subjects;
     private final Estimator estimator;
     private final PolicyEngine policy;
     private final BudgetService budgets;
     private final ApiForwarder forwarder;
 
-    GovernedHandler(Api api, RequestBodies bodies, SubjectResolver subjects, Estimator estimator, PolicyEngine policy,
-                    BudgetService budgets, ApiForwarder forwarder) {
+    GovernedHandler(Api api, RequestBodies bodies, BodyBudget budget, SubjectResolver subjects, Estimator estimator,
+                    PolicyEngine policy, BudgetService budgets, ApiForwarder forwarder) {
         this.api = api;
         this.bodies = bodies;
+        this.budget = budget;
         this.subjects = subjects;
         this.estimator = estimator;
         this.policy = policy;
@@ -45,11 +47,20 @@ final class GovernedHandler {
         this.forwarder = forwarder;
     }
 
-    /** Admits and forwards one request; the router has made its {@link Exchange} and records it. */
+    /**
+     * Admits and forwards one request; the router has made its {@link Exchange} and records it. The body's bytes
+     * (and a whole answer's) are held against the in-flight budget until the request ends, however it ends.
+     */
     void handle(ServerRequest req, ServerResponse res, Exchange ex) {
         ex.api = api;
         EnforcementHeaders.check(req.headers());                                // 400, nothing forwarded
-        ApiRequest request = api.parse(bodies.read(req));                      // 400/413/415, nothing forwarded
+        try (BodyBudget.Lease lease = budget.lease()) {
+            admit(req, res, ex, lease);
+        }
+    }
+
+    private void admit(ServerRequest req, ServerResponse res, Exchange ex, BodyBudget.Lease lease) {
+        ApiRequest request = api.parse(bodies.read(req, lease));               // 400/413/415/503, nothing forwarded
         ex.model = request.model();
         ex.subject = subjects.resolve(req.headers(), request.user());
         ex.estimate = estimator.estimate(request);                              // tokens of all n, the most it costs
@@ -64,7 +75,7 @@ final class GovernedHandler {
         try (Reservation reservation = ex.trace.within(Stage.BUDGET_RESERVE, () -> reserve(admitted, ex))) { // 429
             ForwardPlan plan = ForwardPlan.of(request, ex.estimate, reservation.completionLimit(),
                                               req.query().rawValue());
-            ex.completed(forwarder.forward(plan, ex.estimate, req.headers(), ex, res));
+            ex.completed(forwarder.forward(plan, ex.estimate, req.headers(), ex, res, lease));
             ex.trace.run(Stage.BUDGET_SETTLE, () -> reservation.settle(ex.usage())); // bill what it used
             ex.budget = api.billable() ? BudgetStep.SETTLED : BudgetStep.UNBUDGETED;
         }

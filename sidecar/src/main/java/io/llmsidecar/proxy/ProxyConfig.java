@@ -4,6 +4,7 @@ import io.helidon.config.Config;
 import io.llmsidecar.config.ConfigValues;
 import io.llmsidecar.openai.Api;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,13 +17,30 @@ import java.util.List;
  * @param passthroughRoutes the read-only routes forwarded without policy or budget ({@code server.passthrough-routes},
  *                          {@code "GET /v1/models/{id}"} each); every other route that is not governed answers 404
  * @param accessLog         whether to log one line per request (never prompts or keys)
+ * @param maxInflightBodyBytes the request bodies and whole gateway answers held in memory at once, in bytes
+ *                          ({@code server.max-inflight-body-bytes}); at least {@code maxBodySize}
+ * @param inflightBodyWait  how long a body waits for room under that limit before it gets 503
+ *                          ({@code server.inflight-body-wait})
  */
 public record ProxyConfig(String host, int port, long maxBodySize, List<String> passthroughRoutes,
-                          boolean accessLog) {
+                          boolean accessLog, long maxInflightBodyBytes, Duration inflightBodyWait) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8686;
     public static final long DEFAULT_MAX_BODY_SIZE = 4L * 1024 * 1024;
     public static final List<String> DEFAULT_PASSTHROUGH_ROUTES = PassthroughRoute.DEFAULTS;
+    /**
+     * Four bodies of the default maximum size, or some forty 400 KB coding-agent prompts, at once. The heap holds
+     * each body a few times over while it is parsed and re-serialised (docs/BENCHMARKS.md, issue 19 item 12), so
+     * 16 MiB of bodies fit the image's 64 MiB heap beside the ~17 MB live set.
+     */
+    public static final long DEFAULT_MAX_INFLIGHT_BODY_BYTES = 16L * 1024 * 1024;
+    public static final Duration DEFAULT_INFLIGHT_BODY_WAIT = Duration.ofSeconds(5);
+
+    /** The limits of the tests and tools that only care about routes. */
+    public ProxyConfig(String host, int port, long maxBodySize, List<String> passthroughRoutes, boolean accessLog) {
+        this(host, port, maxBodySize, passthroughRoutes, accessLog,
+             Math.max(maxBodySize, DEFAULT_MAX_INFLIGHT_BODY_BYTES), DEFAULT_INFLIGHT_BODY_WAIT);
+    }
 
     public ProxyConfig {
         passthroughRoutes = List.copyOf(passthroughRoutes);
@@ -46,6 +64,13 @@ public record ProxyConfig(String host, int port, long maxBodySize, List<String> 
             throw ConfigValues.invalid(node.get("max-body-size"), String.valueOf(maxBody),
                                        "a size from 1KiB to 2GiB, such as 4MiB");
         }
+        long inflight = ConfigValues.byteSize(node.get("max-inflight-body-bytes"),
+                                              Math.max(maxBody, DEFAULT_MAX_INFLIGHT_BODY_BYTES));
+        if (inflight < maxBody || inflight > Integer.MAX_VALUE) {
+            throw ConfigValues.invalid(node.get("max-inflight-body-bytes"), String.valueOf(inflight),
+                                       "a size from server.max-body-size (SIDECAR_MAX_BODY_SIZE, now " + maxBody
+                                       + " bytes) to 2GiB, such as 16MiB: one body of the largest size must fit");
+        }
         if (node.get("passthrough").exists()) {
             throw ConfigValues.invalid(node.get("passthrough"), node.get("passthrough").asString().orElse(""),
                                        "no value: server.passthrough (SIDECAR_PASSTHROUGH) was removed because it "
@@ -56,7 +81,9 @@ public record ProxyConfig(String host, int port, long maxBodySize, List<String> 
                                ConfigValues.port(node.get("port"), DEFAULT_PORT),
                                maxBody,
                                routes(node.get("passthrough-routes")),
-                               ConfigValues.bool(node.get("access-log"), true));
+                               ConfigValues.bool(node.get("access-log"), true),
+                               inflight,
+                               ConfigValues.duration(node.get("inflight-body-wait"), DEFAULT_INFLIGHT_BODY_WAIT));
     }
 
     /** A YAML list, or one comma-separated string (as the environment variable gives it); default the model lists. */

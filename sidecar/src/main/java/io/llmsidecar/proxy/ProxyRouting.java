@@ -56,10 +56,14 @@ public final class ProxyRouting {
                                              Tracing tracing) {
         ExchangeRecorder recorder = new ExchangeRecorder(metrics, config.accessLog(), policy);
         RequestBodies bodies = new RequestBodies(config.maxBodySize());
+        BodyBudget budget = new BodyBudget(config.maxInflightBodyBytes(), config.maxBodySize(),
+                                           config.inflightBodyWait());
+        metrics.bodiesInFlight(budget::inFlight, budget::capacity, budget::refusals);
         ApiForwarder forwarder = new ApiForwarder(upstream, tokens, inFlight);
         Map<Api, GovernedHandler> governed = new EnumMap<>(Api.class);
         for (Api api : Api.values()) {
-            governed.put(api, new GovernedHandler(api, bodies, subjects, estimator, policy, budgets, forwarder));
+            governed.put(api, new GovernedHandler(api, bodies, budget, subjects, estimator, policy, budgets,
+                                                  forwarder));
         }
         ProxyRouting routing = new ProxyRouting(RouteTable.create(config), governed,
                                                 new PassthroughHandler(upstream), recorder, tracing);

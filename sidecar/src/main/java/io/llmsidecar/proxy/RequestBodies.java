@@ -18,6 +18,9 @@ import java.util.OptionalLong;
  * {@code Content-Encoding} (415: a compressed body would be forwarded unread), and a
  * {@code Content-Type} other than JSON (415). A missing Content-Type is accepted: the body must parse as a JSON
  * object either way.
+ *
+ * <p>The bytes are taken from the request's {@link BodyBudget.Lease} before they are read: the announced length at
+ * once, a chunked body as its buffer grows. A body with no room in the budget in time gets 503 unread.
  */
 final class RequestBodies {
     private final long limit;
@@ -26,7 +29,7 @@ final class RequestBodies {
         this.limit = limit;
     }
 
-    byte[] read(ServerRequest req) {
+    byte[] read(ServerRequest req, BodyBudget.Lease lease) {
         Headers headers = req.headers();
         requireNoEncoding(headers);
         requireJson(headers);
@@ -37,11 +40,14 @@ final class RequestBodies {
         if (!req.content().hasEntity()) {
             return new byte[0];
         }
+        if (declared.isPresent()) {
+            lease.take(declared.getAsLong(), BodyBudget.Part.REQUEST);
+        }
         try (InputStream in = req.content().inputStream()) {
             if (declared.isPresent()) {
                 return in.readNBytes((int) declared.getAsLong());
             }
-            return readBounded(in);
+            return readBounded(in, lease);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -74,7 +80,9 @@ final class RequestBodies {
         }
     }
 
-    private byte[] readBounded(InputStream in) throws IOException {
+    /** A chunked body: each growth of its buffer is taken from the budget first, so what it holds is bounded. */
+    private byte[] readBounded(InputStream in, BodyBudget.Lease lease) throws IOException {
+        lease.take(8192, BodyBudget.Part.REQUEST);
         byte[] buf = new byte[8192];
         int size = 0;
         int n;
@@ -84,7 +92,9 @@ final class RequestBodies {
                 throw SidecarException.tooLarge(limit);
             }
             if (size == buf.length) {
-                buf = Arrays.copyOf(buf, (int) Math.min(limit + 1, buf.length * 2L));
+                int grown = (int) Math.min(limit + 1, buf.length * 2L);
+                lease.take(grown - buf.length, BodyBudget.Part.REQUEST);
+                buf = Arrays.copyOf(buf, grown);
             }
         }
         return size == buf.length ? buf : Arrays.copyOf(buf, size);

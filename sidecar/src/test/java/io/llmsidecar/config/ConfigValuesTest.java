@@ -25,6 +25,8 @@ class ConfigValuesTest {
         assertEquals(8686, c.server().port());
         assertEquals(9464, c.admin().port());
         assertEquals(4L * 1024 * 1024, c.server().maxBodySize());
+        assertEquals(16L * 1024 * 1024, c.server().maxInflightBodyBytes());
+        assertEquals(Duration.ofSeconds(5), c.server().inflightBodyWait());
         assertEquals("https://api.getunbound.ai/v1", c.upstream().url().toString());
         assertEquals("https://api.getunbound.ai/models", c.upstream().modelsUrl().toString());
         assertTrue(c.pricing().models().containsKey("gpt-4o-mini"));
@@ -64,6 +66,27 @@ class ConfigValuesTest {
         assertTrue(e.getMessage().contains("500ms, 30s"), e.getMessage());
         e = assertThrows(ConfigException.class, () -> config(Map.of("SIDECAR_MAX_BODY_SIZE", "4 lots")));
         assertTrue(e.getMessage().contains("4MiB"), e.getMessage());
+    }
+
+    @Test
+    void theInFlightBodyBudgetHoldsAtLeastOneBodyOfTheLargestSize() {
+        SidecarConfig c = config(Map.of("SIDECAR_MAX_INFLIGHT_BODY_BYTES", "8MiB", "SIDECAR_INFLIGHT_BODY_WAIT",
+                                        "250ms"));
+        assertEquals(8L * 1024 * 1024, c.server().maxInflightBodyBytes());
+        assertEquals(Duration.ofMillis(250), c.server().inflightBodyWait());
+        assertEquals(32L * 1024 * 1024,
+                     config(Map.of("SIDECAR_MAX_BODY_SIZE", "32MiB")).server().maxInflightBodyBytes(),
+                     "the default grows with the largest body");
+        ConfigException e = assertThrows(ConfigException.class, () -> config(
+                Map.of("SIDECAR_MAX_BODY_SIZE", "4MiB", "SIDECAR_MAX_INFLIGHT_BODY_BYTES", "1MiB")));
+        assertTrue(e.getMessage().startsWith("Invalid configuration 'server.max-inflight-body-bytes' (environment "
+                                             + "variable SIDECAR_MAX_INFLIGHT_BODY_BYTES): got '1048576'"),
+                   e.getMessage());
+        assertTrue(e.getMessage().contains("server.max-body-size (SIDECAR_MAX_BODY_SIZE"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> config(Map.of("SIDECAR_MAX_INFLIGHT_BODY_BYTES", "3GiB")));
+        assertTrue(e.getMessage().contains("max-inflight-body-bytes"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> config(Map.of("SIDECAR_INFLIGHT_BODY_WAIT", "forever")));
+        assertTrue(e.getMessage().contains("server.inflight-body-wait"), e.getMessage());
     }
 
     @Test
