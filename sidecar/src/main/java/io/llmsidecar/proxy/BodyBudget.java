@@ -21,7 +21,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * with 503 and never forwarded.
  *
  * <p>Answers come after their request's body is held, so they must not wait for the bodies queued behind them, nor
- * for the room those hold: four bodies of the maximum size fill the default budget, and if their answers waited for
+ * for the room those hold: two bodies of the maximum size fill the default budget, and if their answers waited for
  * room none of the four could finish. An answer may therefore go past the limit by up to {@code answerAllowance}
  * (the largest body); only beyond that does it wait, and the room it waits for is given back by requests that end.
  * The heap must hold the limit plus that allowance.

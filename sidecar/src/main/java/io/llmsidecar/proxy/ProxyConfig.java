@@ -29,11 +29,12 @@ public record ProxyConfig(String host, int port, long maxBodySize, List<String> 
     public static final long DEFAULT_MAX_BODY_SIZE = 4L * 1024 * 1024;
     public static final List<String> DEFAULT_PASSTHROUGH_ROUTES = PassthroughRoute.DEFAULTS;
     /**
-     * Four bodies of the default maximum size, or some forty 400 KB coding-agent prompts, at once. The heap holds
-     * each body a few times over while it is parsed and re-serialised (docs/BENCHMARKS.md, issue 19 item 12), so
-     * 16 MiB of bodies fit the image's 64 MiB heap beside the ~17 MB live set.
+     * Two bodies of the default maximum size, or twenty 400 KB coding-agent prompts, at once. A body costs the heap
+     * several times its size while it is parsed, tokenized, scanned and re-serialised: measured with 64 connections
+     * of 400 KB prompts (docs/BENCHMARKS.md, issue 19 item 12), the image's 65 MiB heap ran out with 16 MiB of
+     * bodies in flight and held 8 MiB (plus the answers' allowance) at 100 requests/s.
      */
-    public static final long DEFAULT_MAX_INFLIGHT_BODY_BYTES = 16L * 1024 * 1024;
+    public static final long DEFAULT_MAX_INFLIGHT_BODY_BYTES = 8L * 1024 * 1024;
     public static final Duration DEFAULT_INFLIGHT_BODY_WAIT = Duration.ofSeconds(5);
 
     /** The limits of the tests and tools that only care about routes. */
@@ -66,10 +67,10 @@ public record ProxyConfig(String host, int port, long maxBodySize, List<String> 
         }
         long inflight = ConfigValues.byteSize(node.get("max-inflight-body-bytes"),
                                               Math.max(maxBody, DEFAULT_MAX_INFLIGHT_BODY_BYTES));
-        if (inflight < maxBody || inflight > Integer.MAX_VALUE) {
+        if (inflight < maxBody || inflight > 2L * 1024 * 1024 * 1024) {
             throw ConfigValues.invalid(node.get("max-inflight-body-bytes"), String.valueOf(inflight),
                                        "a size from server.max-body-size (SIDECAR_MAX_BODY_SIZE, now " + maxBody
-                                       + " bytes) to 2GiB, such as 16MiB: one body of the largest size must fit");
+                                       + " bytes) to 2GiB, such as 8MiB: one body of the largest size must fit");
         }
         if (node.get("passthrough").exists()) {
             throw ConfigValues.invalid(node.get("passthrough"), node.get("passthrough").asString().orElse(""),

@@ -25,7 +25,7 @@ class ConfigValuesTest {
         assertEquals(8686, c.server().port());
         assertEquals(9464, c.admin().port());
         assertEquals(4L * 1024 * 1024, c.server().maxBodySize());
-        assertEquals(16L * 1024 * 1024, c.server().maxInflightBodyBytes());
+        assertEquals(8L * 1024 * 1024, c.server().maxInflightBodyBytes());
         assertEquals(Duration.ofSeconds(5), c.server().inflightBodyWait());
         assertEquals("https://api.getunbound.ai/v1", c.upstream().url().toString());
         assertEquals("https://api.getunbound.ai/models", c.upstream().modelsUrl().toString());
@@ -70,9 +70,9 @@ class ConfigValuesTest {
 
     @Test
     void theInFlightBodyBudgetHoldsAtLeastOneBodyOfTheLargestSize() {
-        SidecarConfig c = config(Map.of("SIDECAR_MAX_INFLIGHT_BODY_BYTES", "8MiB", "SIDECAR_INFLIGHT_BODY_WAIT",
+        SidecarConfig c = config(Map.of("SIDECAR_MAX_INFLIGHT_BODY_BYTES", "12MiB", "SIDECAR_INFLIGHT_BODY_WAIT",
                                         "250ms"));
-        assertEquals(8L * 1024 * 1024, c.server().maxInflightBodyBytes());
+        assertEquals(12L * 1024 * 1024, c.server().maxInflightBodyBytes());
         assertEquals(Duration.ofMillis(250), c.server().inflightBodyWait());
         assertEquals(32L * 1024 * 1024,
                      config(Map.of("SIDECAR_MAX_BODY_SIZE", "32MiB")).server().maxInflightBodyBytes(),
