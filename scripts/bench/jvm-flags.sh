@@ -5,7 +5,12 @@
 # With -XX:NativeMemoryTracking=summary in the flags it also prints the JVM's committed memory by kind (jcmd
 # VM.native_memory: heap, metaspace and class space, thread stacks, code cache, GC, direct buffers under "Other"),
 # idle and right after the load, beside the process's RSS. Environment: JVM_FLAGS_ENV="NAME=value ..." is passed to
-# the sidecar (e.g. MALLOC_ARENA_MAX=2); JVM_FLAGS_SSE=1 sends streamed requests instead of JSON.
+# the sidecar (e.g. MALLOC_ARENA_MAX=2); JVM_FLAGS_SSE=1 sends streamed requests instead of JSON;
+# JVM_FLAGS_DURATION=45s loads longer than the default 8 s (the heap of the serial collector keeps growing for tens of
+# seconds, so `make bench`'s RSS at 64 connections is only reached after 30 s or more); JVM_FLAGS_BODY=file sends that
+# body instead (e.g. a 400 KB prompt, to load the in-flight body budget). rss_load is the largest RSS sampled every
+# 200 ms over the second half of the load (as `make bench` samples its measured runs, after a warm-up), rss_end RSS
+# when the load ends, rss_peak the process's high-water mark (it includes the JIT's warm-up).
 # Needs make build (the jar and its AOT cache) and scripts/setup.sh bench (benchtool, wrk). Loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,7 +20,7 @@ read -r port admin up <<<"$(.tools/bin/benchtool freeport -n 3)"
 .tools/bin/benchtool upstream -addr "127.0.0.1:$up" -cassettes sidecar/src/test/resources/cassettes >/dev/null 2>&1 &
 upstream=$!
 log=$(mktemp)
-trap 'kill $upstream ${sidecar:-} 2>/dev/null; rm -f "$log"' EXIT
+trap 'kill $upstream ${sidecar:-} 2>/dev/null; [[ -z ${JVM_FLAGS_KEEP_LOG:-} ]] && rm -f "$log"; [[ -z ${JVM_FLAGS_KEEP_LOG:-} ]] || echo "log: $log" >&2' EXIT
 sleep 0.5
 t0=$(date +%s%N)
 # shellcheck disable=SC2086
@@ -45,8 +50,22 @@ nmt() {
 nmt idle >&2
 body=scripts/bench/request.json
 [[ -z ${JVM_FLAGS_SSE:-} ]] || body=scripts/bench/request-stream.json
+body=${JVM_FLAGS_BODY:-$body}
+duration=${JVM_FLAGS_DURATION:-8s}
+half=$(( $(sed 's/s$//' <<<"$duration") / 2 ))
+samples=$(mktemp)
+( sleep "$half"; while kill -0 "$sidecar" 2>/dev/null; do
+    awk '/VmRSS/{print int($2/1024)}' "/proc/$sidecar/status" >>"$samples"; sleep 0.2; done ) &
+sampler=$!
 result=$(BENCH_BODY=$body BENCH_HEADERS='x-llm-team: bench' \
-  wrk -t1 -c64 -d8s -s scripts/bench/wrk.lua "http://127.0.0.1:$port/v1/chat/completions" | grep BENCH_RESULT)
+  wrk -t1 -c64 -d"$duration" -s scripts/bench/wrk.lua "http://127.0.0.1:$port/v1/chat/completions" | grep BENCH_RESULT)
+kill "$sampler" 2>/dev/null || true
+load=$(sort -n "$samples" | tail -1)
+rm -f "$samples"
+end=$(awk '/VmRSS/{print int($2/1024)}' "/proc/$sidecar/status")
 peak=$(awk '/VmHWM/{print int($2/1024)}' "/proc/$sidecar/status")
-nmt "after 8 s of 64 connections" >&2
-echo "flags='$flags' ready=$(( (t1 - t0) / 1000000 )) ms rss_idle=${idle} MiB rss_peak=${peak} MiB wrk: ${result#BENCH_RESULT }"
+nmt "after $duration of 64 connections" >&2
+kill -0 "$sidecar" 2>/dev/null || { echo "the sidecar died:" >&2; tail -5 "$log" >&2; }
+rate=$(sed -n 's/.*"requests":\([0-9]*\),"seconds":\([0-9.]*\).*/\1 \2/p' <<<"$result" | awk '{printf "%.0f", $1 / $2}')
+echo "flags='$flags' ready=$(( (t1 - t0) / 1000000 )) ms rss_idle=${idle} MiB rss_load=${load:-?} MiB rss_end=${end} MiB" \
+  "rss_peak=${peak} MiB req/s=${rate} wrk: ${result#BENCH_RESULT }"
