@@ -39,6 +39,8 @@ class BodyBudgetIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern IN_FLIGHT = Pattern.compile("(?m)^llm_sidecar_inflight_body_bytes (\\S+)$");
     private static final Pattern REFUSALS = Pattern.compile("(?m)^llm_sidecar_inflight_body_refusals_total (\\S+)$");
+    private static final Pattern ESTIMATED_PROMPT = Pattern.compile(
+            "(?m)^llm_sidecar_tokens_total\\{[^}]*type=\"prompt\",usage_source=\"estimated\",?\\} (\\S+)$");
     /** A 40 KB prompt: one fits the 64 KiB budget, two do not. */
     private static final String LARGE = chat(40_000);
 
@@ -194,6 +196,50 @@ class BodyBudgetIT {
         awaitInFlight(0);
     }
 
+    @Test
+    void anAnswerWithNoRoomIsRefusedAfterTheGatewayServedItAndBilledAsEstimated() throws Exception {
+        // The limit is 64 KiB and answers may pass it by max-body-size (64 KiB): 40 KB held by a request in flight,
+        // 20 KB by this one and its 100 KB answer make 160 KB, beyond 128 KiB.
+        String content = "word ".repeat(20_000);
+        String answer = StubUpstream.cassette("chat-completion.json").replaceFirst("\"content\":\\s*\"[^\"]*\"",
+                                                                                    "\"content\":\"" + content + "\"");
+        assertTrue(answer.length() > 100_000, "the answer was not enlarged");
+        StubUpstream.Responder large = StubUpstream.json(200, answer);
+        CountDownLatch gate = release;
+        StubUpstream.Responder held = StubUpstream.json(200, StubUpstream.cassette("chat-completion.json"));
+        upstream.on("/v1/chat/completions", (exchange, request) -> {
+            if (request.body().length > 30_000) {
+                try {
+                    gate.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                held.respond(exchange, request);
+            } else {
+                large.respond(exchange, request);
+            }
+        });
+        double estimatedBefore = estimatedPromptTokens();
+        int before = upstream.requestCount();
+        CompletableFuture<HttpResponse<String>> first = sendAsync("/v1/chat/completions", LARGE);
+        awaitForwarded(before + 1);
+        HttpResponse<String> refused = sidecar.chat(chat(20_000));
+        assertEquals(503, refused.statusCode(), refused.body());
+        UpstreamFailuresIT.assertErrorShape(refused.body(), "sidecar_overloaded", "server_error");
+        assertTrue(refused.body().contains("billed as estimated"), refused.body());
+        assertEquals(before + 2, upstream.requestCount(), "the answer's request did reach the gateway");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (estimatedPromptTokens() <= estimatedBefore && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(estimatedPromptTokens() > estimatedBefore, "the served answer's prompt was not billed");
+        release.countDown();
+        assertEquals(200, first.get(10, TimeUnit.SECONDS).statusCode());
+        awaitInFlight(0);
+        assertEquals(200, sidecar.chat(chat(20_000)).statusCode(), "alone, the same answer fits");
+    }
+
     private static String chat(int size) {
         String head = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"";
         String tail = "\"}]}";
@@ -214,6 +260,16 @@ class BodyBudgetIT {
             Thread.sleep(10);
         }
         assertEquals(count, upstream.requestCount(), "requests the gateway received");
+    }
+
+    /** Prompt tokens billed as estimated, over every series. */
+    private static double estimatedPromptTokens() {
+        Matcher m = ESTIMATED_PROMPT.matcher(sidecar.metrics());
+        double sum = 0;
+        while (m.find()) {
+            sum += Double.parseDouble(m.group(1));
+        }
+        return sum;
     }
 
     private static double inFlight() {
