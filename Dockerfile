@@ -43,8 +43,8 @@ EXPOSE 8686 9464 8443
 # of a sixth of the container's memory limit (65 MiB at the injector's 384Mi: the ~17 MB live set plus the in-flight
 # body budget, server.max-inflight-body-bytes; both percentages, because from MaxRAMPercentage alone the JVM never
 # sizes a heap below its default maximum, ~126 MiB); the C heap trimmed every 2 s (the JIT's freed arenas otherwise
-# stay resident); small thread stacks and a bounded code cache. Exit on OOM so the kubelet restarts a clean JVM; the root
-# filesystem may be read-only (no perf data file in /tmp).
+# stay resident); small thread stacks and a bounded code cache. Exit on OOM so the kubelet restarts a clean JVM; the
+# root filesystem may be read-only (no perf data file in /tmp).
 ENTRYPOINT ["java", "-XX:AOTCache=/app/llm-sidecar.aot", "-Xlog:aot*=error", "-XX:+UseSerialGC", \
             "-XX:MaxRAMPercentage=17", "-XX:MinRAMPercentage=17", "-XX:TrimNativeHeapInterval=2000", \
             "-Xss256k", "-XX:ReservedCodeCacheSize=48m", "-XX:+ExitOnOutOfMemoryError", "-XX:-UsePerfData", \

@@ -16,11 +16,21 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export JAVA_HOME=${JAVA_HOME:-$(scripts/java-home.sh)}
 flags=$1
+# A cache older than the jar runs the previous build's classes (docs/BENCHMARKS.md, issue 19 item 7): with the policy's
+# compiled Wasm class from another build the policy fails to load and the sidecar never gets ready.
+aot=$(sed -n 's/.*-XX:AOTCache=\([^ ]*\).*/\1/p' <<<"$flags")
+if [[ -n $aot && -f $aot && $aot -ot sidecar/target/llm-sidecar.jar ]]; then
+  echo "$aot is older than sidecar/target/llm-sidecar.jar: run make build first" >&2
+  exit 1
+fi
 read -r port admin up <<<"$(.tools/bin/benchtool freeport -n 3)"
 .tools/bin/benchtool upstream -addr "127.0.0.1:$up" -cassettes sidecar/src/test/resources/cassettes >/dev/null 2>&1 &
 upstream=$!
 log=$(mktemp)
-trap 'kill $upstream ${sidecar:-} 2>/dev/null; [[ -z ${JVM_FLAGS_KEEP_LOG:-} ]] && rm -f "$log"; [[ -z ${JVM_FLAGS_KEEP_LOG:-} ]] || echo "log: $log" >&2' EXIT
+keep_or_remove_log() {
+  if [[ -n ${JVM_FLAGS_KEEP_LOG:-} ]]; then echo "log: $log" >&2; else rm -f "$log"; fi
+}
+trap 'kill $upstream ${sidecar:-} 2>/dev/null; keep_or_remove_log' EXIT
 sleep 0.5
 t0=$(date +%s%N)
 # shellcheck disable=SC2086
@@ -67,5 +77,6 @@ peak=$(awk '/VmHWM/{print int($2/1024)}' "/proc/$sidecar/status")
 nmt "after $duration of 64 connections" >&2
 kill -0 "$sidecar" 2>/dev/null || { echo "the sidecar died:" >&2; tail -5 "$log" >&2; }
 rate=$(sed -n 's/.*"requests":\([0-9]*\),"seconds":\([0-9.]*\).*/\1 \2/p' <<<"$result" | awk '{printf "%.0f", $1 / $2}')
-echo "flags='$flags' ready=$(( (t1 - t0) / 1000000 )) ms rss_idle=${idle} MiB rss_load=${load:-?} MiB rss_end=${end} MiB" \
+echo "flags='$flags' ready=$(( (t1 - t0) / 1000000 )) ms rss_idle=${idle} MiB rss_load=${load:-?} MiB" \
+  "rss_end=${end} MiB" \
   "rss_peak=${peak} MiB req/s=${rate} wrk: ${result#BENCH_RESULT }"
