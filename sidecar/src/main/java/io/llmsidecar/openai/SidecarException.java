@@ -148,21 +148,17 @@ public final class SidecarException extends RuntimeException {
     }
 
     /**
-     * 503: the bodies in flight fill {@code server.max-inflight-body-bytes} and this one found no room within
-     * {@code server.inflight-body-wait}. A request body is refused before it is read, so nothing was forwarded; an
-     * answer is refused after the gateway served it (its prompt is billed as estimated). {@code Retry-After: 1}: the
-     * room comes back as the requests in flight end.
+     * 503: the bodies in flight fill {@code server.max-inflight-body-bytes} and this request's found no room within
+     * {@code server.inflight-body-wait}. Refused before the body is read, so nothing was forwarded.
+     * {@code Retry-After: 1}: the room comes back as the requests in flight end.
      */
-    public static SidecarException bodiesInFlightFull(boolean request, long waitedMillis) {
-        String what = request
-                ? "This request was not forwarded; retry it shortly."
-                : "The AI gateway answered, but its answer could not be held, so it was dropped (its prompt is "
-                  + "billed as estimated).";
+    public static SidecarException bodiesInFlightFull(long waitedMillis) {
         return new SidecarException(ErrorKind.SIDECAR_FAILURE, 503, ErrorTypes.SERVER, "sidecar_overloaded", null,
                                     "The LLM sidecar already holds as many request and answer bodies in memory as "
                                     + "its limit allows (server.max-inflight-body-bytes, "
                                     + "SIDECAR_MAX_INFLIGHT_BODY_BYTES) and found no room within " + waitedMillis
-                                    + " ms (server.inflight-body-wait). " + what)
+                                    + " ms (server.inflight-body-wait). This request was not forwarded; retry it "
+                                    + "shortly.")
                 .withHeader("Retry-After", "1");
     }
 

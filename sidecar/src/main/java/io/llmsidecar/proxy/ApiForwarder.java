@@ -108,16 +108,7 @@ final class ApiForwarder {
                              long sent, int status, Exchange ex, BodyBudget.Lease lease) {
         String requestId = ex.requestId;
         boolean success = status / 100 == 2;
-        Body body;
-        try {
-            body = Body.read(response, lease);
-        } catch (SidecarException noRoom) {
-            // The in-flight budget had no room for the answer: it is dropped unread (closing the response closes
-            // the connection). The gateway served it, so a success is billed as estimated, like an unreadable one.
-            return new Completion(noRoom.status(), success ? promptOnly(estimate) : Usage.NONE,
-                                  System.nanoTime() - sent, 0,
-                                  sendError(res, response, noRoom, plan.api().family(), requestId), false, noRoom);
-        }
+        Body body = Body.read(response, lease);
         long upstreamNanos = System.nanoTime() - sent;
         SidecarException fault = fault(plan, response, status, success, body);
         if (fault != null) {
@@ -210,10 +201,7 @@ final class ApiForwarder {
         /** A body of no announced size takes its bytes from the budget in steps of this size as it arrives. */
         private static final int BUDGET_STEP = 64 * 1024;
 
-        /**
-         * Takes the body's bytes from {@code lease} before reading them (an announced length at once, others in
-         * steps): a {@link SidecarException} when there is no room in time.
-         */
+        /** Counts the body's bytes in {@code lease} as it reads them: an announced length at once, others in steps. */
         static Body read(HttpClientResponse response, BodyBudget.Lease lease) {
             OptionalLong length = response.headers().contentLength();
             if (length.isPresent() && length.getAsLong() <= EXACT_READ_LIMIT) {
@@ -233,8 +221,6 @@ final class ApiForwarder {
                     }
                     out.write(buf, 0, n);
                 }
-            } catch (SidecarException noRoom) {
-                throw noRoom;
             } catch (IOException | RuntimeException e) {
                 return new Body(out.toByteArray(), !closeDelimited(response));
             }

@@ -20,18 +20,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * to {@code server.inflight-body-wait} in arrival order (a large body is not starved by small ones), then is refused
  * with 503 and never forwarded.
  *
- * <p>Answers come after their request's body is held, so they must not wait for the bodies queued behind them, nor
- * for the room those hold: two bodies of the maximum size fill the default budget, and if their answers waited for
- * room none of the four could finish. An answer may therefore go past the limit by up to {@code answerAllowance}
- * (the largest body); only beyond that does it wait, and the room it waits for is given back by requests that end.
- * The heap must hold the limit plus that allowance.
+ * <p>A gateway answer read whole is counted as it is read but never waits and is never refused: the gateway has
+ * served it, so dropping it would lose what the app paid for, and only the answer's {@code usage} bills exactly.
+ * Waiting could also deadlock: answers come after their request's body is held, and two requests whose answers
+ * waited for each other's room would never end. Answers may therefore take the held bytes past the limit; while they
+ * do, new bodies wait, so large answers slow admission instead of failing what was admitted. (A first version
+ * refused an answer that found no room in time and billed its prompt as estimated.)
  */
 final class BodyBudget {
     /** What was being read when the budget had no room: it decides what the app is told. */
     enum Part { REQUEST, ANSWER }
 
     private final long capacity;
-    private final long answerAllowance;
     private final long waitNanos;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition room = lock.newCondition();
@@ -41,12 +41,11 @@ final class BodyBudget {
     private long held;                                   // guarded by lock
     private volatile long heldNow;                       // for the gauge, read without the lock
 
-    BodyBudget(long capacity, long answerAllowance, Duration wait) {
-        if (capacity < 1 || answerAllowance < 0) {
-            throw new IllegalArgumentException("capacity " + capacity + ", answer allowance " + answerAllowance);
+    BodyBudget(long capacity, Duration wait) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("capacity " + capacity);
         }
         this.capacity = capacity;
-        this.answerAllowance = answerAllowance;
         this.waitNanos = wait.toNanos();
     }
 
@@ -74,7 +73,7 @@ final class BodyBudget {
         }
     }
 
-    /** Requests and answers refused for want of room since start. */
+    /** Request bodies refused for want of room since start. */
     long refusals() {
         return refusals.sum();
     }
@@ -107,18 +106,10 @@ final class BodyBudget {
         }
     }
 
-    private boolean takeForAnswer(long bytes) throws InterruptedException {
+    private void takeForAnswer(long bytes) {
         lock.lock();
         try {
-            long left = waitNanos;
-            while (held + bytes > capacity + answerAllowance) {
-                if (left <= 0) {
-                    return false;
-                }
-                left = room.awaitNanos(left);
-            }
             add(bytes);
-            return true;
         } finally {
             lock.unlock();
         }
@@ -140,10 +131,8 @@ final class BodyBudget {
     }
 
     /**
-     * One request's bytes. It never holds more than the limit plus the answer allowance, so a request alone always
-     * fits: beyond that (an answer of no announced length, say) it reads without taking more, as before this budget
-     * existed. Used by the request's own thread; synchronized only so that a close from elsewhere cannot lose a
-     * release.
+     * One request's bytes. Used by the request's own thread; synchronized only so that a close from elsewhere cannot
+     * lose a release.
      */
     final class Lease implements AutoCloseable {
         private long held;
@@ -151,24 +140,34 @@ final class BodyBudget {
         private Lease() {
         }
 
-        /** Takes {@code bytes} more, waiting for room; a 503 when there is none in time. */
+        /**
+         * Takes {@code bytes} more. A request body waits for room and gets a 503 when there is none in time (a body is
+         * at most {@code server.max-body-size}, which the limit is at least, so it fits once the others end); an
+         * answer is counted at once.
+         */
         synchronized void take(long bytes, Part part) {
-            long limit = part == Part.REQUEST ? capacity : capacity + answerAllowance;
-            long wanted = Math.min(bytes, limit - held);
+            if (bytes <= 0) {
+                return;
+            }
+            if (part == Part.ANSWER) {
+                takeForAnswer(bytes);
+                held += bytes;
+                return;
+            }
+            long wanted = Math.min(bytes, capacity - held);
             if (wanted <= 0) {
                 return;
             }
             boolean taken;
             try {
-                taken = part == Part.REQUEST ? takeForBody(wanted) : takeForAnswer(wanted);
+                taken = takeForBody(wanted);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();     // a drain's deadline: refused like a timeout
                 taken = false;
             }
             if (!taken) {
                 refusals.increment();
-                throw SidecarException.bodiesInFlightFull(part == Part.REQUEST,
-                                                          TimeUnit.NANOSECONDS.toMillis(waitNanos));
+                throw SidecarException.bodiesInFlightFull(TimeUnit.NANOSECONDS.toMillis(waitNanos));
             }
             held += wanted;
         }

@@ -56,8 +56,7 @@ public final class ProxyRouting {
                                              Tracing tracing) {
         ExchangeRecorder recorder = new ExchangeRecorder(metrics, config.accessLog(), policy);
         RequestBodies bodies = new RequestBodies(config.maxBodySize());
-        BodyBudget budget = new BodyBudget(config.maxInflightBodyBytes(), config.maxBodySize(),
-                                           config.inflightBodyWait());
+        BodyBudget budget = new BodyBudget(config.maxInflightBodyBytes(), config.inflightBodyWait());
         metrics.bodiesInFlight(budget::inFlight, budget::capacity, budget::refusals);
         ApiForwarder forwarder = new ApiForwarder(upstream, tokens, inFlight);
         Map<Api, GovernedHandler> governed = new EnumMap<>(Api.class);
