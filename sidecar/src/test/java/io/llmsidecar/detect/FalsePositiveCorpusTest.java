@@ -1,6 +1,7 @@
 package io.llmsidecar.detect;
 
 import io.llmsidecar.openai.PromptText;
+import io.llmsidecar.testing.GoEnv;
 import io.llmsidecar.testing.Project;
 import org.junit.jupiter.api.Test;
 
@@ -58,7 +59,7 @@ class FalsePositiveCorpusTest {
 
     @Test
     void findsNoHighConfidenceCardInGosStandardLibrary() throws IOException {
-        Path src = goRoot().resolve("src");
+        Path src = GoEnv.path("GOROOT").resolve("src");
         assertTrue(Files.isDirectory(src), "no Go sources at " + src);
         TreeMap<String, String> high = new TreeMap<>();
         TreeMap<String, String> low = new TreeMap<>();
@@ -87,30 +88,11 @@ class FalsePositiveCorpusTest {
             }
         }
         System.out.printf("Go %s/src: %d text files, %d characters scanned, %d high-confidence card findings, "
-                          + "%d low-confidence ones in %d files %s%n", goRoot(), files, chars, high.size(), lowCards,
-                          low.size(), low.keySet());
+                          + "%d low-confidence ones in %d files %s%n", src.getParent(), files, chars, high.size(),
+                          lowCards, low.size(), low.keySet());
         assertTrue(files > 8_000, "expected Go's whole standard library, read " + files + " files");
         assertEquals(new TreeMap<String, String>(), high, "high-confidence card findings in Go's sources");
         assertTrue(lowCards <= 5, "low-confidence card findings in Go's sources went up to " + lowCards + ": " + low);
-    }
-
-    /** Go's root as {@code go env GOROOT} tells it; Go is a test dependency (scripts/setup.sh test checks it). */
-    private static Path goRoot() throws IOException {
-        Process go;
-        try {
-            go = new ProcessBuilder("go", "env", "GOROOT").redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new AssertionError("this test reads Go's standard library and needs `go` on PATH "
-                                     + "(https://go.dev/dl/): " + e.getMessage(), e);
-        }
-        String out = new String(go.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        try {
-            assertEquals(0, go.waitFor(), "go env GOROOT failed: " + out);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted waiting for go env GOROOT", e);
-        }
-        return Path.of(out);
     }
 
     /** Images, archives and compiled test data: a NUL byte in the first 8 KB. */

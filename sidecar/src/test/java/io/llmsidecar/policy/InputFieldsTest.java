@@ -54,9 +54,10 @@ class InputFieldsTest {
     void anyUseOfTheWholeDocumentKeepsEveryField() {
         for (String body : List.of("x := input", "x := count(input)", "x if input[k]", "x if input[_].y",
                                    "x := walk(input)", "x := json.marshal(input)", "x := object.keys(input)",
-                                   "x if y with input as {}", "x if input[\"bud\" ]", "x if input[concat(\"\", [\"a\"])]",
-                                   "x if input[\"a\\u0062\"]", "x := {input: 1}", "x := [input]", "x := input\n.budgets",
-                                   "x := input .budgets", "x if input.", "x := input.1")) {
+                                   "x if y with input as {}", "x if input[\"bud\" ]",
+                                   "x if input[concat(\"\", [\"a\"])]", "x if input[\"a\\u0062\"]", "x := {input: 1}",
+                                   "x := [input]", "x := input\n.budgets", "x := input .budgets", "x if input.",
+                                   "x := input.1")) {
             assertSame(InputFields.EVERY, of("package p\n" + body + "\n"), body);
         }
         assertSame(InputFields.EVERY, of("package p\nimport input\nx if input.request\n"));

@@ -2,6 +2,7 @@ package io.llmsidecar.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llmsidecar.testing.GoEnv;
 import io.llmsidecar.testing.Project;
 import org.junit.jupiter.api.Test;
 
@@ -136,17 +137,8 @@ class RegoInputRefsCorpusIT {
     }
 
     /** OPA's module sources in Go's module cache, where {@code scripts/setup.sh test} put them by building opa. */
-    private static List<Path> opaModules() throws IOException, InterruptedException {
-        Process go;
-        try {
-            go = new ProcessBuilder("go", "env", "GOMODCACHE").redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new AssertionError("this test reads OPA's sources from Go's module cache and needs `go` on PATH "
-                                     + "(scripts/setup.sh test installs it): " + e.getMessage(), e);
-        }
-        String out = new String(go.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertEquals(0, go.waitFor(), "go env GOMODCACHE failed: " + out);
-        Path owner = Path.of(out, "github.com", "open-policy-agent");
+    private static List<Path> opaModules() throws IOException {
+        Path owner = GoEnv.path("GOMODCACHE").resolve("github.com").resolve("open-policy-agent");
         List<Path> modules = new ArrayList<>();
         if (Files.isDirectory(owner)) {
             try (var list = Files.list(owner)) {
