@@ -216,7 +216,7 @@ final class ApiForwarder {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
                     if (out.size() + n > taken) {
-                        lease.take(BUDGET_STEP, BodyBudget.Part.ANSWER);
+                        lease.take(BUDGET_STEP, BodyBudget.Part.ANSWER_PART);
                         taken += BUDGET_STEP;
                     }
                     out.write(buf, 0, n);

@@ -20,16 +20,25 @@ import java.util.concurrent.locks.ReentrantLock;
  * to {@code server.inflight-body-wait} in arrival order (a large body is not starved by small ones), then is refused
  * with 503 and never forwarded.
  *
- * <p>A gateway answer read whole is counted as it is read but never waits and is never refused: the gateway has
- * served it, so dropping it would lose what the app paid for, and only the answer's {@code usage} bills exactly.
- * Waiting could also deadlock: answers come after their request's body is held, and two requests whose answers
- * waited for each other's room would never end. Answers may therefore take the held bytes past the limit; while they
- * do, new bodies wait, so large answers slow admission instead of failing what was admitted. (A first version
- * refused an answer that found no room in time and billed its prompt as estimated.)
+ * <p>A gateway answer read whole is never refused: the gateway has served it, so dropping it would lose what the app
+ * paid for, and only the answer's {@code usage} bills exactly. (A first version refused an answer that found no
+ * room in time and billed its prompt as estimated.) An answer of announced length waits only while answers already
+ * hold the bytes past the limit, then takes its whole length at once; so at most one such answer goes past the limit
+ * at a time, by at most its own size, and the wait always ends: bodies alone never pass the limit, so whenever it is
+ * passed an admitted answer is being read, and it ends. An answer of no announced length is counted as it arrives
+ * and never waits: holding part of its bytes while waiting for more, two of them could wait for each other. While
+ * answers hold more than the limit, new bodies wait too.
  */
 final class BodyBudget {
-    /** What was being read when the budget had no room: it decides what the app is told. */
-    enum Part { REQUEST, ANSWER }
+    /** What the bytes are: it decides whether they wait for room, and what the app is told when there is none. */
+    enum Part {
+        /** A request body: waits in arrival order up to the wait, then 503; never forwarded without room. */
+        REQUEST,
+        /** A gateway answer of announced length: waits while answers hold the bytes past the limit, never refused. */
+        ANSWER,
+        /** The next bytes of a gateway answer of no announced length: counted at once. */
+        ANSWER_PART
+    }
 
     private final long capacity;
     private final long waitNanos;
@@ -106,12 +115,25 @@ final class BodyBudget {
         }
     }
 
-    private void takeForAnswer(long bytes) {
+    /** Waits while answers hold the bytes past the limit (when {@code wait}), then takes all of {@code bytes}. */
+    private void takeForAnswer(long bytes, boolean wait) {
+        boolean interrupted = false;
         lock.lock();
         try {
+            while (wait && held > capacity) {
+                try {
+                    room.await();
+                } catch (InterruptedException e) {
+                    interrupted = true;                  // a drain's deadline: the answer is still read and billed
+                    break;
+                }
+            }
             add(bytes);
         } finally {
             lock.unlock();
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -143,14 +165,14 @@ final class BodyBudget {
         /**
          * Takes {@code bytes} more. A request body waits for room and gets a 503 when there is none in time (a body is
          * at most {@code server.max-body-size}, which the limit is at least, so it fits once the others end); an
-         * answer is counted at once.
+         * answer is never refused (see the class comment).
          */
         synchronized void take(long bytes, Part part) {
             if (bytes <= 0) {
                 return;
             }
-            if (part == Part.ANSWER) {
-                takeForAnswer(bytes);
+            if (part != Part.REQUEST) {
+                takeForAnswer(bytes, part == Part.ANSWER);
                 held += bytes;
                 return;
             }

@@ -97,7 +97,7 @@ class BodyBudgetTest {
             Thread.sleep(50);
             long start = System.nanoTime();
             first.take(3000, BodyBudget.Part.ANSWER);      // at once, ahead of the body in line, far past the limit
-            second.take(2000, BodyBudget.Part.ANSWER);     // another request's answer: never refused either
+            second.take(2000, BodyBudget.Part.ANSWER_PART); // an answer of no announced length: counted at once
             assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "an answer waited");
             assertEquals(6000, budget.inFlight());
             assertEquals(0, budget.refusals());
@@ -106,6 +106,28 @@ class BodyBudgetTest {
             assertFalse(waiting.isDone(), "a body took room while answers held more than the limit");
             second.close();
             assertEquals(400, waiting.get(5, TimeUnit.SECONDS));
+        }
+        assertEquals(0, budget.inFlight());
+    }
+
+    @Test
+    void anAnnouncedAnswerWaitsWhileAnswersArePastTheLimitAndIsNeverRefused() throws Exception {
+        BodyBudget budget = new BodyBudget(1000, Duration.ofMillis(20));
+        BodyBudget.Lease past = budget.lease();
+        past.take(900, BodyBudget.Part.REQUEST);
+        past.take(600, BodyBudget.Part.ANSWER);          // held 900 <= 1000: admitted whole, now 1500
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+             BodyBudget.Lease waiting = budget.lease()) {
+            Future<Long> answer = pool.submit(() -> {
+                waiting.take(700, BodyBudget.Part.ANSWER);
+                return budget.inFlight();
+            });
+            Thread.sleep(200);                           // ten times the bodies' wait: an answer is not refused
+            assertFalse(answer.isDone(), "an answer went past the limit while another already had");
+            assertEquals(1500, budget.inFlight());
+            past.close();
+            assertEquals(700, answer.get(5, TimeUnit.SECONDS), "admitted once the answer past the limit ended");
+            assertEquals(0, budget.refusals());
         }
         assertEquals(0, budget.inFlight());
     }
