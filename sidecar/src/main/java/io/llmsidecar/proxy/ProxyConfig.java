@@ -32,7 +32,7 @@ public record ProxyConfig(String host, int port, long maxBodySize, List<String> 
      * Two bodies of the default maximum size, or twenty 400 KB coding-agent prompts, at once. A body costs the heap
      * several times its size while it is parsed, tokenized, scanned and re-serialised: measured with 64 connections
      * of 400 KB prompts (docs/BENCHMARKS.md, issue 19 item 12), the image's 65 MiB heap ran out with 16 MiB of
-     * bodies in flight and held 8 MiB (plus the answers' allowance) at 100 requests/s.
+     * bodies in flight and held 8 MiB at 100 requests/s.
      */
     public static final long DEFAULT_MAX_INFLIGHT_BODY_BYTES = 8L * 1024 * 1024;
     public static final Duration DEFAULT_INFLIGHT_BODY_WAIT = Duration.ofSeconds(5);
