@@ -157,7 +157,7 @@ final class RedisBudgetStore implements BudgetStore {
                 .toArray(ScoredValue[]::new);
         try {
             // XX: a reservation that expired meanwhile stays expired; its settlement still adds the usage.
-            redis.commands().zadd(prefix + "exp", ZAddArgs.Builder.xx(), values);
+            await(redis.asyncCommands().zadd(prefix + "exp", ZAddArgs.Builder.xx(), values));
         } catch (RedisException e) {
             throw unavailable(e);
         }
@@ -210,7 +210,7 @@ final class RedisBudgetStore implements BudgetStore {
     @Override
     public void ping() {
         try {
-            redis.commands().ping();
+            await(redis.asyncCommands().ping());
         } catch (RedisException e) {
             throw unavailable(e);
         }

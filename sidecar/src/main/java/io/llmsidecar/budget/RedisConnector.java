@@ -13,7 +13,6 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
-import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
@@ -153,7 +152,7 @@ final class RedisConnector implements StoreConnection {
         resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 
-    /** A connection that may not exist yet; {@link #commands()} fails fast while it does not. */
+    /** A connection that may not exist yet; {@link #asyncCommands()} fails fast while it does not. */
     final class Lazy<V> {
         private final RedisCodec<String, V> codec;
         private final Function<StatefulConnection<String, V>, CompletionStage<?>> prepare;
@@ -185,21 +184,16 @@ final class RedisConnector implements StoreConnection {
             throw new BudgetStoreUnavailableException("not connected to " + describe(), null, false);
         }
 
-        /** The asynchronous commands of the connected connection; fails fast as {@link #commands()} does. */
+        /**
+         * The commands of the connected connection, asynchronous so that callers wait without a timer of their own
+         * (see {@code RedisBudgetStore.await}); fails fast while there is no connection.
+         */
         @SuppressWarnings("unchecked")
         RedisClusterAsyncCommands<String, V> asyncCommands() {
             StatefulConnection<String, V> c = connection();
             return c instanceof StatefulRedisClusterConnection<?, ?> cluster
                     ? ((StatefulRedisClusterConnection<String, V>) cluster).async()
                     : ((StatefulRedisConnection<String, V>) c).async();
-        }
-
-        @SuppressWarnings("unchecked")
-        RedisClusterCommands<String, V> commands() {
-            StatefulConnection<String, V> c = connection();
-            return c instanceof StatefulRedisClusterConnection<?, ?> cluster
-                    ? ((StatefulRedisClusterConnection<String, V>) cluster).sync()
-                    : ((StatefulRedisConnection<String, V>) c).sync();
         }
 
         private void connectOrWait(Duration wait) {
