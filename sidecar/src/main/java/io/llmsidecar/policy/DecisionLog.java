@@ -75,15 +75,18 @@ final class DecisionLog implements AutoCloseable {
     }
 
     /**
-     * Writes the event for one decision.
+     * Writes the event for one decision, with the whole input document, whatever fields the policies were given
+     * ({@link InputFields}), so that a policy reading others can replay it. The document's text is made only when
+     * the log is on.
      *
-     * @param inputJson the whole input document of the decision
-     * @param shadow    the shadow policy's decision, or {@code null} when there is no shadow policy
+     * @param withText whether the document carries the prompt text (the policy asked for it)
+     * @param shadow   the shadow policy's decision, or {@code null} when there is no shadow policy
      */
-    void record(PolicyInput input, String inputJson, Decision decision, boolean failedOpen, long evalNanos,
+    void record(PolicyInput input, boolean withText, Decision decision, boolean failedOpen, long evalNanos,
                 Decision shadow) {
         if (enabled()) {
-            write(events.decision(input, inputJson, decision, failedOpen, evalNanos, shadow, Instant.now()));
+            write(events.decision(input, input.json(withText), decision, failedOpen, evalNanos, shadow,
+                                  Instant.now()));
         }
     }
 

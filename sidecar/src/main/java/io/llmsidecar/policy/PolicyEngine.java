@@ -203,13 +203,8 @@ public final class PolicyEngine implements AutoCloseable {
         return new PolicyAdminService(config, enforced, shadow, RegoBuiltins.create().names());
     }
 
-    /** The decision log gets the whole document, whatever fields the policies read, for replay by others. */
     private void record(PolicyInput input, Decision decision, boolean failOpen, long nanos, boolean withText) {
-        evaluateShadow(input, withText, would -> {
-            if (decisionLog.enabled()) {
-                decisionLog.record(input, input.json(withText), decision, failOpen, nanos, would);
-            }
-        });
+        evaluateShadow(input, withText, would -> decisionLog.record(input, withText, decision, failOpen, nanos, would));
     }
 
     /** Runs the shadow policy, if any, off the request's thread; {@code then} gets its decision or {@code null}. */

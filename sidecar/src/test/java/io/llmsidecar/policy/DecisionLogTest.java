@@ -134,8 +134,8 @@ class DecisionLogTest {
         PolicyInput input = PolicyFixtures.exampleInput();
         try (DecisionLog log = DecisionLog.create(config(new PolicyConfig.DecisionLogTarget.File(file)), LABELS,
                                                   new SidecarMetrics("test"))) {
-            log.record(input, input.json(false), new Decision.Allow(RequestPatch.NONE, "r"), false, 1, null);
-            log.record(input, input.json(false), new Decision.Allow(RequestPatch.NONE, "r"), false, 1, null);
+            log.record(input, false, new Decision.Allow(RequestPatch.NONE, "r"), false, 1, null);
+            log.record(input, false, new Decision.Allow(RequestPatch.NONE, "r"), false, 1, null);
         }
         assertEquals(2, Files.readAllLines(file).size());
     }
