@@ -7,6 +7,8 @@
 #   scripts/bench/profile.sh [MODE]     MODE: full (default), passthrough, redis: scripts/bench/sidecar-MODE.env
 # Settings (environment): PROFILE_DURATION=20s  PROFILE_WARMUP=20s  PROFILE_CONNECTIONS=16  PROFILE_KIND=json|sse
 #                         PROFILE_TOP=25 (rows per table)
+#                         PROFILE_JFR=off: no Flight Recorder (its sampling and stack walks cost CPU and slow the JIT's
+#                         warm-up); needs PROFILE_ASYNC, whose profile is then the only output
 #                         PROFILE_ASYNC=path/to/libasyncProfiler.so: also samples the load window with async-profiler
 #                         (options quoted: jcmd would read "event=cpu" as its own argument) (every 1 ms of CPU time, all threads including the JVM's own: JIT, GC), attached with
 #                         jcmd JVMTI.agent_load; the library comes from tools.profiler:async-profiler:4.1's jar
@@ -31,18 +33,25 @@ top=${PROFILE_TOP:-25}
 command -v wrk >/dev/null || bench_die "wrk is missing; run scripts/setup.sh bench."
 async=${PROFILE_ASYNC:-}
 [[ -z $async || -f $async ]] || bench_die "PROFILE_ASYNC=$async is not a file"
+jfr_on=true
+[[ ${PROFILE_JFR:-on} != off ]] || jfr_on=false
+$jfr_on || [[ -n $async ]] || bench_die "PROFILE_JFR=off needs PROFILE_ASYNC: nothing would record the load"
 
-bench_start_mode "$mode" "$kind" ${async:+-XX:+EnableDynamicAgentLoading} \
-  "-XX:StartFlightRecording=name=whole,settings=profile,dumponexit=true,filename=$BENCH_WORK/whole.jfr"
+jfr_flags=()
+$jfr_on && jfr_flags=(
+  "-XX:StartFlightRecording=name=whole,settings=profile,dumponexit=true,filename=$BENCH_WORK/whole.jfr")
+# The library is loaded at start (idle until told to start): attached later, it would ask for JVMTI capabilities
+# that make the JVM throw away compiled code, and the load window would measure the JIT compiling it again.
+bench_start_mode "$mode" "$kind" ${async:+-XX:+EnableDynamicAgentLoading "-agentpath:$async"} "${jfr_flags[@]}"
 bench_say "sidecar ($mode) ready in $READY_MS ms; warming up for $warmup"
 load() { BENCH_BODY=$BENCH_REQUEST BENCH_HEADERS="x-llm-team: bench" wrk -t1 "-c$connections" "-d$1" --latency \
            -s scripts/bench/wrk.lua "$SIDECAR_URL"; }
 load "$warmup" >/dev/null
 
 bench_say "recording $duration of $kind requests on $connections connections"
-"$JAVA_HOME/bin/jcmd" "$SIDECAR_PID" JFR.start name=load settings=profile >/dev/null
+! $jfr_on || "$JAVA_HOME/bin/jcmd" "$SIDECAR_PID" JFR.start name=load settings=profile >/dev/null
 [[ -z $async ]] || "$JAVA_HOME/bin/jcmd" "$SIDECAR_PID" JVMTI.agent_load "$async" \
-  "\"start,event=cpu,interval=1ms\"" >/dev/null
+  "\"start,${PROFILE_EVENT:-event=cpu,interval=1ms}\"" >/dev/null
 cpu_before=$(awk '{print $14 + $15}' "/proc/$SIDECAR_PID/stat")
 load "$duration" | grep -E 'Requests/sec|Latency  |Non-2xx|errors|BENCH_RESULT' >&2 || true
 cpu_after=$(awk '{print $14 + $15}' "/proc/$SIDECAR_PID/stat")
@@ -51,9 +60,14 @@ if [[ -n $async ]]; then
   "$JAVA_HOME/bin/jcmd" "$SIDECAR_PID" JVMTI.agent_load "$async" \
     "\"stop,collapsed,file=$BENCH_WORK/load-cpu.collapsed\"" >/dev/null
 fi
-"$JAVA_HOME/bin/jcmd" "$SIDECAR_PID" JFR.stop name=load "filename=$BENCH_WORK/load.jfr" >/dev/null
+! $jfr_on || "$JAVA_HOME/bin/jcmd" "$SIDECAR_PID" JFR.stop name=load "filename=$BENCH_WORK/load.jfr" >/dev/null
 bench_say "sidecar CPU during the load window: $(( (cpu_after - cpu_before) * 10 )) ms (clock ticks of 10 ms);" \
   "load average $(cut -d' ' -f1-3 /proc/loadavg)"
+if ! $jfr_on; then
+  echo "== async-profiler, CPU (every 1 ms of CPU time, every thread; no Flight Recorder)"
+  scripts/bench/cpu-summary.py "$BENCH_WORK/load-cpu.collapsed" "$top"
+  exit 0
+fi
 jfr=$JAVA_HOME/bin/jfr
 
 echo "== Hot methods (jdk.ExecutionSample, top frame), $kind, $connections connections, $duration"

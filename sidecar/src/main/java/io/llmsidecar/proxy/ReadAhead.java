@@ -33,6 +33,13 @@ final class ReadAhead extends InputStream {
     static final int CAPACITY = 256 * 1024;
     private static final int READ_SIZE = 16 * 1024;
     private static final int MIN_READ = 1024;
+    /**
+     * Where the queue and the read array start; both grow as reads ask for more. A stream's burst is a few KB, and
+     * 16 KiB arrays for each (with the relay's) were a quarter of the bytes a pass-through stream allocated: with
+     * a 65 MiB heap, young collections often enough that the streams in flight overflowed the survivor spaces and
+     * filled the old generation, a full collection every second (docs/BENCHMARKS.md, issue 19).
+     */
+    private static final int INITIAL_SIZE = 2 * 1024;
     private static final long STOP_MILLIS = 5_000;
     private static final System.Logger LOG = System.getLogger(ReadAhead.class.getName());
 
@@ -41,7 +48,7 @@ final class ReadAhead extends InputStream {
     private final Condition readable = lock.newCondition();
     private final Condition writable = lock.newCondition();
     private final Thread reader;
-    private byte[] buffer = new byte[READ_SIZE];
+    private byte[] buffer = new byte[INITIAL_SIZE];
     private int start;          // guarded by lock, as are the fields below
     private int end;
     private boolean finished;   // the reader saw the end of the body, or failure
@@ -102,6 +109,17 @@ final class ReadAhead extends InputStream {
         }
     }
 
+    /** The bytes that have arrived and wait to be read: a read asking for them all gets them all. */
+    @Override
+    public int available() {
+        lock.lock();
+        try {
+            return end - start;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Stops the reader if it has not reached the end (closing the gateway's connection) and waits for it. */
     @Override
     public void close() {
@@ -136,9 +154,12 @@ final class ReadAhead extends InputStream {
     }
 
     private void readLoop() {
-        byte[] chunk = new byte[READ_SIZE];
+        byte[] chunk = new byte[INITIAL_SIZE];
         int ask = MIN_READ;
         while (true) {
+            if (ask > chunk.length) {
+                chunk = new byte[ask];
+            }
             int n;
             try {
                 n = upstream.read(chunk, 0, ask);

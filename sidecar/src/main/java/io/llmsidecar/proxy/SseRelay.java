@@ -15,7 +15,8 @@ import java.util.Arrays;
  * the app sees exactly the stream it requested.
  */
 final class SseRelay {
-    private static final int INITIAL_BUFFER = 16 * 1024;
+    /** Grows as events need; most bursts are a few KB (see {@code ReadAhead}'s sizes for why it starts small). */
+    private static final int INITIAL_BUFFER = 4 * 1024;
 
     /** How a relayed stream ended. */
     enum End {
@@ -51,14 +52,18 @@ final class SseRelay {
         int end = 0;
         int scan = 0;
         while (true) {
-            if (end == buf.length) {
+            // Room for at least what has already arrived (a read ahead knows), so that a burst is read, and
+            // written, at once.
+            int room = Math.max(1, waiting(upstream));
+            if (buf.length - end < room) {
                 if (start > 0) {
                     System.arraycopy(buf, start, buf, 0, end - start);
                     end -= start;
                     scan -= start;
                     start = 0;
-                } else {
-                    buf = Arrays.copyOf(buf, buf.length * 2);
+                }
+                if (buf.length - end < room) {
+                    buf = Arrays.copyOf(buf, Math.max(buf.length * 2, end + room));
                 }
             }
             int n;
@@ -90,7 +95,6 @@ final class SseRelay {
             }
             end += n;
             int pendingFrom = start;
-            boolean wrote = false;
             int boundary;
             while ((boundary = eventEnd(buf, Math.max(scan, start), end)) >= 0) {
                 StreamInspector.Verdict verdict = inspector.inspect(buf, start, boundary);
@@ -104,11 +108,12 @@ final class SseRelay {
                     return End.LIMIT_REACHED;
                 }
                 if (verdict == StreamInspector.Verdict.USAGE_ONLY && !forwardUsageChunk) {
-                    if (start > pendingFrom && !write(app, buf, pendingFrom, start - pendingFrom)) {
-                        return End.CLIENT_GONE;
-                    }
-                    wrote |= start > pendingFrom;
-                    pendingFrom = boundary;
+                    // Cut out of the buffer rather than written around, so that the events before and after it
+                    // still leave in one write.
+                    System.arraycopy(buf, boundary, buf, start, end - boundary);
+                    end -= boundary - start;
+                    scan = start;
+                    continue;
                 }
                 start = boundary;
                 scan = boundary;
@@ -118,16 +123,23 @@ final class SseRelay {
                 if (!write(app, buf, pendingFrom, start - pendingFrom)) {
                     return End.CLIENT_GONE;
                 }
-                wrote = true;
-            }
-            if (wrote && !flush(app)) {
-                return End.CLIENT_GONE;
+                if (!flush(app)) {
+                    return End.CLIENT_GONE;
+                }
             }
             if (start == end) {
                 start = 0;
                 end = 0;
                 scan = 0;
             }
+        }
+    }
+
+    private static int waiting(InputStream upstream) {
+        try {
+            return upstream.available();
+        } catch (IOException e) {
+            return 0;       // the read that follows reports it
         }
     }
 

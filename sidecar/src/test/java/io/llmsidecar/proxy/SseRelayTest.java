@@ -95,6 +95,75 @@ class SseRelayTest {
                      "with reads smaller than an event, every event is flushed as soon as it is complete");
     }
 
+    /** Counts the writes and flushes the app's response gets, and what it was sent. */
+    private static final class WriteLog extends OutputStream {
+        final ByteArrayOutputStream all = new ByteArrayOutputStream();
+        int writes;
+        int flushes;
+
+        @Override
+        public void write(int b) {
+            writes++;
+            all.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            writes++;
+            all.write(b, off, len);
+        }
+
+        @Override
+        public void flush() {
+            flushes++;
+        }
+    }
+
+    @Test
+    void aBurstIsReadAtOnceAndLeavesInOneWriteWithTheHiddenUsageChunkCutOut() {
+        for (boolean usageWanted : new boolean[] {true, false}) {
+            WriteLog app = new WriteLog();
+            StreamInspector inspector = new StreamInspector();
+            // Longer than the relay's first buffer: what has arrived (available()) sizes the read.
+            String burst = STREAM.replace("data: [DONE]\n\n", "").repeat(3) + "data: [DONE]\n\n";
+            assertTrue(burst.length() > 8 * 1024);
+            InputStream whole = new ByteArrayInputStream(burst.getBytes(StandardCharsets.UTF_8));
+            assertEquals(SseRelay.End.COMPLETE, SseRelay.relay(whole, app, inspector, usageWanted));
+            List<String> expected = StubUpstream.events(burst).stream()
+                    .filter(e -> usageWanted || !e.contains("\"choices\":[]")).toList();
+            assertEquals(String.join("", expected), app.all.toString(StandardCharsets.UTF_8));
+            assertEquals(1, app.writes, "one write for the burst (usage wanted: " + usageWanted + ")");
+            assertEquals(1, app.flushes);
+        }
+    }
+
+    @Test
+    void eventsArrivingApartAreFlushedAsTheyCome() throws Exception {
+        java.io.PipedOutputStream gateway = new java.io.PipedOutputStream();
+        java.io.PipedInputStream body = new java.io.PipedInputStream(gateway, 64 * 1024);
+        List<String> events = StubUpstream.events(STREAM);
+        WriteLog app = new WriteLog();
+        Thread sender = Thread.ofVirtual().start(() -> {
+            try {
+                for (String event : events) {
+                    gateway.write(event.getBytes(StandardCharsets.UTF_8));
+                    gateway.flush();
+                    Thread.sleep(50);
+                }
+                gateway.close();
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try (ReadAhead ahead = ReadAhead.start(body)) {
+            assertEquals(SseRelay.End.COMPLETE, SseRelay.relay(ahead, app, new StreamInspector(), true));
+        }
+        sender.join();
+        assertEquals(String.join("", events), app.all.toString(StandardCharsets.UTF_8));
+        assertTrue(app.flushes >= events.size() / 2, "events 50 ms apart are flushed as they come ("
+                                                     + app.flushes + " flushes for " + events.size() + " events)");
+    }
+
     @Test
     void collectsGeneratedTextForEstimatesAndTheFirstTokenTime() {
         StreamInspector inspector = new StreamInspector();
