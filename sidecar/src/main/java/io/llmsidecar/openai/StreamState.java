@@ -159,14 +159,15 @@ public final class StreamState {
      * {@code created_at}), the first of each, for an ending the sidecar writes; returns whether it was one.
      */
     public boolean identity(String name, JsonToken value, JsonParser p) throws IOException {
+        // Every event of a stream repeats them; only the first is kept, so later ones are not made into strings.
         switch (name) {
             case "id" -> {
-                if (value == JsonToken.VALUE_STRING) {
+                if (value == JsonToken.VALUE_STRING && id == null) {
                     id(p.getText());
                 }
             }
             case "model" -> {
-                if (value == JsonToken.VALUE_STRING) {
+                if (value == JsonToken.VALUE_STRING && model == null) {
                     model(p.getText());
                 }
             }
