@@ -22,7 +22,8 @@ final class SecretShapes {
     private final RunMemo word = new RunMemo(SecretShapes::isWord);
     private final RunMemo wordOrDash = new RunMemo(c -> isWord(c) || c == '-');
     private final RunMemo alnumOrDash = new RunMemo(c -> isAlnum(c) || c == '-');
-    private final byte[] jwtHeader = new byte[MAX_JWT_HEADER];
+    /** Made on the first token-shaped candidate: a scan is made per request, and most prompts have none. */
+    private byte[] jwtHeader;
 
     /** {@code \b(AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b}. */
     static int awsAccessKey(String text, int start, int body) {
@@ -153,6 +154,9 @@ final class SecretShapes {
         int signatureEnd = run(text, payloadEnd + 1, SecretShapes::isBase64Url, MAX_JWT_PART);
         if (signatureEnd < text.length() && isBase64Url(text.charAt(signatureEnd))) {
             return -1;                                     // longer than any signature: not a token
+        }
+        if (jwtHeader == null) {
+            jwtHeader = new byte[MAX_JWT_HEADER];
         }
         return joseHeader(text, start, headerEnd, jwtHeader) ? signatureEnd : -1;
     }
