@@ -35,9 +35,8 @@ final class ReadAhead extends InputStream {
     private static final int MIN_READ = 1024;
     /**
      * Where the queue and the read array start; both grow as reads ask for more. A stream's burst is a few KB, and
-     * 16 KiB arrays for each (with the relay's) were a quarter of the bytes a pass-through stream allocated: with
-     * a 65 MiB heap, young collections often enough that the streams in flight overflowed the survivor spaces and
-     * filled the old generation, a full collection every second (docs/BENCHMARKS.md, issue 19).
+     * 16 KiB arrays for each (with the relay's) were a quarter of the bytes a pass-through stream allocated, so a
+     * quarter of its young collections under the image's 65 MiB heap (docs/BENCHMARKS.md, issue 19, item 19).
      */
     private static final int INITIAL_SIZE = 2 * 1024;
     private static final long STOP_MILLIS = 5_000;
