@@ -17,6 +17,7 @@ import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import io.netty.util.ResourceLeakDetector;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -60,10 +61,7 @@ final class RedisConnector implements StoreConnection {
     }
 
     static RedisConnector create(BudgetStoreConfig config) {
-        // Netty's sun.misc.Unsafe use makes JDK 24+ warn on stderr; a few small Redis buffers do not need it.
-        if (System.getProperty("io.netty.noUnsafe") == null) {
-            System.setProperty("io.netty.noUnsafe", "true");
-        }
+        configureNetty();
         RedisURI uri = RedisURI.create(config.redisUri().orElseThrow());
         uri.setTimeout(config.commandTimeout());
         ClientResources resources = DefaultClientResources.builder()
@@ -95,6 +93,27 @@ final class RedisConnector implements StoreConnection {
             client = standalone;
         }
         return new RedisConnector(config, resources, client, uri);
+    }
+
+    /**
+     * Netty settings the operator has not set (JVM-wide; Netty carries only the Redis connections). Both are read as
+     * Netty reads them, so {@code -Dio.netty...} on the command line still wins.
+     * <ul>
+     *   <li>{@code io.netty.noUnsafe}: Netty's {@code sun.misc.Unsafe} use makes JDK 24+ warn on stderr; a few small
+     *       Redis buffers do not need it.</li>
+     *   <li>Leak detection off: Netty samples one buffer in 128 and records a stack trace for each (a
+     *       {@code Throwable} filled in), 1.4% of Redis mode's CPU in a profile (docs/BENCHMARKS.md, issue 19): a
+     *       debugging aid, back on with {@code -Dio.netty.leakDetection.level=simple}.</li>
+     * </ul>
+     */
+    static void configureNetty() {
+        if (System.getProperty("io.netty.noUnsafe") == null) {
+            System.setProperty("io.netty.noUnsafe", "true");
+        }
+        if (System.getProperty("io.netty.leakDetection.level") == null
+            && System.getProperty("io.netty.leakDetectionLevel") == null) {
+            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+        }
     }
 
     /**
