@@ -10,10 +10,14 @@
 #                         PROFILE_JFR=off: no Flight Recorder (its sampling and stack walks cost CPU and slow the JIT's
 #                         warm-up); needs PROFILE_ASYNC, whose profile is then the only output
 #                         PROFILE_ASYNC=path/to/libasyncProfiler.so: also samples the load window with async-profiler
-#                         (options quoted: jcmd would read "event=cpu" as its own argument) (every 1 ms of CPU time, all threads including the JVM's own: JIT, GC), attached with
-#                         jcmd JVMTI.agent_load; the library comes from tools.profiler:async-profiler:4.1's jar
-#                         (linux-x64/libasyncProfiler.so). Writes load-cpu.collapsed and load-cpu.html (flame
-#                         graph) and prints the top self frames and the sidecar's own frames by CPU.
+#                         (every 1 ms of CPU time, all threads including the JVM's own: JIT, GC); the library is
+#                         loaded at start with -agentpath and started and stopped with jcmd JVMTI.agent_load (options
+#                         quoted: jcmd would read "event=cpu" as its own argument); it comes from
+#                         tools.profiler:async-profiler:4.1's jar (linux-x64/libasyncProfiler.so). Writes
+#                         load-cpu.collapsed and load-cpu.html (flame graph) and prints the top self frames and the
+#                         sidecar's own frames.
+#                         PROFILE_EVENT=event=alloc,alloc=64k: async-profiler samples that event instead of CPU time
+#                         (the files keep their names; the summary's shares are then of that event's samples)
 # The recordings stay in target/bench-profile/ for `jfr view <view> FILE` or JDK Mission Control.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -32,6 +36,7 @@ top=${PROFILE_TOP:-25}
 [[ $kind == json || $kind == sse ]] || bench_die "PROFILE_KIND is json or sse, not '$kind'"
 command -v wrk >/dev/null || bench_die "wrk is missing; run scripts/setup.sh bench."
 async=${PROFILE_ASYNC:-}
+event=${PROFILE_EVENT:-event=cpu,interval=1ms}
 [[ -z $async || -f $async ]] || bench_die "PROFILE_ASYNC=$async is not a file"
 jfr_on=true
 [[ ${PROFILE_JFR:-on} != off ]] || jfr_on=false
@@ -51,7 +56,7 @@ load "$warmup" >/dev/null
 bench_say "recording $duration of $kind requests on $connections connections"
 ! $jfr_on || "$JAVA_HOME/bin/jcmd" "$SIDECAR_PID" JFR.start name=load settings=profile >/dev/null
 [[ -z $async ]] || "$JAVA_HOME/bin/jcmd" "$SIDECAR_PID" JVMTI.agent_load "$async" \
-  "\"start,${PROFILE_EVENT:-event=cpu,interval=1ms}\"" >/dev/null
+  "\"start,$event\"" >/dev/null
 cpu_before=$(awk '{print $14 + $15}' "/proc/$SIDECAR_PID/stat")
 load "$duration" | grep -E 'Requests/sec|Latency  |Non-2xx|errors|BENCH_RESULT' >&2 || true
 cpu_after=$(awk '{print $14 + $15}' "/proc/$SIDECAR_PID/stat")
@@ -64,7 +69,7 @@ fi
 bench_say "sidecar CPU during the load window: $(( (cpu_after - cpu_before) * 10 )) ms (clock ticks of 10 ms);" \
   "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 if ! $jfr_on; then
-  echo "== async-profiler, CPU (every 1 ms of CPU time, every thread; no Flight Recorder)"
+  echo "== async-profiler, $event (every thread; no Flight Recorder)"
   scripts/bench/cpu-summary.py "$BENCH_WORK/load-cpu.collapsed" "$top"
   exit 0
 fi
