@@ -119,6 +119,19 @@ final class ReadAhead extends InputStream {
         }
     }
 
+    /**
+     * Whether the body has ended and every byte of it has been read: the next read returns -1 at once. A relay that
+     * knows its last write is the last can leave it to the response's close, which sends it with the body's end.
+     */
+    boolean ended() {
+        lock.lock();
+        try {
+            return finished && failure == null && start == end;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Stops the reader if it has not reached the end (closing the gateway's connection) and waits for it. */
     @Override
     public void close() {

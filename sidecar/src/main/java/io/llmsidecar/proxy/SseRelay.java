@@ -9,7 +9,9 @@ import java.util.Arrays;
 /**
  * Relays a chat-completion event stream from the gateway to the app as it arrives: every complete event read is
  * written and flushed at once; only an incomplete trailing event waits for its remaining bytes (an app cannot use
- * half an event). Events are written from the read buffer itself, consecutive ones in a single write.
+ * half an event). Events are written from the read buffer itself, consecutive ones in a single write. The stream's
+ * last events, once the gateway's body has ended behind them, are written but not flushed: the caller closes the
+ * response next, and the close sends them and the body's end in one write.
  *
  * <p>The usage-only chunk the sidecar asked for on the app's behalf is dropped when the app did not ask for it, so
  * the app sees exactly the stream it requested.
@@ -123,7 +125,9 @@ final class SseRelay {
                 if (!write(app, buf, pendingFrom, start - pendingFrom)) {
                     return End.CLIENT_GONE;
                 }
-                if (!flush(app)) {
+                // Not flushed when these are the stream's last events and the gateway's body has ended behind them:
+                // the response is closed next, and its close sends them with the body's end in one write.
+                if (!(inspector.finished() && endedBehind(upstream)) && !flush(app)) {
                     return End.CLIENT_GONE;
                 }
             }
@@ -133,6 +137,11 @@ final class SseRelay {
                 scan = 0;
             }
         }
+    }
+
+    /** Whether the gateway's body is known to have ended with nothing left to read (only a read-ahead knows). */
+    private static boolean endedBehind(InputStream upstream) {
+        return upstream instanceof ReadAhead ahead && ahead.ended();
     }
 
     private static int waiting(InputStream upstream) {

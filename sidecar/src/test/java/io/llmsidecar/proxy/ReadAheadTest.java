@@ -99,6 +99,33 @@ class ReadAheadTest {
     }
 
     @Test
+    void endedOnlyOnceTheEndWasReadAndEveryByteHandedOut() throws Exception {
+        ScriptedUpstream upstream = new ScriptedUpstream();
+        upstream.items.addAll(List.of(event(1), END));
+        try (ReadAhead ahead = ReadAhead.start(upstream)) {
+            awaitQueued(upstream);
+            assertFalse(ahead.ended(), "an event is still waiting to be read");
+            byte[] buf = new byte[1024];
+            assertArrayEquals(event(1), java.util.Arrays.copyOf(buf, ahead.read(buf, 0, buf.length)));
+            assertTrue(ahead.ended(), "the end was read behind the event");
+            assertEquals(-1, ahead.read(buf, 0, buf.length));
+        }
+        ScriptedUpstream open = new ScriptedUpstream();
+        open.items.add(event(1));
+        try (ReadAhead ahead = ReadAhead.start(open)) {
+            byte[] buf = new byte[1024];
+            ahead.read(buf, 0, buf.length);
+            assertFalse(ahead.ended(), "the gateway has not ended its body");
+        }
+        ScriptedUpstream failing = new ScriptedUpstream();
+        failing.items.add(new IOException("reset"));
+        try (ReadAhead ahead = ReadAhead.start(failing)) {
+            assertThrows(IOException.class, () -> ahead.read(new byte[16], 0, 16));
+            assertFalse(ahead.ended(), "a failed body has not ended");
+        }
+    }
+
+    @Test
     void anEventArrivingAloneIsHandedOverAtOnce() throws Exception {
         ScriptedUpstream upstream = new ScriptedUpstream();
         try (ReadAhead ahead = ReadAhead.start(upstream)) {

@@ -33,7 +33,7 @@ class SseRelayTest {
     }
 
     /** Records what was flushed, as the app would see it arrive. */
-    private static final class FlushLog extends OutputStream {
+    private static class FlushLog extends OutputStream {
         final ByteArrayOutputStream all = new ByteArrayOutputStream();
         final ByteArrayOutputStream pending = new ByteArrayOutputStream();
         final java.util.ArrayList<String> flushes = new java.util.ArrayList<>();
@@ -162,6 +162,41 @@ class SseRelayTest {
         assertEquals(String.join("", events), app.all.toString(StandardCharsets.UTF_8));
         assertTrue(app.flushes >= events.size() / 2, "events 50 ms apart are flushed as they come ("
                                                      + app.flushes + " flushes for " + events.size() + " events)");
+    }
+
+    @Test
+    void theLastEventsAreLeftForTheCloseOnceTheGatewaysBodyHasEnded() throws Exception {
+        byte[] stream = STREAM.getBytes(StandardCharsets.UTF_8);
+        try (ReadAhead ahead = ReadAhead.start(new ByteArrayInputStream(stream))) {
+            // The write of the final event waits until the reader has seen the body's end, as it usually has when a
+            // gateway sends its last event and last chunk together.
+            FlushLog app = new FlushLog() {
+                @Override
+                public void write(byte[] b, int off, int len) {
+                    super.write(b, off, len);
+                    if (new String(b, off, len, StandardCharsets.UTF_8).contains("[DONE]")) {
+                        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+                        while (!ahead.ended() && System.nanoTime() < deadline) {
+                            Thread.onSpinWait();
+                        }
+                    }
+                }
+            };
+            assertEquals(SseRelay.End.COMPLETE, SseRelay.relay(ahead, app, new StreamInspector(), true));
+            assertEquals(STREAM, app.text());
+            assertTrue(app.pending.toString(StandardCharsets.UTF_8).endsWith("data: [DONE]\n\n"),
+                       "the final events wait for the response's close: " + app.flushes);
+        }
+    }
+
+    @Test
+    void theLastEventsAreFlushedWhileTheGatewaysBodyIsOpen() {
+        // Not a read-ahead: nothing tells the relay the body has ended, so every event is flushed as it is relayed.
+        FlushLog app = new FlushLog();
+        SseRelay.relay(new ByteArrayInputStream(STREAM.getBytes(StandardCharsets.UTF_8)), app, new StreamInspector(),
+                       true);
+        assertEquals(0, app.pending.size());
+        assertEquals(STREAM, app.text());
     }
 
     @Test
