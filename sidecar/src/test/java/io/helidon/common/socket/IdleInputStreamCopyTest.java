@@ -1,0 +1,148 @@
+package io.helidon.common.socket;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.jar.JarFile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The sidecar's copy of Helidon's {@link IdleInputStream}: the right version, in use, and an answer that arrives
+ * while the connection is idle handed on whole by the next read, on a real loopback socket.
+ */
+class IdleInputStreamCopyTest {
+    /** The Helidon release the copy was taken from. */
+    private static final String COPIED_FROM = "4.4.0";
+    private static final byte[] ANSWER = ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n"
+                                          + "\r\n{\"ok\":true}").getBytes(StandardCharsets.US_ASCII);
+
+    @Test
+    void theCopyMatchesTheHelidonOnTheClassPath() throws IOException, URISyntaxException {
+        Path helidon = Path.of(PlainSocket.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        String version;
+        try (JarFile jar = new JarFile(helidon.toFile())) {
+            version = jar.getManifest().getMainAttributes().getValue("Implementation-Version");
+        }
+        assertEquals(COPIED_FROM, version,
+                     "Helidon is now " + version + ": copy that release's common/socket/.../IdleInputStream.java "
+                     + "over sidecar/src/main/java/io/helidon/common/socket/ and make its idle read take what has "
+                     + "arrived again (marked \"LLM Policy Sidecar\"), or delete the copy; then update COPIED_FROM");
+    }
+
+    @Test
+    void theCopyIsTheOneLoaded() {
+        assertEquals(io.llmsidecar.Main.class.getProtectionDomain().getCodeSource().getLocation(),
+                     IdleInputStream.class.getProtectionDomain().getCodeSource().getLocation(),
+                     "the sidecar's IdleInputStream must come before Helidon's on the class path");
+    }
+
+    @Test
+    void anAnswerThatArrivesWhileIdleComesInOneRead() throws Exception {
+        try (Pair pair = new Pair()) {
+            IdleInputStream in = pair.idleStream();
+            in.idle();
+            pair.awaitMonitorReading();
+            pair.server.getOutputStream().write(ANSWER);
+            pair.server.getOutputStream().flush();
+            byte[] buf = new byte[8 * 1024];
+            int n = in.read(buf, 0, buf.length);
+            assertEquals(ANSWER.length, n, "the whole answer in the first read (Helidon's: 1 byte)");
+            assertEquals(new String(ANSWER, StandardCharsets.US_ASCII),
+                         new String(buf, 0, n, StandardCharsets.US_ASCII));
+        }
+    }
+
+    @Test
+    void smallReadsDrainWhatTheMonitorReadThenTheSocket() throws Exception {
+        try (Pair pair = new Pair()) {
+            IdleInputStream in = pair.idleStream();
+            in.idle();
+            pair.awaitMonitorReading();
+            OutputStream server = pair.server.getOutputStream();
+            server.write(ANSWER);
+            server.flush();
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            assertEquals('H', in.read());
+            got.write('H');
+            byte[] buf = new byte[5];
+            while (got.size() < ANSWER.length) {
+                int n = in.read(buf, 0, buf.length);
+                assertTrue(n > 0 && n <= 5, "read " + n);
+                got.write(buf, 0, n);
+            }
+            server.write("more".getBytes(StandardCharsets.US_ASCII));
+            server.flush();
+            byte[] more = new byte[16];
+            int n = in.read(more, 0, more.length);
+            assertEquals("more", new String(more, 0, n, StandardCharsets.US_ASCII), "then from the socket");
+            assertEquals(new String(ANSWER, StandardCharsets.US_ASCII), got.toString(StandardCharsets.US_ASCII));
+
+            in.idle();      // idle again: the monitor's buffer is reused for the next answer
+            pair.awaitMonitorReading();
+            server.write(ANSWER);
+            server.flush();
+            byte[] whole = new byte[8 * 1024];
+            assertEquals(ANSWER.length, in.read(whole, 0, whole.length));
+        }
+    }
+
+    @Test
+    void aConnectionTheServerClosesWhileIdleIsSeenClosed() throws Exception {
+        try (Pair pair = new Pair()) {
+            IdleInputStream in = pair.idleStream();
+            in.idle();
+            pair.server.close();
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!in.isClosed() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertTrue(in.isClosed(), "the monitor saw the end of the stream");
+        }
+    }
+
+    /** A client socket with an idle stream over it, and the server's end. */
+    private static final class Pair implements AutoCloseable {
+        final ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        final Socket client = new Socket(InetAddress.getLoopbackAddress(), listener.getLocalPort());
+        final Socket server = listener.accept();
+
+        Pair() throws IOException {
+            client.setSoTimeout(10_000);
+        }
+
+        /**
+         * Waits until the monitor is in its read (it sets the socket's timeout to its 101 ms step just before), so
+         * that the answer written next is read by the monitor, as on a pooled connection, and not after a read that
+         * cancelled the monitor before it started.
+         */
+        void awaitMonitorReading() throws Exception {
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (client.getSoTimeout() != 101 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(101, client.getSoTimeout(), "the idle monitor did not start reading");
+            Thread.sleep(30);
+        }
+
+        IdleInputStream idleStream() throws IOException {
+            return new IdleInputStream(client, client.getInputStream(), "test", "test");
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            client.close();
+            listener.close();
+        }
+    }
+}
