@@ -7,6 +7,8 @@
 #   scripts/bench/profile.sh [MODE]     MODE: full (default), passthrough, redis: scripts/bench/sidecar-MODE.env
 # Settings (environment): PROFILE_DURATION=20s  PROFILE_WARMUP=20s  PROFILE_CONNECTIONS=16  PROFILE_KIND=json|sse
 #                         PROFILE_TOP=25 (rows per table)
+#                         PROFILE_GAP_MS=0: each connection waits that long before each request (wrk.lua's delay), to
+#                         profile a low request rate (with PROFILE_CONNECTIONS=1: a pod sending a request now and then)
 #                         PROFILE_JFR=off: no Flight Recorder (its sampling and stack walks cost CPU and slow the JIT's
 #                         warm-up); needs PROFILE_ASYNC, whose profile is then the only output
 #                         PROFILE_ASYNC=path/to/libasyncProfiler.so: also samples the load window with async-profiler
@@ -49,7 +51,8 @@ $jfr_on && jfr_flags=(
 # that make the JVM throw away compiled code, and the load window would measure the JIT compiling it again.
 bench_start_mode "$mode" "$kind" ${async:+-XX:+EnableDynamicAgentLoading "-agentpath:$async"} "${jfr_flags[@]}"
 bench_say "sidecar ($mode) ready in $READY_MS ms; warming up for $warmup"
-load() { BENCH_BODY=$BENCH_REQUEST BENCH_HEADERS="x-llm-team: bench" wrk -t1 "-c$connections" "-d$1" --latency \
+load() { BENCH_BODY=$BENCH_REQUEST BENCH_HEADERS="x-llm-team: bench" BENCH_GAP_MS=${PROFILE_GAP_MS:-0} \
+           wrk -t1 "-c$connections" "-d$1" --latency \
            -s scripts/bench/wrk.lua "$SIDECAR_URL"; }
 load "$warmup" >/dev/null
 
