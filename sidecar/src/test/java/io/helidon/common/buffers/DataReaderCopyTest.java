@@ -1,15 +1,12 @@
 package io.helidon.common.buffers;
 
+import io.llmsidecar.testing.HelidonCopies;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.lang.reflect.Field;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.jar.JarFile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -21,23 +18,17 @@ class DataReaderCopyTest {
     private static final String COPIED_FROM = "4.4.0";
 
     @Test
-    void theCopyMatchesTheHelidonOnTheClassPath() throws IOException, URISyntaxException {
-        Path helidon = Path.of(BufferData.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        String version;
-        try (JarFile jar = new JarFile(helidon.toFile())) {
-            version = jar.getManifest().getMainAttributes().getValue("Implementation-Version");
-        }
-        assertEquals(COPIED_FROM, version,
-                     "Helidon is now " + version + ": copy that release's common/buffers/.../DataReader.java over "
-                     + "sidecar/src/main/java/io/helidon/common/buffers/DataReader.java and unlink consumed nodes "
-                     + "in ensureAvailable() again (or delete the copy if Helidon does it), then update COPIED_FROM");
+    void theCopyMatchesTheHelidonOnTheClassPath() {
+        HelidonCopies.assertHelidonRelease(BufferData.class, COPIED_FROM,
+                                           "copy that release's common/buffers/.../DataReader.java over "
+                                           + "sidecar/src/main/java/io/helidon/common/buffers/DataReader.java and "
+                                           + "unlink consumed nodes in ensureAvailable() again (or delete the copy "
+                                           + "if Helidon does it)");
     }
 
     @Test
     void theCopyIsTheOneLoaded() {
-        assertEquals(io.llmsidecar.Main.class.getProtectionDomain().getCodeSource().getLocation(),
-                     DataReader.class.getProtectionDomain().getCodeSource().getLocation(),
-                     "the sidecar's DataReader must come before Helidon's on the class path");
+        HelidonCopies.assertCopyLoaded(DataReader.class);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.helidon.common.socket;
 
+import io.llmsidecar.testing.HelidonCopies;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -8,10 +9,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.jar.JarFile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,23 +25,17 @@ class IdleInputStreamCopyTest {
                                           + "\r\n{\"ok\":true}").getBytes(StandardCharsets.US_ASCII);
 
     @Test
-    void theCopyMatchesTheHelidonOnTheClassPath() throws IOException, URISyntaxException {
-        Path helidon = Path.of(PlainSocket.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        String version;
-        try (JarFile jar = new JarFile(helidon.toFile())) {
-            version = jar.getManifest().getMainAttributes().getValue("Implementation-Version");
-        }
-        assertEquals(COPIED_FROM, version,
-                     "Helidon is now " + version + ": copy that release's common/socket/.../IdleInputStream.java "
-                     + "over sidecar/src/main/java/io/helidon/common/socket/ and make its idle read take what has "
-                     + "arrived again (marked \"LLM Policy Sidecar\"), or delete the copy; then update COPIED_FROM");
+    void theCopyMatchesTheHelidonOnTheClassPath() {
+        HelidonCopies.assertHelidonRelease(PlainSocket.class, COPIED_FROM,
+                                           "copy that release's common/socket/.../IdleInputStream.java over "
+                                           + "sidecar/src/main/java/io/helidon/common/socket/ and make its idle read "
+                                           + "take what has arrived again (marked \"LLM Policy Sidecar\"), or delete "
+                                           + "the copy");
     }
 
     @Test
     void theCopyIsTheOneLoaded() {
-        assertEquals(io.llmsidecar.Main.class.getProtectionDomain().getCodeSource().getLocation(),
-                     IdleInputStream.class.getProtectionDomain().getCodeSource().getLocation(),
-                     "the sidecar's IdleInputStream must come before Helidon's on the class path");
+        HelidonCopies.assertCopyLoaded(IdleInputStream.class);
     }
 
     @Test

@@ -7,18 +7,16 @@ import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
 import io.helidon.http.WritableHeaders;
 import io.helidon.webserver.WebServer;
+import io.llmsidecar.testing.HelidonCopies;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.reflect.Constructor;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.jar.JarFile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -33,23 +31,17 @@ class Http1ServerResponseCopyTest {
     private static final String COPIED_FROM = "4.4.0";
 
     @Test
-    void theCopyMatchesTheHelidonOnTheClassPath() throws IOException, URISyntaxException {
-        Path helidon = Path.of(WebServer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        String version;
-        try (JarFile jar = new JarFile(helidon.toFile())) {
-            version = jar.getManifest().getMainAttributes().getValue("Implementation-Version");
-        }
-        assertEquals(COPIED_FROM, version,
-                     "Helidon is now " + version + ": copy that release's webserver/webserver/.../http1/"
-                     + "Http1ServerResponse.java over sidecar/src/main/java/io/helidon/webserver/http1/ and make its "
-                     + "BlockingOutputStream's changes again (marked \"LLM Policy Sidecar\"), then update COPIED_FROM");
+    void theCopyMatchesTheHelidonOnTheClassPath() {
+        HelidonCopies.assertHelidonRelease(WebServer.class, COPIED_FROM,
+                                           "copy that release's "
+                                           + "webserver/webserver/.../http1/Http1ServerResponse.java over "
+                                           + "sidecar/src/main/java/io/helidon/webserver/http1/ and make its "
+                                           + "BlockingOutputStream's changes again (marked \"LLM Policy Sidecar\")");
     }
 
     @Test
     void theCopyIsTheOneLoaded() {
-        assertEquals(io.llmsidecar.Main.class.getProtectionDomain().getCodeSource().getLocation(),
-                     Http1ServerResponse.class.getProtectionDomain().getCodeSource().getLocation(),
-                     "the sidecar's Http1ServerResponse must come before Helidon's on the class path");
+        HelidonCopies.assertCopyLoaded(Http1ServerResponse.class);
     }
 
     @Test
