@@ -40,7 +40,8 @@ import io.helidon.common.LazyValue;
  * {@code common/socket/src/main/java/io/helidon/common/socket/IdleInputStream.java} (tag 4.4.0, revision
  * 4e4bb38c5d1be40d9c43fc342c51091c7f790fef) with one change, marked "LLM Policy Sidecar": the idle monitor reads
  * whatever has arrived (up to {@link #IDLE_READ} bytes) instead of a single byte, and the next reads are served from
- * it. The sidecar's jar comes before Helidon's on the class path, so this class replaces Helidon's.
+ * it (the buffer replaces Helidon's one-byte field {@code next}). The sidecar's jar comes before Helidon's on the
+ * class path, so this class replaces Helidon's.
  *
  * <p>Why: a pooled connection's monitor is the thread that is waiting on the socket when the next answer comes, so
  * its read is the answer's first read. Helidon's read one byte, and the caller's read that followed handed that one
@@ -63,9 +64,9 @@ class IdleInputStream extends InputStream {
     private final Socket socket;
     private final InputStream upstream;
     private final LazyValue<ExecutorService> executor;
-    private volatile int next = -1;
-    // LLM Policy Sidecar: what the monitor read, served before the socket; written by the monitor before its task
-    // completes, read by the caller after endIdle() waited for it
+    // LLM Policy Sidecar: what the monitor read, served before the socket, in place of Helidon's one byte
+    // (`volatile int next`); written by the monitor before its task completes, read by the caller after endIdle()
+    // waited for it
     private byte[] idleRead;
     private int idleFrom;
     private int idleTo;
@@ -88,16 +89,10 @@ class IdleInputStream extends InputStream {
         if (idlingThread != null) {
             endIdle();
         }
-        if (idleFrom < idleTo) {        // LLM Policy Sidecar
+        if (idleFrom < idleTo) {        // LLM Policy Sidecar: what the monitor read first
             return idleRead[idleFrom++] & 0xFF;
         }
-        if (next < 0) {
-            return upstream.read();
-        } else {
-            int res = next;
-            next = -1;
-            return res;
-        }
+        return upstream.read();
     }
 
     @Override
@@ -112,17 +107,7 @@ class IdleInputStream extends InputStream {
             idleFrom += n;
             return n;
         }
-        if (next < 0) {
-            return upstream.read(b, off, len);
-        } else {
-            Objects.checkFromIndexSize(off, len, b.length);
-            if (len == 0) {
-                return 0;
-            }
-            b[off] = (byte) next;
-            next = -1;
-            return 1;
-        }
+        return upstream.read(b, off, len);
     }
 
     @Override
