@@ -20,11 +20,12 @@ COPY scripts/opa.sh scripts/build-policies.sh scripts/
 RUN mvn -B -q -DskipTests package
 
 # The AOT cache (JEP 483/514/515) must be made by the very JVM that will use it, at the same jar path: train in the
-# runtime image itself. `train` serves canned traffic on loopback and exits; the cache is written at exit.
+# runtime image itself. `train` serves canned traffic on loopback and exits; the cache is written at exit. Its standard
+# output is the training sidecar's access and decision logs; the summary is on standard error.
 FROM eclipse-temurin:25-jre-noble AS aot
 COPY --from=build /src/sidecar/target/libs /app/libs
 COPY --from=build /src/sidecar/target/llm-sidecar.jar /app/llm-sidecar.jar
-RUN java -XX:AOTCacheOutput=/app/llm-sidecar.aot -Xlog:aot*=off -Xlog:cds*=off -jar /app/llm-sidecar.jar train
+RUN java -XX:AOTCacheOutput=/app/llm-sidecar.aot -Xlog:aot*=off -Xlog:cds*=off -jar /app/llm-sidecar.jar train >/dev/null
 
 FROM eclipse-temurin:25-jre-noble
 # A fixed numeric non-root user, so Kubernetes can verify runAsNonRoot; the injector sets the same id on sidecars.

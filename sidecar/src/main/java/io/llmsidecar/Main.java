@@ -37,7 +37,10 @@ public final class Main {
             System.exit(2);
         }
         if (command.equals("train")) {      // the AOT cache's training run (Makefile, Dockerfile)
-            TrainingRun.run(args.length > 1 ? Integer.parseInt(args[1]) : 300);
+            // Standard error: standard output carries the training sidecar's own logs, which the build discards.
+            TrainingRun.Report report = TrainingRun.run(args.length > 1 ? Integer.parseInt(args[1]) : 300);
+            System.err.printf("llm-sidecar training: %d requests in %d ms%n", report.requests(), report.millis());
+            report.unexpected().forEach((what, count) -> System.err.printf("  %d x %s%n", count, what));
             return;
         }
         SidecarEnvironment env = SidecarEnvironment.system();
