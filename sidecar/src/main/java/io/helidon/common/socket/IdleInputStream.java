@@ -38,23 +38,20 @@ import io.helidon.common.LazyValue;
  *
  * <p><b>Modified by LLM Policy Sidecar</b> (Apache License 2.0, section 4(b)): a copy of Helidon 4.4.0's
  * {@code common/socket/src/main/java/io/helidon/common/socket/IdleInputStream.java} (tag 4.4.0, revision
- * 4e4bb38c5d1be40d9c43fc342c51091c7f790fef) with two changes, marked "LLM Policy Sidecar": the idle monitor reads
+ * 4e4bb38c5d1be40d9c43fc342c51091c7f790fef) with one change, marked "LLM Policy Sidecar": the idle monitor reads
  * whatever has arrived (up to {@link #IDLE_READ} bytes) instead of a single byte, and the next reads are served from
- * it (the buffer replaces Helidon's one-byte field {@code next}); and the monitor starts only once the connection has
- * been idle for a while ({@link IdleWatch}), not on every return to the pool. The sidecar's jar comes before
- * Helidon's on the class path, so this class replaces Helidon's.
+ * it (the buffer replaces Helidon's one-byte field {@code next}). The sidecar's jar comes before Helidon's on the
+ * class path, so this class replaces Helidon's.
  *
  * <p>Why: a pooled connection's monitor is the thread that is waiting on the socket when the next answer comes, so
  * its read is the answer's first read. Helidon's read one byte, and the caller's read that followed handed that one
  * byte on alone, so every answer on a reused connection took two read system calls where one does (and the client's
- * reader kept a node for the one byte): docs/BENCHMARKS.md, issue 19. Why the monitor waits: {@link IdleWatch}. {@code IdleInputStreamCopyTest} fails when
+ * reader kept a node for the one byte): docs/BENCHMARKS.md, issue 19. {@code IdleInputStreamCopyTest} fails when
  * Helidon's version changes, so the copy is redone (or dropped) with every upgrade.
  */
 class IdleInputStream extends InputStream {
     // LLM Policy Sidecar: the size of the client's own socket reads (PlainSocket's buffer)
     static final int IDLE_READ = 8 * 1024;
-    // LLM Policy Sidecar: idleSince of a connection in use
-    private static final long NOT_IDLE = Long.MIN_VALUE;
 
     /**
      * This needs to cooperate with 100-continue timeout.
@@ -75,20 +72,9 @@ class IdleInputStream extends InputStream {
     private int idleTo;
     private volatile boolean closed = false;
     private volatile boolean cancelled = false;
-    // LLM Policy Sidecar: written under this object's lock, as is idleSince (the watch's thread starts the monitor)
-    private volatile Future<?> idlingThread;
-    // LLM Policy Sidecar: when the connection went idle (System.nanoTime()), or NOT_IDLE
-    private final IdleWatch watch;
-    private volatile long idleSince = NOT_IDLE;
-    private int monitorsStarted;        // LLM Policy Sidecar: for tests; guarded by this object's lock
+    private Future<?> idlingThread;
 
     IdleInputStream(Socket socket, InputStream upstream, String childSocketId, String socketId) {
-        this(socket, upstream, childSocketId, socketId, null);
-    }
-
-    // LLM Policy Sidecar: a watch of the caller's (tests); null for the JVM's shared one, made at the first idle()
-    IdleInputStream(Socket socket, InputStream upstream, String childSocketId, String socketId, IdleWatch watch) {
-        this.watch = watch;
         this.socket = socket;
         this.upstream = upstream;
         this.executor = LazyValue.create(() -> Executors.newThreadPerTaskExecutor(
@@ -100,8 +86,8 @@ class IdleInputStream extends InputStream {
 
     @Override
     public int read() throws IOException {
-        if (idleSince != NOT_IDLE || idlingThread != null) {     // LLM Policy Sidecar: in use again
-            busy();
+        if (idlingThread != null) {
+            endIdle();
         }
         if (idleFrom < idleTo) {        // LLM Policy Sidecar: what the monitor read first
             return idleRead[idleFrom++] & 0xFF;
@@ -111,8 +97,8 @@ class IdleInputStream extends InputStream {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-        if (idleSince != NOT_IDLE || idlingThread != null) {     // LLM Policy Sidecar: in use again
-            busy();
+        if (idlingThread != null) {
+            endIdle();
         }
         if (idleFrom < idleTo) {        // LLM Policy Sidecar: all the monitor read, as far as it fits
             Objects.checkFromIndexSize(off, len, b.length);
@@ -127,17 +113,9 @@ class IdleInputStream extends InputStream {
     @Override
     public void close() throws IOException {
         upstream.close();
-        Future<?> monitor;
-        synchronized (this) {       // LLM Policy Sidecar: under the lock the watch starts monitors with
-            closed = true;
-            idleSince = NOT_IDLE;
-            monitor = idlingThread;
-        }
-        if (monitor != null) {
-            monitor.cancel(true);
-        }
-        if (watch != null || IdleWatch.sharedStarted()) {
-            watch().remove(this);
+        closed = true;
+        if (idlingThread != null) {
+            idlingThread.cancel(true);
         }
     }
 
@@ -147,57 +125,10 @@ class IdleInputStream extends InputStream {
      * in blocking manner to detect severed connection.
      */
     void idle() {
-        // LLM Policy Sidecar: the monitor starts only if the connection is still idle after IdleWatch's delay
-        synchronized (this) {
-            if (idlingThread != null || closed) {
-                return;
-            }
-            idleSince = System.nanoTime();
+        if (idlingThread != null) {
+            return;
         }
-        watch().add(this);
-    }
-
-    // LLM Policy Sidecar: called by the watch; starts the monitor if the connection has been idle for delayNanos.
-    // Returns whether the watch should look again (idle, not long enough yet).
-    boolean monitorIfIdleFor(long now, long delayNanos) {
-        synchronized (this) {
-            if (closed || idleSince == NOT_IDLE || idlingThread != null) {
-                return false;
-            }
-            if (now - idleSince < delayNanos) {
-                return true;
-            }
-            idleSince = NOT_IDLE;
-            idlingThread = executor.get().submit(this::handle);
-            monitorsStarted++;
-            return false;
-        }
-    }
-
-    // LLM Policy Sidecar: the connection is in use again: out of the watch, and its monitor (if started) stopped
-    private void busy() {
-        boolean wasWatched;
-        Future<?> monitor;
-        synchronized (this) {
-            wasWatched = idleSince != NOT_IDLE;
-            idleSince = NOT_IDLE;
-            monitor = idlingThread;
-        }
-        if (wasWatched) {
-            watch().remove(this);
-        }
-        if (monitor != null) {
-            endIdle();
-        }
-    }
-
-    // LLM Policy Sidecar: how many idle periods started a monitor (tests)
-    synchronized int monitorsStarted() {
-        return monitorsStarted;
-    }
-
-    private IdleWatch watch() {
-        return watch != null ? watch : IdleWatch.shared();
+        idlingThread = executor.get().submit(this::handle);
     }
 
     boolean isClosed() {
@@ -258,9 +189,7 @@ class IdleInputStream extends InputStream {
         try {
             cancelled = true;
             idlingThread.get();
-            synchronized (this) {       // LLM Policy Sidecar: under the lock the watch starts monitors with
-                idlingThread = null;
-            }
+            idlingThread = null;
             cancelled = false;
         } catch (InterruptedException | ExecutionException e) {
             closed = true;

@@ -10,19 +10,15 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The sidecar's copy of Helidon's {@link IdleInputStream}: the right version, in use, an answer that arrives while
- * the connection is idle handed on whole by the next read, and a monitor started only for a connection still idle
- * after the watch's delay ({@link IdleWatch}), on a real loopback socket. The watch here waits 50 ms (the sidecar's:
- * 1 s).
+ * The sidecar's copy of Helidon's {@link IdleInputStream}: the right version, in use, and an answer that arrives
+ * while the connection is idle handed on whole by the next read, on a real loopback socket.
  */
 class IdleInputStreamCopyTest {
-    private static final IdleWatch WATCH = new IdleWatch(Duration.ofMillis(50), Duration.ofMillis(10));
     /** The Helidon release the copy was taken from. */
     private static final String COPIED_FROM = "4.4.0";
     private static final byte[] ANSWER = ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n"
@@ -106,66 +102,6 @@ class IdleInputStreamCopyTest {
         }
     }
 
-    @Test
-    void aConnectionUsedAgainWithinTheDelayStartsNoMonitor() throws Exception {
-        IdleWatch slow = new IdleWatch(Duration.ofSeconds(30), Duration.ofMillis(10));
-        try (Pair pair = new Pair()) {
-            IdleInputStream in = pair.idleStream(slow);
-            OutputStream server = pair.server.getOutputStream();
-            for (int i = 0; i < 3; i++) {
-                in.idle();
-                assertEquals(1, slow.watched());
-                Thread.sleep(50);           // five sweeps
-                server.write(ANSWER);
-                server.flush();
-                byte[] buf = new byte[8 * 1024];
-                int n = in.read(buf, 0, buf.length);
-                assertEquals(new String(ANSWER, StandardCharsets.US_ASCII),
-                             new String(buf, 0, n, StandardCharsets.US_ASCII));
-                assertEquals(0, slow.watched(), "a connection in use is out of the watch");
-            }
-            assertEquals(0, in.monitorsStarted(), "a monitor ran");
-            assertEquals(10_000, pair.client.getSoTimeout());
-        }
-    }
-
-    @Test
-    void aConnectionStillIdleAfterTheDelayIsMonitoredAndLeavesTheWatch() throws Exception {
-        try (Pair pair = new Pair()) {
-            IdleInputStream in = pair.idleStream();
-            in.idle();
-            pair.awaitMonitorReading();
-            assertEquals(1, in.monitorsStarted());
-            assertEquals(0, watchedAfterSweeps(), "a monitored connection is out of the sweep");
-            pair.server.getOutputStream().write(ANSWER);
-            pair.server.getOutputStream().flush();
-            assertEquals(ANSWER.length, in.read(new byte[8 * 1024], 0, 8 * 1024));
-        }
-    }
-
-    @Test
-    void aConnectionClosedWhileIdleLeavesTheWatch() throws Exception {
-        IdleWatch slow = new IdleWatch(Duration.ofSeconds(30), Duration.ofMillis(10));
-        try (Pair pair = new Pair()) {
-            IdleInputStream in = pair.idleStream(slow);
-            in.idle();
-            assertEquals(1, slow.watched());
-            in.close();
-            assertEquals(0, slow.watched());
-            in.idle();
-            assertEquals(0, slow.watched(), "a closed connection does not go idle");
-        }
-    }
-
-    /** The test watch's count once it has swept (other tests' streams may be in it too, for a moment). */
-    private static int watchedAfterSweeps() throws Exception {
-        long deadline = System.nanoTime() + 1_000_000_000L;
-        while (WATCH.watched() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        return WATCH.watched();
-    }
-
     /** A client socket with an idle stream over it, and the server's end. */
     private static final class Pair implements AutoCloseable {
         final ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
@@ -191,11 +127,7 @@ class IdleInputStreamCopyTest {
         }
 
         IdleInputStream idleStream() throws IOException {
-            return idleStream(WATCH);
-        }
-
-        IdleInputStream idleStream(IdleWatch watch) throws IOException {
-            return new IdleInputStream(client, client.getInputStream(), "test", "test", watch);
+            return new IdleInputStream(client, client.getInputStream(), "test", "test");
         }
 
         @Override
