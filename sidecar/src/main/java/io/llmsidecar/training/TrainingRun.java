@@ -44,7 +44,8 @@ import java.util.function.Supplier;
  * <p>Both ends of the training traffic, the canned gateway and the app's client, are Helidon's server and client,
  * which the sidecar loads anyway: every class loaded in this run goes into the cache, and every class in the cache is
  * loaded, and resident, in every sidecar at start. The JDK's own HTTP client and server, used here before, put 353
- * classes (about 3 MB) into every pod that only the training ever ran.
+ * classes, and 188 of the TLS stack its client initialises, into every pod that only the training ever ran: 5 MB of
+ * the cache and of each sidecar's idle memory (docs/BENCHMARKS.md, issue 19, item 26).
  *
  * <p>Nothing here talks to anything but 127.0.0.1, and no key or prompt of a real deployment is involved.
  */
@@ -136,7 +137,8 @@ public final class TrainingRun {
                                                  "training")) {
                 long started = System.nanoTime();
                 int requests = traffic(sidecar);
-                return new Report(requests, (System.nanoTime() - started) / 1_000_000, Collections.unmodifiableMap(new TreeMap<>(unexpected)));
+                long millis = (System.nanoTime() - started) / 1_000_000;
+                return new Report(requests, millis, Collections.unmodifiableMap(new TreeMap<>(unexpected)));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
