@@ -15,7 +15,8 @@ for header in string.gmatch(os.getenv("BENCH_HEADERS") or "", "[^|]+") do
   if name then wrk.headers[name] = value end
 end
 
--- $BENCH_GAP_MS (scripts/bench/syscalls.sh): milliseconds each connection waits before each request; unset or 0, none.
+-- $BENCH_GAP_MS (syscalls.sh, profile.sh, gaps.sh): milliseconds each connection waits before each request;
+-- unset or 0, none.
 local gap = tonumber(os.getenv("BENCH_GAP_MS") or "0") or 0
 if gap > 0 then
   function delay()

@@ -42,10 +42,7 @@ class IdleInputStreamCopyTest {
     void anAnswerThatArrivesWhileIdleComesInOneRead() throws Exception {
         try (Pair pair = new Pair()) {
             IdleInputStream in = pair.idleStream();
-            in.idle();
-            pair.awaitMonitorReading();
-            pair.server.getOutputStream().write(ANSWER);
-            pair.server.getOutputStream().flush();
+            pair.answerWhileMonitorReads(in);
             byte[] buf = new byte[8 * 1024];
             int n = in.read(buf, 0, buf.length);
             assertEquals(ANSWER.length, n, "the whole answer in the first read (Helidon's: 1 byte)");
@@ -58,11 +55,8 @@ class IdleInputStreamCopyTest {
     void smallReadsDrainWhatTheMonitorReadThenTheSocket() throws Exception {
         try (Pair pair = new Pair()) {
             IdleInputStream in = pair.idleStream();
-            in.idle();
-            pair.awaitMonitorReading();
+            pair.answerWhileMonitorReads(in);
             OutputStream server = pair.server.getOutputStream();
-            server.write(ANSWER);
-            server.flush();
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             assertEquals('H', in.read());
             got.write('H');
@@ -79,10 +73,7 @@ class IdleInputStreamCopyTest {
             assertEquals("more", new String(more, 0, n, StandardCharsets.US_ASCII), "then from the socket");
             assertEquals(new String(ANSWER, StandardCharsets.US_ASCII), got.toString(StandardCharsets.US_ASCII));
 
-            in.idle();      // idle again: the monitor's buffer is reused for the next answer
-            pair.awaitMonitorReading();
-            server.write(ANSWER);
-            server.flush();
+            pair.answerWhileMonitorReads(in);      // idle again: the monitor's buffer is reused for the next answer
             byte[] whole = new byte[8 * 1024];
             assertEquals(ANSWER.length, in.read(whole, 0, whole.length));
         }
@@ -124,6 +115,14 @@ class IdleInputStreamCopyTest {
             }
             assertEquals(101, client.getSoTimeout(), "the idle monitor did not start reading");
             Thread.sleep(30);
+        }
+
+        /** Puts {@code in} in idle mode and, once its monitor is reading, sends the answer from the server's end. */
+        void answerWhileMonitorReads(IdleInputStream in) throws Exception {
+            in.idle();
+            awaitMonitorReading();
+            server.getOutputStream().write(ANSWER);
+            server.getOutputStream().flush();
         }
 
         IdleInputStream idleStream() throws IOException {
