@@ -2,7 +2,8 @@
 # CPU per request at low request rates, the sidecar beside Envoy: one connection, each request sent a fixed pause
 # after the previous answer (wrk.lua's delay), as a pod that calls its model a few times a second does. Each target
 # is first warmed at 16 connections (the sidecar 60 s, so that the JIT has compiled the request path; Envoy 10 s),
-# then measured for 15 s at each pause. CPU is the target's whole process tree (utime + stime), p50 is wrk's.
+# then measured for 15 s at each pause, and for 20 s with no request at all (the pauses' limit: a pod between bursts,
+# its gateway connections idle in the pool). CPU is the target's whole process tree (utime + stime), p50 is wrk's.
 #   scripts/bench/gaps.sh [MODE] [GAP_MS...]      MODE: full (default), passthrough, redis; GAP_MS default: 0 5 20
 # Needs make build and scripts/setup.sh bench. Loopback only; every process it starts is stopped on exit.
 set -euo pipefail
@@ -36,6 +37,10 @@ measure() {     # measure NAME PID URL: a line per gap
     printf '%-22s pause %3s ms: %6d requests, p50 %6.3f ms, CPU %5d µs per request\n' \
       "$name" "$gap" "$requests" "$p50" $(((after - before) * 10000 / requests))
   done
+  before=$(ticks "$pid")
+  sleep 20
+  after=$(ticks "$pid")
+  printf '%-22s idle for 20 s after them: CPU %5d µs per second\n' "$name" $(((after - before) * 10000 / 20))
 }
 
 warm() {   # warm URL DURATION

@@ -38,16 +38,27 @@ import io.helidon.common.LazyValue;
  *
  * <p><b>Modified by LLM Policy Sidecar</b> (Apache License 2.0, section 4(b)): a copy of Helidon 4.4.0's
  * {@code common/socket/src/main/java/io/helidon/common/socket/IdleInputStream.java} (tag 4.4.0, revision
- * 4e4bb38c5d1be40d9c43fc342c51091c7f790fef) with one change, marked "LLM Policy Sidecar": the idle monitor reads
- * whatever has arrived (up to {@link #IDLE_READ} bytes) instead of a single byte, and the next reads are served from
- * it (the buffer replaces Helidon's one-byte field {@code next}). The sidecar's jar comes before Helidon's on the
- * class path, so this class replaces Helidon's.
- *
- * <p>Why: a pooled connection's monitor is the thread that is waiting on the socket when the next answer comes, so
- * its read is the answer's first read. Helidon's read one byte, and the caller's read that followed handed that one
- * byte on alone, so every answer on a reused connection took two read system calls where one does (and the client's
- * reader kept a node for the one byte): docs/BENCHMARKS.md, issue 19. {@code IdleInputStreamCopyTest} fails when
+ * 4e4bb38c5d1be40d9c43fc342c51091c7f790fef) with two changes, marked "LLM Policy Sidecar". The sidecar's jar comes
+ * before Helidon's on the class path, so this class replaces Helidon's. {@code IdleInputStreamCopyTest} fails when
  * Helidon's version changes, so the copy is redone (or dropped) with every upgrade.
+ *
+ * <p>First, the idle monitor reads whatever has arrived (up to {@link #IDLE_READ} bytes) instead of a single byte,
+ * and the next reads are served from it (the buffer replaces Helidon's one-byte field {@code next}). Why: a pooled
+ * connection's monitor is the thread that is waiting on the socket when the next answer comes, so its read is the
+ * answer's first read. Helidon's read one byte, and the caller's read that followed handed that one byte on alone, so
+ * every answer on a reused connection took two read system calls where one does (and the client's reader kept a node
+ * for the one byte): docs/BENCHMARKS.md, issue 19.
+ *
+ * <p>Second, the monitor's timed reads get longer the longer the connection stays idle: 101 ms as in Helidon, then
+ * twice as long each time up to {@link #MAX_ITERATION_MILLIS} (and to an eighth of the socket's own read timeout).
+ * Why: each step that times out wakes the monitor's thread, builds a {@code SocketTimeoutException} and parks it
+ * again, about 50 µs of CPU, ten times a second for every pooled connection until the socket's read timeout (the
+ * sidecar's: 300 s) closes it. A sidecar left idle after a burst of 16 connections spent 11 ms of CPU a second on
+ * it (2 before the burst), and a pod sending a request a second, whose pool hands each of its connections out in
+ * turn, paid ~160 wake-ups per request. What a step bounds is unchanged: a close or reset by the gateway, and an
+ * answer, end the monitor's read at once whatever its timeout; only a caller that reads while the monitor waits for
+ * nothing may wait for the rest of the step before its own read (bounded by an eighth of the read timeout, and
+ * with 100-continue, which the sidecar's client does not send, the wait for the interim answer).
  */
 class IdleInputStream extends InputStream {
     // LLM Policy Sidecar: the size of the client's own socket reads (PlainSocket's buffer)
@@ -60,6 +71,8 @@ class IdleInputStream extends InputStream {
      * without the need to wait for a full socket read timeout.
      */
     private static final int ITERATION_TIME_MILLIS = 101;
+    // LLM Policy Sidecar: the longest step the monitor's timed reads grow to (101 ms doubled six times)
+    static final int MAX_ITERATION_MILLIS = ITERATION_TIME_MILLIS << 6;
 
     private final Socket socket;
     private final InputStream upstream;
@@ -139,18 +152,23 @@ class IdleInputStream extends InputStream {
         try {
             //Currently configured socket read timeout. This is intended to be restored after this method finishes.
             int toRestore = socket.getSoTimeout();
-            int idleTimeoutIterations = Math.ceilDiv(Math.max(1, toRestore), ITERATION_TIME_MILLIS);
-            for (int i = 0; !cancelled; i++) {
+            // LLM Policy Sidecar: steps that grow (see the class comment); idle as long as the read timeout (with no
+            // read timeout: one step), the connection is closed, as Helidon's fixed steps did by counting them
+            long idledMillis = 0;
+            int step = ITERATION_TIME_MILLIS;
+            int stepSet = 0;
+            while (!cancelled) {
                 try {
                     //We need to check the current socket timeout before each iteration.
                     //This time out could have changed,
                     //and now it would represent the new timeout we should restore after this method ends.
                     int currentSoTimeout = socket.getSoTimeout();
-                    if (currentSoTimeout != ITERATION_TIME_MILLIS) {
+                    if (currentSoTimeout != stepSet) {
                         toRestore = currentSoTimeout;
                     }
                     //Set iteration read timeout
-                    socket.setSoTimeout(ITERATION_TIME_MILLIS);
+                    stepSet = iterationMillis(step, toRestore, idledMillis);
+                    socket.setSoTimeout(stepSet);
                     // LLM Policy Sidecar: everything that has arrived, not one byte
                     if (idleRead == null) {
                         idleRead = new byte[IDLE_READ];
@@ -164,13 +182,15 @@ class IdleInputStream extends InputStream {
                     idleTo = n;
                     break;
                 } catch (SocketTimeoutException e) {
-                    if (i + 1 >= idleTimeoutIterations) {
+                    idledMillis += stepSet;
+                    if (idledMillis >= Math.max(1, toRestore)) {
                         throw e;
                     }
+                    step = Math.min(MAX_ITERATION_MILLIS, step * 2);
                 }
             }
             //Idle checking thread was canceled or detected as not idle. Restore socket timeout it should have.
-            if (socket.getSoTimeout() == ITERATION_TIME_MILLIS) {
+            if (stepSet != 0 && socket.getSoTimeout() == stepSet) {
                 //To prevent any incorrect socket timeout restoration. Assume the following scenario:
                 //1. IdleInputStream saves timeout to restore -> example 30s
                 //2. IdleInputStream tries to read()
@@ -183,6 +203,16 @@ class IdleInputStream extends InputStream {
             closed = true;
             throw new UncheckedIOException(e);
         }
+    }
+
+    // LLM Policy Sidecar: the next step's timeout: the grown step, at most an eighth of the caller's read timeout
+    // (never under Helidon's 101 ms) and never past that timeout
+    static int iterationMillis(int step, int readTimeoutMillis, long idledMillis) {
+        if (readTimeoutMillis <= 0) {
+            return step;
+        }
+        int capped = Math.min(step, Math.max(ITERATION_TIME_MILLIS, readTimeoutMillis / 8));
+        return (int) Math.max(1, Math.min(capped, readTimeoutMillis - idledMillis));
     }
 
     private void endIdle() {

@@ -15,8 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The sidecar's copy of Helidon's {@link IdleInputStream}: the right version, in use, and an answer that arrives
- * while the connection is idle handed on whole by the next read, on a real loopback socket.
+ * The sidecar's copy of Helidon's {@link IdleInputStream}: the right version, in use, an answer that arrives while
+ * the connection is idle handed on whole by the next read, and the idle monitor's timed reads growing longer the
+ * longer the connection idles, on a real loopback socket.
  */
 class IdleInputStreamCopyTest {
     /** The Helidon release the copy was taken from. */
@@ -90,6 +91,57 @@ class IdleInputStreamCopyTest {
                 Thread.sleep(5);
             }
             assertTrue(in.isClosed(), "the monitor saw the end of the stream");
+        }
+    }
+
+    @Test
+    void theMonitorsStepsGrowFromHelidonsUpToTheCapAndAnEighthOfTheReadTimeout() {
+        assertEquals(101, IdleInputStream.iterationMillis(101, 300_000, 0), "Helidon's first step");
+        assertEquals(202, IdleInputStream.iterationMillis(202, 300_000, 101));
+        assertEquals(6_464, IdleInputStream.MAX_ITERATION_MILLIS);
+        assertEquals(6_464, IdleInputStream.iterationMillis(6_464, 300_000, 60_000));
+        assertEquals(1_250, IdleInputStream.iterationMillis(6_464, 10_000, 0), "an eighth of the read timeout");
+        assertEquals(101, IdleInputStream.iterationMillis(6_464, 500, 0), "never under Helidon's step");
+        assertEquals(50, IdleInputStream.iterationMillis(101, 500, 450), "never past the read timeout");
+        assertEquals(101, IdleInputStream.iterationMillis(101, 0, 0), "no read timeout: Helidon's step");
+    }
+
+    @Test
+    void aLongIdleConnectionIsWatchedInLongerStepsThenClosedAtTheReadTimeout() throws Exception {
+        try (Pair pair = new Pair()) {
+            pair.client.setSoTimeout(2_000);
+            IdleInputStream in = pair.idleStream();
+            in.idle();
+            java.util.Set<Integer> steps = new java.util.TreeSet<>();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!in.isClosed() && System.nanoTime() < deadline) {
+                steps.add(pair.client.getSoTimeout());
+                Thread.sleep(2);
+            }
+            assertTrue(in.isClosed(), "idle for the whole read timeout: closed, as Helidon's monitor closes it");
+            assertTrue(steps.containsAll(java.util.List.of(101, 202, 250)), "steps seen: " + steps);
+            assertTrue(steps.stream().allMatch(t -> t <= 250 || t == 2_000), "no step over 2,000 / 8: " + steps);
+        }
+    }
+
+    @Test
+    void anAnswerDuringALongStepIsReadAtOnceAndTheCallersTimeoutComesBack() throws Exception {
+        try (Pair pair = new Pair()) {
+            IdleInputStream in = pair.idleStream();
+            in.idle();
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (pair.client.getSoTimeout() != 404 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(404, pair.client.getSoTimeout(), "the monitor's third step");
+            long sent = System.nanoTime();
+            pair.server.getOutputStream().write(ANSWER);
+            pair.server.getOutputStream().flush();
+            byte[] buf = new byte[8 * 1024];
+            assertEquals(ANSWER.length, in.read(buf, 0, buf.length));
+            long waitedMillis = (System.nanoTime() - sent) / 1_000_000;
+            assertTrue(waitedMillis < 350, "the answer waited for the step to end: " + waitedMillis + " ms");
+            assertEquals(10_000, pair.client.getSoTimeout(), "the caller's read timeout is restored");
         }
     }
 
