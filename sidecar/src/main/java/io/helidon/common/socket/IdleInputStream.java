@@ -52,10 +52,10 @@ import io.helidon.common.LazyValue;
  * <p>Second, the monitor's timed reads get longer the longer the connection stays idle: 101 ms as in Helidon, then
  * twice as long each time up to {@link #MAX_ITERATION_MILLIS} (and to an eighth of the socket's own read timeout).
  * Why: each step that times out wakes the monitor's thread, builds a {@code SocketTimeoutException} and parks it
- * again, about 50 µs of CPU, ten times a second for every pooled connection until the socket's read timeout (the
- * sidecar's: 300 s) closes it. A sidecar left idle after a burst of 16 connections spent 11 ms of CPU a second on
- * it (2 before the burst), and a pod sending a request a second, whose pool hands each of its connections out in
- * turn, paid ~160 wake-ups per request. What a step bounds is unchanged: a close or reset by the gateway, and an
+ * again, about 55 µs of CPU, ten times a second for every pooled connection until the socket's read timeout (the
+ * sidecar's: 300 s) closes it. Idle after a burst of 16 connections, a sidecar spent 11 ms of CPU a second (2 before
+ * the burst, 3 with these steps), and a pod sending a request a second, whose pool hands each of its connections out
+ * in turn, paid ~160 wake-ups per request. What a step bounds is unchanged: a close or reset by the gateway, and an
  * answer, end the monitor's read at once whatever its timeout; only a caller that reads while the monitor waits for
  * nothing may wait for the rest of the step before its own read (bounded by an eighth of the read timeout, and
  * with 100-continue, which the sidecar's client does not send, the wait for the interim answer).
