@@ -49,16 +49,18 @@ import io.helidon.common.LazyValue;
  * every answer on a reused connection took two read system calls where one does (and the client's reader kept a node
  * for the one byte): docs/BENCHMARKS.md, issue 19.
  *
- * <p>Second, the monitor's timed reads get longer the longer the connection stays idle: 101 ms as in Helidon, then
- * twice as long each time up to {@link #MAX_ITERATION_MILLIS} (and to an eighth of the socket's own read timeout).
- * Why: each step that times out wakes the monitor's thread, builds a {@code SocketTimeoutException} and parks it
- * again, about 55 µs of CPU, ten times a second for every pooled connection until the socket's read timeout (the
- * sidecar's: 300 s) closes it. Idle after a burst of 16 connections, a sidecar spent 11 ms of CPU a second (2 before
- * the burst, 3 with these steps), and a pod sending a request a second, whose pool hands each of its connections out
- * in turn, paid ~160 wake-ups per request. What a step bounds is unchanged: a close or reset by the gateway, and an
- * answer, end the monitor's read at once whatever its timeout; only a caller that reads while the monitor waits for
- * nothing may wait for the rest of the step before its own read (bounded by an eighth of the read timeout, and
- * with 100-continue, which the sidecar's client does not send, the wait for the interim answer).
+ * <p>Second, the monitor's timed reads last {@link #IDLE_ITERATION_MILLIS} (at most an eighth of the socket's own
+ * read timeout, and not less than Helidon's 101 ms) instead of 101 ms. Why: each step that times out wakes the
+ * monitor's thread, builds a {@code SocketTimeoutException} and parks it again, about 55 µs of CPU, ten times a
+ * second for every pooled connection until the socket's read timeout (the sidecar's: 300 s) closes it; the pool
+ * hands its connections out in turn, so after a burst each of them idles between two uses. Idle after a burst of 16
+ * connections, a sidecar spent 11 ms of CPU a second (2 before the burst; 2–3 with these steps, as an idle Envoy),
+ * and at a request every 200 ms 4.0× Envoy's CPU per request (1.4× with them). What a step bounds is
+ * unchanged: a close or a reset by the gateway, and an answer, end the monitor's read at once whatever its timeout.
+ * Only a caller that reads while the monitor waits for nothing waits for the rest of the step before its own timed
+ * read, so a gateway that never answers is timed out up to a step (an eighth of the read timeout) late; and a client
+ * sending {@code Expect: 100-continue}, which the sidecar's does not, would wait up to a step for the interim
+ * answer (the reason Helidon's steps are short).
  */
 class IdleInputStream extends InputStream {
     // LLM Policy Sidecar: the size of the client's own socket reads (PlainSocket's buffer)
@@ -71,8 +73,9 @@ class IdleInputStream extends InputStream {
      * without the need to wait for a full socket read timeout.
      */
     private static final int ITERATION_TIME_MILLIS = 101;
-    // LLM Policy Sidecar: the longest step the monitor's timed reads grow to (101 ms doubled six times)
-    static final int MAX_ITERATION_MILLIS = ITERATION_TIME_MILLIS << 6;
+    // LLM Policy Sidecar: the monitor's step (see the class comment); odd, as Helidon's 101 ms, so that the check
+    // before restoring the caller's timeout does not take a caller's round timeout for the monitor's own
+    static final int IDLE_ITERATION_MILLIS = 5_101;
 
     private final Socket socket;
     private final InputStream upstream;
@@ -152,10 +155,9 @@ class IdleInputStream extends InputStream {
         try {
             //Currently configured socket read timeout. This is intended to be restored after this method finishes.
             int toRestore = socket.getSoTimeout();
-            // LLM Policy Sidecar: steps that grow (see the class comment); idle as long as the read timeout (with no
-            // read timeout: one step), the connection is closed, as Helidon's fixed steps did by counting them
+            // LLM Policy Sidecar: longer steps (see the class comment); idle as long as the read timeout (with no read
+            // timeout: one step), the connection is closed, as Helidon's loop did by counting its steps
             long idledMillis = 0;
-            int step = ITERATION_TIME_MILLIS;
             int stepSet = 0;
             while (!cancelled) {
                 try {
@@ -167,7 +169,7 @@ class IdleInputStream extends InputStream {
                         toRestore = currentSoTimeout;
                     }
                     //Set iteration read timeout
-                    stepSet = iterationMillis(step, toRestore, idledMillis);
+                    stepSet = iterationMillis(toRestore, idledMillis);
                     socket.setSoTimeout(stepSet);
                     // LLM Policy Sidecar: everything that has arrived, not one byte
                     if (idleRead == null) {
@@ -186,7 +188,6 @@ class IdleInputStream extends InputStream {
                     if (idledMillis >= Math.max(1, toRestore)) {
                         throw e;
                     }
-                    step = Math.min(MAX_ITERATION_MILLIS, step * 2);
                 }
             }
             //Idle checking thread was canceled or detected as not idle. Restore socket timeout it should have.
@@ -205,13 +206,13 @@ class IdleInputStream extends InputStream {
         }
     }
 
-    // LLM Policy Sidecar: the next step's timeout: the grown step, at most an eighth of the caller's read timeout
-    // (never under Helidon's 101 ms) and never past that timeout
-    static int iterationMillis(int step, int readTimeoutMillis, long idledMillis) {
+    // LLM Policy Sidecar: the next step's timeout: IDLE_ITERATION_MILLIS, at most an eighth of the caller's read
+    // timeout (never under Helidon's 101 ms) and never past that timeout; with no read timeout, Helidon's step
+    static int iterationMillis(int readTimeoutMillis, long idledMillis) {
         if (readTimeoutMillis <= 0) {
-            return step;
+            return ITERATION_TIME_MILLIS;
         }
-        int capped = Math.min(step, Math.max(ITERATION_TIME_MILLIS, readTimeoutMillis / 8));
+        int capped = Math.min(IDLE_ITERATION_MILLIS, Math.max(ITERATION_TIME_MILLIS, readTimeoutMillis / 8));
         return (int) Math.max(1, Math.min(capped, readTimeoutMillis - idledMillis));
     }
 
