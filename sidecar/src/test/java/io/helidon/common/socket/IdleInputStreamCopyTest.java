@@ -120,7 +120,9 @@ class IdleInputStreamCopyTest {
             long idledMillis = (System.nanoTime() - started) / 1_000_000;
             assertTrue(in.isClosed(), "idle for the whole read timeout: closed, as Helidon's monitor closes it");
             assertTrue(idledMillis >= 1_900, "closed after " + idledMillis + " ms, before the 2 s read timeout");
-            assertEquals(java.util.Set.of(250, 2_000), steps, "2,000 / 8 ms steps, and the caller's timeout");
+            assertTrue(steps.contains(250), "no 2,000 / 8 ms step seen: " + steps);
+            steps.remove(2_000);        // the caller's timeout, if polled before the monitor set its step
+            assertEquals(java.util.Set.of(250), steps, "the monitor's steps");
         }
     }
 
@@ -141,7 +143,8 @@ class IdleInputStreamCopyTest {
             byte[] buf = new byte[8 * 1024];
             assertEquals(ANSWER.length, in.read(buf, 0, buf.length));
             long waitedMillis = (System.nanoTime() - sent) / 1_000_000;
-            assertTrue(waitedMillis < 600, "the answer waited for the step to end: " + waitedMillis + " ms");
+            assertTrue(waitedMillis < 900, "the answer waited for the step's end (~1,200 ms): " + waitedMillis
+                                           + " ms");
             assertEquals(10_000, pair.client.getSoTimeout(), "the caller's read timeout is restored");
         }
     }
