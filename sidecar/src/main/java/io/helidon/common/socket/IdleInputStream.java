@@ -51,11 +51,11 @@ import io.helidon.common.LazyValue;
  *
  * <p>Second, the monitor's timed reads last {@link #IDLE_ITERATION_MILLIS} (at most an eighth of the socket's own
  * read timeout, and not less than Helidon's 101 ms) instead of 101 ms. Why: each step that times out wakes the
- * monitor's thread, builds a {@code SocketTimeoutException} and parks it again, about 55 µs of CPU, ten times a
+ * monitor's thread, builds a {@code SocketTimeoutException} and parks it again, about 57 µs of CPU, ten times a
  * second for every pooled connection until the socket's read timeout (the sidecar's: 300 s) closes it; the pool
  * hands its connections out in turn, so after a burst each of them idles between two uses. Idle after a burst of 16
  * connections, a sidecar spent 11 ms of CPU a second (2 before the burst; 2–3 with these steps, as an idle Envoy),
- * and at a request every 200 ms 4.0× Envoy's CPU per request (1.4× with them). What a step bounds is
+ * and at a request every 200 ms 4.0× Envoy's CPU per request (1.1–1.4× with them). What a step bounds is
  * unchanged: a close or a reset by the gateway, and an answer, end the monitor's read at once whatever its timeout.
  * Only a caller that reads while the monitor waits for nothing waits for the rest of the step before its own timed
  * read, so a gateway that never answers is timed out up to a step (an eighth of the read timeout) late; and a client
