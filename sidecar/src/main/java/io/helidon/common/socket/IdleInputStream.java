@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
@@ -49,33 +50,24 @@ import io.helidon.common.LazyValue;
  * every answer on a reused connection took two read system calls where one does (and the client's reader kept a node
  * for the one byte): docs/BENCHMARKS.md, issue 19.
  *
- * <p>Second, the monitor's timed reads last {@link #IDLE_ITERATION_MILLIS} (at most an eighth of the socket's own
- * read timeout, and not less than Helidon's 101 ms) instead of 101 ms. Why: each step that times out wakes the
- * monitor's thread, builds a {@code SocketTimeoutException} and parks it again, about 57 µs of CPU, ten times a
- * second for every pooled connection until the socket's read timeout (the sidecar's: 300 s) closes it; the pool
- * hands its connections out in turn, so after a burst each of them idles between two uses. Idle after a burst of 16
- * connections, a sidecar spent 11 ms of CPU a second (2 before the burst; 2–3 with these steps, as an idle Envoy),
- * and at a request every 200 ms 4.0× Envoy's CPU per request (1.1–1.4× with them). What a step bounds is
- * unchanged: a close or a reset by the gateway, and an answer, end the monitor's read at once whatever its timeout.
- * Only a caller that reads while the monitor waits for nothing waits for the rest of the step before its own timed
- * read, so a gateway that never answers is timed out up to a step (an eighth of the read timeout) late; and a client
- * sending {@code Expect: 100-continue}, which the sidecar's does not, would wait up to a step for the interim
- * answer (the reason Helidon's steps are short).
+ * <p>Second, reads by virtual threads are not timed by the socket: the socket's read timeout is enforced by
+ * {@link ReadDeadlines}, which interrupts a read still waiting at its deadline (closing the socket, as a timed-out
+ * connection is closed), and the read then throws the {@code SocketTimeoutException} the socket would have. The idle
+ * monitor makes one such read, watched until the read timeout, in place of Helidon's 101 ms timed steps; a caller that
+ * takes the connection over moves the monitor's deadline to its own timeout. Why: a virtual thread's timed read that
+ * has to wait schedules and cancels a task on the JDK's delay scheduler, waking its thread twice; that was 7.5% of a
+ * pass-through stream's CPU (docs/BENCHMARKS.md, issue 19, item 30). Before that, the steps were made long (item
+ * 28): each step that timed out cost about 57 µs, ten times a second for every pooled connection. A timeout now
+ * fires up to {@link ReadDeadlines#SWEEP_MILLIS} late. A platform thread's read keeps the socket's own timeout (an
+ * interrupt does not end it); with no read timeout set, a read waits untimed, the monitor's too (Helidon's monitor
+ * closed such a connection after one 101 ms step).
  */
 class IdleInputStream extends InputStream {
     // LLM Policy Sidecar: the size of the client's own socket reads (PlainSocket's buffer)
     static final int IDLE_READ = 8 * 1024;
 
-    /**
-     * This needs to cooperate with 100-continue timeout.
-     * Some low number is needed here for a quick iterations.
-     * Using these small iterations allows us to cancel the idle check much faster,
-     * without the need to wait for a full socket read timeout.
-     */
-    private static final int ITERATION_TIME_MILLIS = 101;
-    // LLM Policy Sidecar: the monitor's step (see the class comment); odd, as Helidon's 101 ms, so that the check
-    // before restoring the caller's timeout does not take a caller's round timeout for the monitor's own
-    static final int IDLE_ITERATION_MILLIS = 5_101;
+    // LLM Policy Sidecar: no ITERATION_TIME_MILLIS: the monitor reads untimed, watched by ReadDeadlines
+    private static final ReadDeadlines DEADLINES = ReadDeadlines.shared();
 
     private final Socket socket;
     private final InputStream upstream;
@@ -87,7 +79,9 @@ class IdleInputStream extends InputStream {
     private int idleFrom;
     private int idleTo;
     private volatile boolean closed = false;
-    private volatile boolean cancelled = false;
+    // LLM Policy Sidecar: the monitor's watched read (null before it starts) and the timeout it watches it for
+    private volatile ReadDeadlines.Watch idleWatch;
+    private volatile int idleTimeout;
     private Future<?> idlingThread;
 
     IdleInputStream(Socket socket, InputStream upstream, String childSocketId, String socketId) {
@@ -108,7 +102,20 @@ class IdleInputStream extends InputStream {
         if (idleFrom < idleTo) {        // LLM Policy Sidecar: what the monitor read first
             return idleRead[idleFrom++] & 0xFF;
         }
-        return upstream.read();
+        // LLM Policy Sidecar: the socket's timeout enforced by ReadDeadlines (see the class comment)
+        int timeout = watchedTimeout();
+        if (timeout == 0) {
+            return upstream.read();
+        }
+        ReadDeadlines.Watch watch = watch(timeout);
+        int b;
+        try {
+            b = upstream.read();
+        } catch (IOException e) {
+            throw failedRead(watch, timeout, e);
+        }
+        returnedRead(watch, timeout, b);
+        return b;
     }
 
     @Override
@@ -123,7 +130,66 @@ class IdleInputStream extends InputStream {
             idleFrom += n;
             return n;
         }
-        return upstream.read(b, off, len);
+        // LLM Policy Sidecar: the socket's timeout enforced by ReadDeadlines (see the class comment)
+        int timeout = watchedTimeout();
+        if (timeout == 0) {
+            return upstream.read(b, off, len);
+        }
+        ReadDeadlines.Watch watch = watch(timeout);
+        int n;
+        try {
+            n = upstream.read(b, off, len);
+        } catch (IOException e) {
+            throw failedRead(watch, timeout, e);
+        }
+        returnedRead(watch, timeout, n);
+        return n;
+    }
+
+    // LLM Policy Sidecar: the read timeout ReadDeadlines is to enforce for this read, or 0 when the socket's own
+    // timeout applies (a platform thread, which an interrupt does not take out of a socket read) or there is none
+    private int watchedTimeout() throws SocketException {
+        return Thread.currentThread().isVirtual() ? socket.getSoTimeout() : 0;
+    }
+
+    private ReadDeadlines.Watch watch(int timeoutMillis) throws SocketException {
+        socket.setSoTimeout(0);
+        return DEADLINES.watch(timeoutMillis);
+    }
+
+    /** A read that threw: the exception to throw, a timeout if its deadline fired. */
+    private IOException failedRead(ReadDeadlines.Watch watch, int timeoutMillis, IOException failure) {
+        if (DEADLINES.end(watch)) {
+            closed = true;
+            return timedOut(failure);
+        }
+        restore(timeoutMillis);
+        return failure;
+    }
+
+    /** A read that returned: its bytes are good unless the deadline's interrupt ended it with the end of input. */
+    private void returnedRead(ReadDeadlines.Watch watch, int timeoutMillis, int read) throws IOException {
+        if (DEADLINES.end(watch) && read < 0) {
+            closed = true;
+            throw timedOut(null);
+        }
+        restore(timeoutMillis);
+    }
+
+    private void restore(int timeoutMillis) {
+        try {
+            if (!socket.isClosed()) {
+                socket.setSoTimeout(timeoutMillis);
+            }
+        } catch (SocketException e) {
+            // closed meanwhile: nothing left to time
+        }
+    }
+
+    private static SocketTimeoutException timedOut(IOException cause) {
+        SocketTimeoutException timeout = new SocketTimeoutException("Read timed out");
+        timeout.initCause(cause);
+        return timeout;
     }
 
     @Override
@@ -155,43 +221,37 @@ class IdleInputStream extends InputStream {
         try {
             //Currently configured socket read timeout. This is intended to be restored after this method finishes.
             int toRestore = socket.getSoTimeout();
-            // LLM Policy Sidecar: longer steps (see the class comment); idle as long as the read timeout (with no read
-            // timeout: one step), the connection is closed, as Helidon's loop did by counting its steps
-            long idledMillis = 0;
-            int stepSet = 0;
-            while (!cancelled) {
-                try {
-                    //We need to check the current socket timeout before each iteration.
-                    //This time out could have changed,
-                    //and now it would represent the new timeout we should restore after this method ends.
-                    int currentSoTimeout = socket.getSoTimeout();
-                    if (currentSoTimeout != stepSet) {
-                        toRestore = currentSoTimeout;
-                    }
-                    //Set iteration read timeout
-                    stepSet = iterationMillis(toRestore, idledMillis);
-                    socket.setSoTimeout(stepSet);
-                    // LLM Policy Sidecar: everything that has arrived, not one byte
-                    if (idleRead == null) {
-                        idleRead = new byte[IDLE_READ];
-                    }
-                    int n = upstream.read(idleRead, 0, IDLE_READ);
-                    if (n <= 0) {
-                        closed = true;
-                        return;
-                    }
-                    idleFrom = 0;
-                    idleTo = n;
-                    break;
-                } catch (SocketTimeoutException e) {
-                    idledMillis += stepSet;
-                    if (idledMillis >= Math.max(1, toRestore)) {
-                        throw e;
-                    }
-                }
+            // LLM Policy Sidecar: one untimed read, watched until the read timeout (see the class comment), in place
+            // of Helidon's timed steps; idle as long as the read timeout, the connection is closed, as Helidon's loop
+            // did; a caller that reads meanwhile moves the deadline to its own timeout (endIdle)
+            ReadDeadlines.Watch watch = null;
+            if (toRestore > 0) {
+                socket.setSoTimeout(0);
+                idleTimeout = toRestore;
+                watch = DEADLINES.watch(toRestore);
+                idleWatch = watch;
             }
+            // LLM Policy Sidecar: everything that has arrived, not one byte
+            if (idleRead == null) {
+                idleRead = new byte[IDLE_READ];
+            }
+            int n;
+            try {
+                n = upstream.read(idleRead, 0, IDLE_READ);
+            } catch (IOException e) {
+                throw watch != null && DEADLINES.end(watch) ? timedOut(e) : e;
+            }
+            if (watch != null && DEADLINES.end(watch) && n < 0) {
+                throw timedOut(null);
+            }
+            if (n <= 0) {
+                closed = true;
+                return;
+            }
+            idleFrom = 0;
+            idleTo = n;
             //Idle checking thread was canceled or detected as not idle. Restore socket timeout it should have.
-            if (stepSet != 0 && socket.getSoTimeout() == stepSet) {
+            if (toRestore > 0 && socket.getSoTimeout() == 0) {
                 //To prevent any incorrect socket timeout restoration. Assume the following scenario:
                 //1. IdleInputStream saves timeout to restore -> example 30s
                 //2. IdleInputStream tries to read()
@@ -206,24 +266,26 @@ class IdleInputStream extends InputStream {
         }
     }
 
-    // LLM Policy Sidecar: the next step's timeout: IDLE_ITERATION_MILLIS, at most an eighth of the caller's read
-    // timeout (never under Helidon's 101 ms) and never past that timeout; with no read timeout, Helidon's step
-    static int iterationMillis(int readTimeoutMillis, long idledMillis) {
-        if (readTimeoutMillis <= 0) {
-            return ITERATION_TIME_MILLIS;
+    private void endIdle() throws IOException {
+        // LLM Policy Sidecar: the monitor's read is the caller's now, due within the caller's timeout (set on the
+        // socket per request; Helidon's monitor instead stopped at its next 101 ms step, and the caller read with
+        // its own timeout); no cancelled flag
+        ReadDeadlines.Watch watch = idleWatch;
+        if (watch != null) {
+            int timeout = socket.getSoTimeout();
+            watch.extend(timeout > 0 ? timeout : idleTimeout);
         }
-        int capped = Math.min(IDLE_ITERATION_MILLIS, Math.max(ITERATION_TIME_MILLIS, readTimeoutMillis / 8));
-        return (int) Math.max(1, Math.min(capped, readTimeoutMillis - idledMillis));
-    }
-
-    private void endIdle() {
         try {
-            cancelled = true;
             idlingThread.get();
             idlingThread = null;
-            cancelled = false;
+            idleWatch = null;
         } catch (InterruptedException | ExecutionException e) {
             closed = true;
+            // LLM Policy Sidecar: the caller's read timed out, as its own timed read threw in Helidon's version
+            if (watch != null && e.getCause() instanceof UncheckedIOException unchecked
+                && unchecked.getCause() instanceof SocketTimeoutException timeout) {
+                throw timeout;
+            }
             throw new RuntimeException("Exception in socket monitor thread.", e);
         }
     }

@@ -9,17 +9,26 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The sidecar's copy of Helidon's {@link IdleInputStream}: the right version, in use, an answer that arrives while
- * the connection is idle handed on whole by the next read, and the idle monitor's long timed reads (an answer or
- * a close still ends them at once), on a real loopback socket.
+ * the connection is idle handed on whole by the next read, and read timeouts enforced by {@link ReadDeadlines} for
+ * reads on virtual threads (the socket's own for others), the idle monitor's included, on a real loopback socket.
  */
 class IdleInputStreamCopyTest {
     /** The Helidon release the copy was taken from. */
@@ -32,8 +41,8 @@ class IdleInputStreamCopyTest {
         HelidonCopies.assertHelidonRelease(PlainSocket.class, COPIED_FROM,
                                            "copy that release's common/socket/.../IdleInputStream.java over "
                                            + "sidecar/src/main/java/io/helidon/common/socket/ and make its idle read "
-                                           + "take what has arrived and its steps long again (marked \"LLM Policy "
-                                           + "Sidecar\"), or delete the copy");
+                                           + "take what has arrived and its reads watched by ReadDeadlines again "
+                                           + "(marked \"LLM Policy Sidecar\"), or delete the copy");
     }
 
     @Test
@@ -97,59 +106,185 @@ class IdleInputStreamCopyTest {
     }
 
     @Test
-    void theMonitorsStepIsLongAndAnEighthOfTheReadTimeoutAtMost() {
-        assertEquals(5_101, IdleInputStream.iterationMillis(300_000, 0), "the sidecar's 300 s read timeout");
-        assertEquals(5_101, IdleInputStream.iterationMillis(300_000, 60_000));
-        assertEquals(1_250, IdleInputStream.iterationMillis(10_000, 0), "an eighth of the read timeout");
-        assertEquals(101, IdleInputStream.iterationMillis(500, 0), "never under Helidon's step");
-        assertEquals(50, IdleInputStream.iterationMillis(500, 450), "never past the read timeout");
-        assertEquals(101, IdleInputStream.iterationMillis(0, 0), "no read timeout: Helidon's step");
-    }
-
-    @Test
-    void anIdleConnectionIsWatchedInLongStepsThenClosedAtTheReadTimeout() throws Exception {
+    void aVirtualThreadsReadWaitsUntimedAndTimesOutAtTheSocketsTimeout() throws Exception {
         try (Pair pair = new Pair()) {
-            pair.client.setSoTimeout(2_000);
+            pair.client.setSoTimeout(600);
             IdleInputStream in = pair.idleStream();
-            in.idle();
-            Set<Integer> steps = new TreeSet<>();
-            long started = System.nanoTime();
-            long deadline = started + 10_000_000_000L;
-            while (!in.isClosed() && System.nanoTime() < deadline) {
-                steps.add(pair.client.getSoTimeout());
-                Thread.sleep(2);
-            }
-            long idledMillis = (System.nanoTime() - started) / 1_000_000;
-            assertTrue(in.isClosed(), "idle for the whole read timeout: closed, as Helidon's monitor closes it");
-            assertTrue(idledMillis >= 1_900, "closed after " + idledMillis + " ms, before the 2 s read timeout");
-            assertTrue(steps.contains(250), "no 2,000 / 8 ms step seen: " + steps);
-            steps.remove(2_000);        // the caller's timeout, if polled before the monitor set its step
-            assertEquals(Set.of(250), steps, "the monitor's steps");
+            Reader reader = Reader.start(in);
+            pair.awaitSoTimeout(0, "the read waits with no socket timeout");
+            Throwable failure = reader.failure(5_000);
+            assertInstanceOf(SocketTimeoutException.class, failure, "what the socket's own timeout threw");
+            assertEquals("Read timed out", failure.getMessage());
+            assertTrue(reader.millis >= 590 && reader.millis < 600 + ReadDeadlines.SWEEP_MILLIS + 900,
+                       "timed out after " + reader.millis + " ms, the timeout being 600 ms");
+            assertFalse(reader.interruptedAfter, "the deadline's interrupt is not left on the reading thread");
+            assertTrue(in.isClosed() && pair.client.isClosed(), "a timed-out connection is closed");
         }
     }
 
     @Test
-    void anAnswerDuringALongStepIsReadAtOnceAndTheCallersTimeoutComesBack() throws Exception {
+    void aVirtualThreadsReadThatGetsItsBytesKeepsTheSocketAndItsTimeout() throws Exception {
+        try (Pair pair = new Pair()) {
+            pair.client.setSoTimeout(2_000);
+            IdleInputStream in = pair.idleStream();
+            Reader reader = Reader.start(in);
+            pair.awaitSoTimeout(0, "the read waits with no socket timeout");
+            Thread.sleep(100);
+            pair.server.getOutputStream().write(ANSWER);
+            pair.server.getOutputStream().flush();
+            assertEquals(ANSWER.length, reader.bytes(5_000));
+            assertEquals(2_000, pair.client.getSoTimeout(), "the socket's timeout is back for the next reader");
+            assertFalse(reader.interruptedAfter);
+            assertFalse(in.isClosed());
+            Thread.sleep(2_000 + ReadDeadlines.SWEEP_MILLIS * 3);
+            assertFalse(pair.client.isClosed(), "a read that ended is no longer watched");
+        }
+    }
+
+    @Test
+    void aPlatformThreadsReadKeepsTheSocketsOwnTimeout() throws Exception {
+        try (Pair pair = new Pair()) {
+            pair.client.setSoTimeout(300);
+            IdleInputStream in = pair.idleStream();
+            long started = System.nanoTime();
+            assertThrows(SocketTimeoutException.class, () -> in.read(new byte[16], 0, 16));
+            assertTrue(System.nanoTime() - started >= 290_000_000L);
+            assertEquals(300, pair.client.getSoTimeout(), "not replaced: an interrupt would not end this read");
+            assertFalse(pair.client.isClosed());
+        }
+    }
+
+    @Test
+    void anIdleConnectionIsWatchedByOneUntimedReadThenClosedAtTheReadTimeout() throws Exception {
+        try (Pair pair = new Pair()) {
+            pair.client.setSoTimeout(1_000);
+            IdleInputStream in = pair.idleStream();
+            in.idle();
+            Set<Integer> timeouts = new TreeSet<>();
+            long started = System.nanoTime();
+            long deadline = started + 10_000_000_000L;
+            while (!in.isClosed() && System.nanoTime() < deadline) {
+                if (!pair.client.isClosed()) {
+                    timeouts.add(pair.client.getSoTimeout());
+                }
+                Thread.sleep(2);
+            }
+            long idledMillis = (System.nanoTime() - started) / 1_000_000;
+            assertTrue(in.isClosed(), "idle for the whole read timeout: closed, as Helidon's monitor closes it");
+            assertTrue(idledMillis >= 950 && idledMillis < 1_000 + ReadDeadlines.SWEEP_MILLIS + 900,
+                       "closed after " + idledMillis + " ms, the read timeout being 1 s");
+            timeouts.remove(1_000);     // the caller's, if polled before the monitor started
+            assertEquals(Set.of(0), timeouts, "the monitor's read is not timed by the socket (Helidon's: 101 ms "
+                                              + "steps)");
+            assertTrue(pair.client.isClosed());
+        }
+    }
+
+    @Test
+    void aCallerThatTakesOverTheMonitorsReadIsTimedOutAtItsOwnTimeout() throws Exception {
         try (Pair pair = new Pair()) {
             IdleInputStream in = pair.idleStream();
             in.idle();
-            int step = IdleInputStream.iterationMillis(Pair.CALLER_TIMEOUT_MILLIS, 0);
-            assertEquals(1_250, step);
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (pair.client.getSoTimeout() != step && System.nanoTime() < deadline) {
-                Thread.sleep(1);
-            }
-            assertEquals(step, pair.client.getSoTimeout(), "the monitor's step");
+            pair.awaitSoTimeout(0, "the monitor reads with no socket timeout");
             Thread.sleep(50);
+            pair.client.setSoTimeout(700);      // as the client sets its read timeout per request
+            Reader reader = Reader.start(in);
+            Throwable failure = reader.failure(5_000);
+            assertInstanceOf(SocketTimeoutException.class, failure, "what the caller's own timed read threw");
+            assertTrue(reader.millis >= 690 && reader.millis < 700 + ReadDeadlines.SWEEP_MILLIS + 900,
+                       "timed out after " + reader.millis + " ms: the caller's 700 ms, not the monitor's 10 s");
+            assertTrue(in.isClosed());
+        }
+    }
+
+    @Test
+    void anAnswerDuringTheMonitorsReadIsReadAtOnceAndTheCallersTimeoutComesBack() throws Exception {
+        try (Pair pair = new Pair()) {
+            IdleInputStream in = pair.idleStream();
+            in.idle();
+            pair.awaitSoTimeout(0, "the monitor reads with no socket timeout");
+            Thread.sleep(300);
             long sent = System.nanoTime();
             pair.server.getOutputStream().write(ANSWER);
             pair.server.getOutputStream().flush();
             byte[] buf = new byte[8 * 1024];
             assertEquals(ANSWER.length, in.read(buf, 0, buf.length));
             long waitedMillis = (System.nanoTime() - sent) / 1_000_000;
-            assertTrue(waitedMillis < 900, "the answer waited for the step's end (~1,200 ms): " + waitedMillis
-                                           + " ms");
+            assertTrue(waitedMillis < 500, "the answer waited " + waitedMillis + " ms");
             assertEquals(Pair.CALLER_TIMEOUT_MILLIS, pair.client.getSoTimeout(), "the caller's timeout is restored");
+        }
+    }
+
+    @Test
+    void manyWatchedReadsEachEndOnTimeOrOnTheirBytes() throws Exception {
+        List<Pair> pairs = new ArrayList<>();
+        try {
+            List<Reader> readers = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                Pair pair = new Pair();
+                pairs.add(pair);
+                pair.client.setSoTimeout(i % 2 == 0 ? 400 : 30_000);
+                readers.add(Reader.start(pair.idleStream()));
+            }
+            Thread.sleep(100);
+            for (int i = 1; i < 40; i += 2) {
+                pairs.get(i).server.getOutputStream().write(ANSWER);
+            }
+            for (int i = 0; i < 40; i++) {
+                Reader reader = readers.get(i);
+                if (i % 2 == 0) {
+                    assertInstanceOf(SocketTimeoutException.class, reader.failure(5_000), "reader " + i);
+                } else {
+                    assertEquals(ANSWER.length, reader.bytes(5_000), "reader " + i);
+                    assertFalse(pairs.get(i).client.isClosed(), "reader " + i);
+                }
+                assertFalse(reader.interruptedAfter, "reader " + i);
+            }
+        } finally {
+            for (Pair pair : pairs) {
+                pair.close();
+            }
+        }
+    }
+
+    /** One read on a virtual thread, as the sidecar's client reads: what it got or threw, and how long it took. */
+    private static final class Reader {
+        private final CompletableFuture<Integer> result = new CompletableFuture<>();
+        private volatile long millis;
+        private volatile boolean interruptedAfter;
+
+        static Reader start(IdleInputStream in) {
+            Reader reader = new Reader();
+            Thread.ofVirtual().start(() -> {
+                long started = System.nanoTime();
+                try {
+                    int n = in.read(new byte[8 * 1024], 0, 8 * 1024);
+                    reader.done(started);
+                    reader.result.complete(n);
+                } catch (Throwable e) {
+                    reader.done(started);
+                    reader.result.completeExceptionally(e);
+                }
+            });
+            return reader;
+        }
+
+        private void done(long started) {
+            millis = (System.nanoTime() - started) / 1_000_000;
+            interruptedAfter = Thread.currentThread().isInterrupted();
+        }
+
+        int bytes(long waitMillis) throws Exception {
+            return result.get(waitMillis, TimeUnit.MILLISECONDS);
+        }
+
+        Throwable failure(long waitMillis) throws Exception {
+            try {
+                int n = result.get(waitMillis, TimeUnit.MILLISECONDS);
+                throw new AssertionError("read " + n + " bytes; expected a failure");
+            } catch (ExecutionException e) {
+                return e.getCause();
+            }
         }
     }
 
@@ -166,18 +301,22 @@ class IdleInputStreamCopyTest {
         }
 
         /**
-         * Waits until the monitor is in its read (it sets the socket's timeout to its step just before), so
+         * Waits until the monitor is in its read (it sets the socket's timeout to 0 just before), so
          * that the answer written next is read by the monitor, as on a pooled connection, and not after a read that
          * cancelled the monitor before it started.
          */
         void awaitMonitorReading() throws Exception {
+            awaitSoTimeout(0, "the idle monitor did not start reading");
+            Thread.sleep(30);
+        }
+
+        /** Waits until the socket's timeout is {@code millis}, as a reader sets it just before it reads. */
+        void awaitSoTimeout(int millis, String what) throws Exception {
             long deadline = System.nanoTime() + 5_000_000_000L;
-            int step = IdleInputStream.iterationMillis(CALLER_TIMEOUT_MILLIS, 0);
-            while (client.getSoTimeout() != step && System.nanoTime() < deadline) {
+            while (client.getSoTimeout() != millis && System.nanoTime() < deadline) {
                 Thread.sleep(1);
             }
-            assertEquals(step, client.getSoTimeout(), "the idle monitor did not start reading");
-            Thread.sleep(30);
+            assertEquals(millis, client.getSoTimeout(), what);
         }
 
         /** Puts {@code in} in idle mode and, once its monitor is reading, sends the answer from the server's end. */
