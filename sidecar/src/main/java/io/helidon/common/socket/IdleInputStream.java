@@ -27,6 +27,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import io.helidon.common.LazyValue;
 
@@ -58,9 +60,11 @@ import io.helidon.common.LazyValue;
  * has to wait schedules and cancels a task on the JDK's delay scheduler, waking its thread twice; that was 7.5% of a
  * pass-through stream's CPU (docs/BENCHMARKS.md, issue 19, item 30). Before that, the steps were made long (item
  * 28): each step that timed out cost about 57 µs, ten times a second for every pooled connection. A timeout now
- * fires up to {@link ReadDeadlines#SWEEP_MILLIS} late. A platform thread's read keeps the socket's own timeout (an
- * interrupt does not end it); with no read timeout set, a read waits untimed, the monitor's too (Helidon's monitor
- * closed such a connection after one 101 ms step).
+ * fires up to {@link ReadDeadlines#SWEEP_MILLIS} late, and closes the connection. The socket's own timeout stays for
+ * a platform thread's read (an interrupt does not end it) and for a timeout shorter than
+ * {@link ReadDeadlines#WATCHED_FROM_MILLIS} (such as the wait for a {@code 100 Continue}, after which Helidon goes on
+ * using the connection); with no read timeout set, a read waits untimed, the monitor's too (Helidon's monitor closed
+ * such a connection after one 101 ms step).
  */
 class IdleInputStream extends InputStream {
     // LLM Policy Sidecar: the size of the client's own socket reads (PlainSocket's buffer)
@@ -147,9 +151,14 @@ class IdleInputStream extends InputStream {
     }
 
     // LLM Policy Sidecar: the read timeout ReadDeadlines is to enforce for this read, or 0 when the socket's own
-    // timeout applies (a platform thread, which an interrupt does not take out of a socket read) or there is none
+    // timeout applies: on a platform thread (an interrupt does not take it out of a socket read), and for a timeout
+    // shorter than ReadDeadlines.WATCHED_FROM_MILLIS or none
     private int watchedTimeout() throws SocketException {
-        return Thread.currentThread().isVirtual() ? socket.getSoTimeout() : 0;
+        if (!Thread.currentThread().isVirtual()) {
+            return 0;
+        }
+        int timeout = socket.getSoTimeout();
+        return timeout >= ReadDeadlines.WATCHED_FROM_MILLIS ? timeout : 0;
     }
 
     private ReadDeadlines.Watch watch(int timeoutMillis) throws SocketException {
@@ -223,9 +232,11 @@ class IdleInputStream extends InputStream {
             int toRestore = socket.getSoTimeout();
             // LLM Policy Sidecar: one untimed read, watched until the read timeout (see the class comment), in place
             // of Helidon's timed steps; idle as long as the read timeout, the connection is closed, as Helidon's loop
-            // did; a caller that reads meanwhile moves the deadline to its own timeout (endIdle)
+            // did; a caller that reads meanwhile moves the deadline to its own timeout (endIdle). A timeout too short
+            // to watch bounds one timed read of the socket's own, after which the connection is closed likewise
             ReadDeadlines.Watch watch = null;
-            if (toRestore > 0) {
+            boolean watched = toRestore >= ReadDeadlines.WATCHED_FROM_MILLIS;
+            if (watched) {
                 socket.setSoTimeout(0);
                 idleTimeout = toRestore;
                 watch = DEADLINES.watch(toRestore);
@@ -251,7 +262,7 @@ class IdleInputStream extends InputStream {
             idleFrom = 0;
             idleTo = n;
             //Idle checking thread was canceled or detected as not idle. Restore socket timeout it should have.
-            if (toRestore > 0 && socket.getSoTimeout() == 0) {
+            if (watched && socket.getSoTimeout() == 0) {
                 //To prevent any incorrect socket timeout restoration. Assume the following scenario:
                 //1. IdleInputStream saves timeout to restore -> example 30s
                 //2. IdleInputStream tries to read()
@@ -269,22 +280,31 @@ class IdleInputStream extends InputStream {
     private void endIdle() throws IOException {
         // LLM Policy Sidecar: the monitor's read is the caller's now, due within the caller's timeout (set on the
         // socket per request; Helidon's monitor instead stopped at its next 101 ms step, and the caller read with
-        // its own timeout); no cancelled flag
+        // its own timeout); no cancelled flag. A timeout too short to watch (the wait for a 100 Continue) ends this
+        // wait alone and leaves the monitor reading for the next read, as a timed read leaves the connection open.
         ReadDeadlines.Watch watch = idleWatch;
-        if (watch != null) {
-            int timeout = socket.getSoTimeout();
-            watch.extend(timeout > 0 ? timeout : idleTimeout);
-        }
+        int timeout = socket.getSoTimeout();
         try {
-            idlingThread.get();
+            if (watch != null && timeout > 0 && timeout < ReadDeadlines.WATCHED_FROM_MILLIS) {
+                try {
+                    idlingThread.get(timeout, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    throw new SocketTimeoutException("Read timed out");
+                }
+            } else {
+                if (watch != null) {
+                    watch.extend(timeout > 0 ? timeout : idleTimeout);
+                }
+                idlingThread.get();
+            }
             idlingThread = null;
             idleWatch = null;
         } catch (InterruptedException | ExecutionException e) {
             closed = true;
             // LLM Policy Sidecar: the caller's read timed out, as its own timed read threw in Helidon's version
             if (watch != null && e.getCause() instanceof UncheckedIOException unchecked
-                && unchecked.getCause() instanceof SocketTimeoutException timeout) {
-                throw timeout;
+                && unchecked.getCause() instanceof SocketTimeoutException timedOut) {
+                throw timedOut;
             }
             throw new RuntimeException("Exception in socket monitor thread.", e);
         }

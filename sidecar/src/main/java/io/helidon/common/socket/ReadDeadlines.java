@@ -25,6 +25,12 @@ import java.util.concurrent.locks.LockSupport;
 final class ReadDeadlines {
     /** How often waiting reads are checked, so how late a read timeout may fire. */
     static final long SWEEP_MILLIS = 100;
+    /**
+     * The shortest read timeout watched here; shorter ones stay the socket's. A watched read that times out closes
+     * its connection, and a short timeout is how Helidon's client waits for a {@code 100 Continue} (one second by
+     * default) before it sends the body anyway on the same connection.
+     */
+    static final int WATCHED_FROM_MILLIS = 2_000;
     private static final ReadDeadlines SHARED = new ReadDeadlines();
 
     private final Set<Watch> reads = ConcurrentHashMap.newKeySet();

@@ -108,15 +108,15 @@ class IdleInputStreamCopyTest {
     @Test
     void aVirtualThreadsReadWaitsUntimedAndTimesOutAtTheSocketsTimeout() throws Exception {
         try (Pair pair = new Pair()) {
-            pair.client.setSoTimeout(600);
+            pair.client.setSoTimeout(2_000);
             IdleInputStream in = pair.idleStream();
             Reader reader = Reader.start(in);
             pair.awaitSoTimeout(0, "the read waits with no socket timeout");
             Throwable failure = reader.failure(5_000);
             assertInstanceOf(SocketTimeoutException.class, failure, "what the socket's own timeout threw");
             assertEquals("Read timed out", failure.getMessage());
-            assertTrue(reader.millis >= 590 && reader.millis < 600 + ReadDeadlines.SWEEP_MILLIS + 900,
-                       "timed out after " + reader.millis + " ms, the timeout being 600 ms");
+            assertTrue(reader.millis >= 1_990 && reader.millis < 2_000 + ReadDeadlines.SWEEP_MILLIS + 900,
+                       "timed out after " + reader.millis + " ms, the timeout being 2 s");
             assertFalse(reader.interruptedAfter, "the deadline's interrupt is not left on the reading thread");
             assertTrue(in.isClosed() && pair.client.isClosed(), "a timed-out connection is closed");
         }
@@ -144,20 +144,50 @@ class IdleInputStreamCopyTest {
     @Test
     void aPlatformThreadsReadKeepsTheSocketsOwnTimeout() throws Exception {
         try (Pair pair = new Pair()) {
-            pair.client.setSoTimeout(300);
+            pair.client.setSoTimeout(2_000);
             IdleInputStream in = pair.idleStream();
             long started = System.nanoTime();
             assertThrows(SocketTimeoutException.class, () -> in.read(new byte[16], 0, 16));
-            assertTrue(System.nanoTime() - started >= 290_000_000L);
-            assertEquals(300, pair.client.getSoTimeout(), "not replaced: an interrupt would not end this read");
+            assertTrue(System.nanoTime() - started >= 1_990_000_000L);
+            assertEquals(2_000, pair.client.getSoTimeout(), "not replaced: an interrupt would not end this read");
             assertFalse(pair.client.isClosed());
+        }
+    }
+
+    @Test
+    void aShortTimeoutStaysTheSocketsAndLeavesTheConnectionOpen() throws Exception {
+        try (Pair pair = new Pair()) {
+            pair.client.setSoTimeout(1_000);    // Helidon's wait for a 100 Continue
+            IdleInputStream in = pair.idleStream();
+            Reader reader = Reader.start(in);
+            assertInstanceOf(SocketTimeoutException.class, reader.failure(5_000));
+            assertEquals(1_000, pair.client.getSoTimeout());
+            assertFalse(pair.client.isClosed() || in.isClosed(), "the client goes on using the connection");
+            pair.server.getOutputStream().write(ANSWER);
+            assertEquals(ANSWER.length, Reader.start(in).bytes(5_000));
+        }
+    }
+
+    @Test
+    void aShortWaitForTheMonitorsReadTimesOutAndTheNextReadGetsTheAnswer() throws Exception {
+        try (Pair pair = new Pair()) {
+            IdleInputStream in = pair.monitoredStream();
+            pair.client.setSoTimeout(1_000);    // a request that waits for a 100 Continue on a pooled connection
+            Reader waitForContinue = Reader.start(in);
+            assertInstanceOf(SocketTimeoutException.class, waitForContinue.failure(5_000));
+            assertTrue(waitForContinue.millis >= 990 && waitForContinue.millis < 1_900,
+                       "waited " + waitForContinue.millis + " ms");
+            assertFalse(pair.client.isClosed() || in.isClosed(), "the connection stays open, the monitor reading");
+            pair.client.setSoTimeout(Pair.CALLER_TIMEOUT_MILLIS);
+            pair.server.getOutputStream().write(ANSWER);
+            assertEquals(ANSWER.length, Reader.start(in).bytes(5_000), "what the monitor read, handed on");
         }
     }
 
     @Test
     void anIdleConnectionIsWatchedByOneUntimedReadThenClosedAtTheReadTimeout() throws Exception {
         try (Pair pair = new Pair()) {
-            pair.client.setSoTimeout(1_000);
+            pair.client.setSoTimeout(2_000);
             IdleInputStream in = pair.idleStream();
             in.idle();
             Set<Integer> timeouts = new TreeSet<>();
@@ -171,9 +201,9 @@ class IdleInputStreamCopyTest {
             }
             long idledMillis = (System.nanoTime() - started) / 1_000_000;
             assertTrue(in.isClosed(), "idle for the whole read timeout: closed, as Helidon's monitor closes it");
-            assertTrue(idledMillis >= 950 && idledMillis < 1_000 + ReadDeadlines.SWEEP_MILLIS + 900,
-                       "closed after " + idledMillis + " ms, the read timeout being 1 s");
-            timeouts.remove(1_000);     // the caller's, if polled before the monitor started
+            assertTrue(idledMillis >= 1_950 && idledMillis < 2_000 + ReadDeadlines.SWEEP_MILLIS + 900,
+                       "closed after " + idledMillis + " ms, the read timeout being 2 s");
+            timeouts.remove(2_000);     // the caller's, if polled before the monitor started
             assertEquals(Set.of(0), timeouts, "the monitor's read is not timed by the socket (Helidon's: 101 ms "
                                               + "steps)");
             assertTrue(pair.client.isClosed());
@@ -183,16 +213,14 @@ class IdleInputStreamCopyTest {
     @Test
     void aCallerThatTakesOverTheMonitorsReadIsTimedOutAtItsOwnTimeout() throws Exception {
         try (Pair pair = new Pair()) {
-            IdleInputStream in = pair.idleStream();
-            in.idle();
-            pair.awaitSoTimeout(0, "the monitor reads with no socket timeout");
+            IdleInputStream in = pair.monitoredStream();
             Thread.sleep(50);
-            pair.client.setSoTimeout(700);      // as the client sets its read timeout per request
+            pair.client.setSoTimeout(2_100);    // as the client sets its read timeout per request
             Reader reader = Reader.start(in);
             Throwable failure = reader.failure(5_000);
             assertInstanceOf(SocketTimeoutException.class, failure, "what the caller's own timed read threw");
-            assertTrue(reader.millis >= 690 && reader.millis < 700 + ReadDeadlines.SWEEP_MILLIS + 900,
-                       "timed out after " + reader.millis + " ms: the caller's 700 ms, not the monitor's 10 s");
+            assertTrue(reader.millis >= 2_090 && reader.millis < 2_100 + ReadDeadlines.SWEEP_MILLIS + 900,
+                       "timed out after " + reader.millis + " ms: the caller's 2.1 s, not the monitor's 10 s");
             assertTrue(in.isClosed());
         }
     }
@@ -200,9 +228,7 @@ class IdleInputStreamCopyTest {
     @Test
     void anAnswerDuringTheMonitorsReadIsReadAtOnceAndTheCallersTimeoutComesBack() throws Exception {
         try (Pair pair = new Pair()) {
-            IdleInputStream in = pair.idleStream();
-            in.idle();
-            pair.awaitSoTimeout(0, "the monitor reads with no socket timeout");
+            IdleInputStream in = pair.monitoredStream();
             Thread.sleep(300);
             long sent = System.nanoTime();
             pair.server.getOutputStream().write(ANSWER);
@@ -223,10 +249,10 @@ class IdleInputStreamCopyTest {
             for (int i = 0; i < 40; i++) {
                 Pair pair = new Pair();
                 pairs.add(pair);
-                pair.client.setSoTimeout(i % 2 == 0 ? 400 : 30_000);
+                pair.client.setSoTimeout(i % 2 == 0 ? 2_000 : 30_000);
                 readers.add(Reader.start(pair.idleStream()));
             }
-            Thread.sleep(100);
+            Thread.sleep(300);
             for (int i = 1; i < 40; i += 2) {
                 pairs.get(i).server.getOutputStream().write(ANSWER);
             }
@@ -325,6 +351,14 @@ class IdleInputStreamCopyTest {
             awaitMonitorReading();
             server.getOutputStream().write(ANSWER);
             server.getOutputStream().flush();
+        }
+
+        /** An idle stream whose monitor is reading (with no socket timeout), as on a pooled connection. */
+        IdleInputStream monitoredStream() throws Exception {
+            IdleInputStream in = idleStream();
+            in.idle();
+            awaitMonitorReading();
+            return in;
         }
 
         IdleInputStream idleStream() throws IOException {
