@@ -172,7 +172,7 @@ public final class StreamState {
                 }
             }
             case "created", "created_at" -> {
-                if (value == JsonToken.VALUE_NUMBER_INT) {
+                if (value == JsonToken.VALUE_NUMBER_INT && created == 0) {
                     created(p.getLongValue());
                 }
             }

@@ -80,13 +80,15 @@ final class StreamInspector {
         if (data < 0) {
             return Verdict.FORWARD;
         }
-        int end = lineEnd(buf, data, to);
-        if (end - data == 6 && buf[data] == '[' && buf[data + 1] == 'D' && buf[data + 5] == ']') {
+        if (isDone(buf, data, to)) {
             state.done();
             return Verdict.FORWARD;
         }
         state.beginEvent();
-        try (JsonParser p = JSON.createParser(buf, data, end - data)) {
+        // The parser gets the rest of the event, not just the data line: it stops at the end of the JSON object and
+        // never reads what follows (the line's end, another field). Finding the line's end first was a second pass
+        // over every byte of the stream, an eighth of the inspection's CPU (StreamInspectorBenchmark).
+        try (JsonParser p = JSON.createParser(buf, data, to - data)) {
             if (p.nextToken() == JsonToken.START_OBJECT) {
                 api.dialect().readEvent(p, state);
             }
@@ -155,6 +157,13 @@ final class StreamInspector {
             countedChars = state.generatedChars();
         }
         return counted;
+    }
+
+    /** Whether the payload at {@code data} is {@code [DONE]}, alone on its line. */
+    private static boolean isDone(byte[] buf, int data, int to) {
+        return to - data >= 6 && buf[data] == '[' && buf[data + 1] == 'D' && buf[data + 2] == 'O'
+               && buf[data + 3] == 'N' && buf[data + 4] == 'E' && buf[data + 5] == ']'
+               && (to == data + 6 || buf[data + 6] == '\n' || buf[data + 6] == '\r');
     }
 
     /** Index of the payload of the event's first {@code data:} line, or -1. */

@@ -89,6 +89,43 @@ class StreamInspectorTest {
         assertEquals(3, calls.get());
     }
 
+    /**
+     * The JSON of an event is read from its {@code data:} line to the event's end, not to the line's end: whatever
+     * follows the object (CRLF, another field, a second data line) is never read, and an object cut at the line's end
+     * is still not read as whole. {@code [DONE]} ends the stream only alone on its line.
+     */
+    @Test
+    void anEventIsReadUpToItsObjectWhateverFollowsIt() {
+        StreamInspector inspector = new StreamInspector(Api.CHAT_COMPLETIONS);
+        List<String> events = List.of(
+                "event: chunk\r\ndata: {\"id\":\"c1\",\"created\":7,\"choices\":[{\"index\":0,\"delta\":"
+                + "{\"content\":\"Hel\"}}]}\r\nid: 1\r\n\r\n",
+                "data: {\"id\":\"c2\",\"created\":8,\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"}}]}"
+                + "\ndata: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"unread\"}}]}\n\n",
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\n"
+                + "data: \"split across lines\"}}]}\n\n",
+                "data: [DONE]x\n\n",
+                "data: [DONE] \n\n");
+        for (String event : events) {
+            byte[] bytes = event.getBytes(StandardCharsets.UTF_8);
+            assertEquals(StreamInspector.Verdict.FORWARD, inspector.inspect(bytes, 0, bytes.length), event);
+        }
+        assertEquals("Hello", inspector.generatedText(), "the first object of each event, nothing after it");
+        assertEquals(7, inspector.state().created(), "the first event's, not parsed again from later ones");
+        assertTrue(!inspector.done(), "[DONE] with anything after it on its line is not the end");
+        byte[] usage = "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2}}\r\n\r\n"
+                .getBytes(StandardCharsets.UTF_8);
+        assertEquals(StreamInspector.Verdict.USAGE_ONLY, inspector.inspect(usage, 0, usage.length));
+        assertEquals(new Usage(3, 2, 0, Usage.Source.GATEWAY), inspector.usage());
+        byte[] done = "data: [DONE]\r\n\r\n".getBytes(StandardCharsets.UTF_8);
+        inspector.inspect(done, 0, done.length);
+        assertTrue(inspector.done());
+        byte[] doneAtEnd = "data: [DONE]".getBytes(StandardCharsets.UTF_8);
+        StreamInspector cut = new StreamInspector(Api.CHAT_COMPLETIONS);
+        cut.inspect(doneAtEnd, 0, doneAtEnd.length);
+        assertTrue(cut.done(), "a [DONE] the gateway closed the connection after, with no line end");
+    }
+
     @Test
     void responsesUsageComesFromResponseCompleted() {
         StreamInspector inspector = new StreamInspector(Api.RESPONSES);
