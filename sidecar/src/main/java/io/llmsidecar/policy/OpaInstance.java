@@ -1,6 +1,5 @@
 package io.llmsidecar.policy;
 
-import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportMemory;
@@ -64,7 +63,7 @@ final class OpaInstance {
     }
 
     static OpaInstance create(OpaModule module, String data, RegoBuiltins builtins) throws PolicyLoadException {
-        Memory memory = new ByteArrayMemory(module.memoryLimits());
+        Memory memory = new FlatMemory(module.memoryLimits());
         HostBuiltins host = new HostBuiltins();
         Instance instance;
         try {
