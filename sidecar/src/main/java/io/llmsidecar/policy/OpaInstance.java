@@ -40,7 +40,7 @@ final class OpaInstance {
     private static final int JSON_FORMAT = 0;
 
     private final OpaModule module;
-    private final Memory memory;
+    private final FlatMemory memory;
     private final ExportFunction eval;
     private final ExportFunction heapPtrSet;
     private final WasmValues values;
@@ -49,7 +49,7 @@ final class OpaInstance {
     private final int dataAddress;
     private final int heapBase;
 
-    private OpaInstance(OpaModule module, Memory memory, ExportFunction eval, ExportFunction heapPtrSet, WasmValues values,
+    private OpaInstance(OpaModule module, FlatMemory memory, ExportFunction eval, ExportFunction heapPtrSet, WasmValues values,
                         HostBuiltins host, Map<String, Integer> entrypoints, int dataAddress, int heapBase) {
         this.module = module;
         this.memory = memory;
@@ -63,7 +63,7 @@ final class OpaInstance {
     }
 
     static OpaInstance create(OpaModule module, String data, RegoBuiltins builtins) throws PolicyLoadException {
-        Memory memory = new FlatMemory(module.memoryLimits());
+        FlatMemory memory = new FlatMemory(module.memoryLimits());
         HostBuiltins host = new HostBuiltins();
         Instance instance;
         try {
@@ -121,6 +121,11 @@ final class OpaInstance {
     /** Memory pages currently allocated: the instance's footprint, for tests and the footprint notes. */
     int memoryPages() {
         return memory.pages();
+    }
+
+    /** The heap the memory takes: its pages and the room it grew ahead into. */
+    int memoryBytesHeld() {
+        return memory.capacity();
     }
 
     private void ensureCapacity(int end) {

@@ -48,6 +48,10 @@ final class PolicyInstance {
         return opa.memoryPages();
     }
 
+    int memoryBytesHeld() {
+        return opa.memoryBytesHeld();
+    }
+
     private static int entrypointOf(OpaInstance opa) throws PolicyLoadException {
         Integer id = opa.entrypoints().get(OpaCompiler.ENTRYPOINT);
         if (id == null) {

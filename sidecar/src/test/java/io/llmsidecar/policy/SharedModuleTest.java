@@ -46,6 +46,8 @@ class SharedModuleTest {
                 String result = instance.evaluate(input.json(), input.epochNanos(), System.nanoTime() + 5_000_000_000L);
                 assertInstanceOf(Decision.Allow.class, DecisionParser.parse(result, "test"), result);
                 assertTrue(instance.memoryPages() <= MAX_PAGES_PER_INSTANCE, instance.memoryPages() + " pages");
+                assertTrue(instance.memoryBytesHeld() <= MAX_PAGES_PER_INSTANCE * 65_536,
+                           instance.memoryBytesHeld() + " bytes held, with the room grown into");
             }
             borrowed.forEach(pool::release);
         }
