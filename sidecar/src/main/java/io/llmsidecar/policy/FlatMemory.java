@@ -202,7 +202,8 @@ final class FlatMemory implements Memory {
     }
 
     // The accessors the compiled module calls for every load and store: a bounds check against the memory's size
-    // and one array access, small enough to be inlined wherever they are called.
+    // and one array access, small enough to be inlined wherever they are called. The check is written out in each:
+    // with a shared check method an evaluation took 21-22 µs against 19 (PolicyEvaluationCpu, two pairs).
 
     @Override
     public byte read(int addr) {
