@@ -33,9 +33,10 @@ import java.util.Arrays;
  * instructions (which OPA does not emit) are not supported on a memory that is not shared.
  */
 final class FlatMemory implements Memory {
-    private static final VarHandle SHORTS = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final ByteOrder WASM = ByteOrder.LITTLE_ENDIAN;
+    private static final VarHandle SHORTS = MethodHandles.byteArrayViewVarHandle(short[].class, WASM);
+    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, WASM);
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, WASM);
 
     /** Past this, the array grows by this much at a time rather than doubling, so its spare room stays small. */
     private static final int MAX_SPARE = 4 * 1024 * 1024;

@@ -87,7 +87,7 @@ final class StreamInspector {
         state.beginEvent();
         // The parser gets the rest of the event, not just the data line: it stops at the end of the JSON object and
         // never reads what follows (the line's end, another field). Finding the line's end first was a second pass
-        // over every byte of the stream, an eighth of the inspection's CPU (StreamInspectorBenchmark).
+        // over every byte of the stream, an eighth of the inspection's CPU (SseRelayCpu, docs/BENCHMARKS.md item 34).
         try (JsonParser p = JSON.createParser(buf, data, to - data)) {
             if (p.nextToken() == JsonToken.START_OBJECT) {
                 api.dialect().readEvent(p, state);
