@@ -87,6 +87,7 @@ class IdleInputStream extends InputStream {
     private volatile ReadDeadlines.Watch idleWatch;
     private volatile int idleTimeout;
     private Future<?> idlingThread;
+    private final byte[] oneByte = new byte[1];     // LLM Policy Sidecar: read()'s buffer
 
     IdleInputStream(Socket socket, InputStream upstream, String childSocketId, String socketId) {
         this.socket = socket;
@@ -100,26 +101,10 @@ class IdleInputStream extends InputStream {
 
     @Override
     public int read() throws IOException {
-        if (idlingThread != null) {
-            endIdle();
-        }
-        if (idleFrom < idleTo) {        // LLM Policy Sidecar: what the monitor read first
-            return idleRead[idleFrom++] & 0xFF;
-        }
-        // LLM Policy Sidecar: the socket's timeout enforced by ReadDeadlines (see the class comment)
-        int timeout = watchedTimeout();
-        if (timeout == 0) {
-            return upstream.read();
-        }
-        ReadDeadlines.Watch watch = watch(timeout);
-        int b;
-        try {
-            b = upstream.read();
-        } catch (IOException e) {
-            throw failedRead(watch, timeout, e);
-        }
-        returnedRead(watch, timeout, b);
-        return b;
+        // LLM Policy Sidecar: one byte through the array read, which serves the monitor's bytes first and has the
+        // socket's timeout enforced by ReadDeadlines (one reader at a time, as for the rest of this stream)
+        int n = read(oneByte, 0, 1);
+        return n < 0 ? -1 : oneByte[0] & 0xFF;
     }
 
     @Override
