@@ -12,7 +12,6 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
-import io.lettuce.core.codec.StringCodec;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,7 +64,7 @@ final class RedisBudgetStore implements BudgetStore {
 
     RedisBudgetStore(RedisConnector connector, String prefix, ExpiredReservations expired, LongConsumer onExpired) {
         this.connector = connector;
-        this.redis = connector.connection(StringCodec.UTF8, this::loadScripts);
+        this.redis = connector.connection(new Utf8ArrayCodec(), this::loadScripts);
         this.prefix = prefix;
         this.chargeExpired = expired == ExpiredReservations.CHARGE ? "1" : "0";
         this.onExpired = onExpired;
