@@ -6,9 +6,10 @@ import io.llmsidecar.openai.RequestPatch;
 import io.llmsidecar.openai.Usage;
 import io.llmsidecar.pricing.Usd;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
 /**
@@ -37,18 +38,23 @@ final class DecisionEvents {
     /**
      * One decision.
      *
-     * @param inputJson the whole input document of the decision (prompt text only if the policy asked for it)
+     * @param inputJson the whole input document of the decision (prompt text only if the policy asked for it), in
+     *                  the UTF-8 {@link PolicyInput} wrote, copied as it is
      * @param shadow    the shadow policy's decision, or {@code null} when there is none
      */
-    String decision(PolicyInput input, String inputJson, Decision decision, boolean failedOpen, long evalNanos,
+    String decision(PolicyInput input, byte[] inputJson, Decision decision, boolean failedOpen, long evalNanos,
                     Decision shadow, Instant at) {
-        StringWriter out = new StringWriter(inputJson.length() + 768);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(inputJson.length + 768);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("decision_id", input.decisionId());
             g.writeStringField("path", DECISION_PATH);
             g.writeFieldName("input");
-            g.writeRawValue(inputJson);
+            // The document is already JSON in UTF-8: an empty raw value makes the generator write the ':' of the
+            // field, and the bytes follow it unchanged, without a trip through a String.
+            g.writeRawValue("");
+            g.flush();
+            out.write(inputJson);
             writeOutcome(g, decision);
             writeBundles(g, decision.revision());
             writeLabels(g);
@@ -77,12 +83,12 @@ final class DecisionEvents {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out.toString();
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     /** The charge for one forwarded request. */
     String settlement(Settlement s, Instant at) {
-        StringWriter out = new StringWriter(640);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(640);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("decision_id", s.decisionId());
@@ -118,7 +124,7 @@ final class DecisionEvents {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out.toString();
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     /**

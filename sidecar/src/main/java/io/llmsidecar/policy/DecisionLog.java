@@ -85,7 +85,7 @@ final class DecisionLog implements AutoCloseable {
     void record(PolicyInput input, boolean withText, Decision decision, boolean failedOpen, long evalNanos,
                 Decision shadow) {
         if (enabled()) {
-            write(events.decision(input, input.json(withText), decision, failedOpen, evalNanos, shadow,
+            write(events.decision(input, input.jsonBytes(withText), decision, failedOpen, evalNanos, shadow,
                                   Instant.now()));
         }
     }

@@ -149,6 +149,12 @@ public final class PolicyInput {
         return new String(json, StandardCharsets.UTF_8);
     }
 
+    /** {@link #json(boolean)} in UTF-8, as written. Not to be modified: it is the document itself. */
+    synchronized byte[] jsonBytes(boolean withText) {
+        written(withText);
+        return json;
+    }
+
     /**
      * The document in UTF-8 as a policy that reads only {@code fields} gets it: the other top-level fields left out
      * (see {@link InputFields}). Not to be modified: it may be the document itself.

@@ -3,6 +3,7 @@ package io.llmsidecar.policy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmsidecar.metrics.SidecarMetrics;
+import io.llmsidecar.openai.ChatRequest;
 import io.llmsidecar.openai.PromptText;
 import io.llmsidecar.openai.RequestPatch;
 import io.llmsidecar.openai.Usage;
@@ -30,7 +31,7 @@ class DecisionLogTest {
 
     private static JsonNode decision(PolicyInput input, Decision decision, boolean failedOpen, Decision shadow)
             throws Exception {
-        String event = EVENTS.decision(input, input.json(false), decision, failedOpen, 41_000, shadow, AT);
+        String event = EVENTS.decision(input, input.jsonBytes(false), decision, failedOpen, 41_000, shadow, AT);
         assertFalse(event.contains("\n"), "one line per event");
         return JSON.readTree(event);
     }
@@ -80,16 +81,32 @@ class DecisionLogTest {
     @Test
     void neverWritesPromptTextUnlessThePolicyEvaluatedIt() throws Exception {
         PolicyInput input = PolicyFixtures.exampleInput();
-        String without = EVENTS.decision(input, input.json(false), new Decision.Allow(RequestPatch.NONE, "r"), false,
+        String without = EVENTS.decision(input, input.jsonBytes(false), new Decision.Allow(RequestPatch.NONE, "r"), false,
                                          1, null, AT);
         for (PromptText text : input.request().promptTexts()) {
             assertFalse(without.contains(text.text()), "prompt text in the decision log: " + without);
         }
-        String with = EVENTS.decision(input, input.json(true), new Decision.Allow(RequestPatch.NONE, "r"), false, 1,
+        String with = EVENTS.decision(input, input.jsonBytes(true), new Decision.Allow(RequestPatch.NONE, "r"), false, 1,
                                       null, AT);
         assertEquals(PolicyFixtures.EXAMPLE_PROMPT,
                      JSON.readTree(with).at("/input/request/messages/1/content").asText(),
                      "a policy with config.input.include_text evaluated the text, and its event holds it");
+    }
+
+    /** The input's bytes are copied into the event as they are: text beyond ASCII must come out as it went in. */
+    @Test
+    void promptTextInAnyScriptComesOutOfTheEventAsItWentIn() throws Exception {
+        String prompt = "Caf\u00e9 \u65e5\u672c\u8a9e \ud83d\ude00 \u2028 and \u00ff";
+        ChatRequest request = PolicyFixtures.request(PolicyFixtures.body("gpt-4o-mini", prompt));
+        PolicyInput input = PolicyInput.of("r-1", request, PolicyFixtures.SUBJECT, PolicyFixtures.estimate(9, 16),
+                                           List.of(), AT);
+        String event = EVENTS.decision(input, input.jsonBytes(true), new Decision.Allow(RequestPatch.NONE, "r"),
+                                       false, 1, null, AT);
+        assertFalse(event.contains("\n"), "one line per event");
+        JsonNode parsed = JSON.readTree(event);
+        assertEquals(prompt, parsed.at("/input/request/messages/1/content").asText());
+        assertEquals(JSON.readTree(input.json(true)), parsed.get("input"));
+        assertEquals("allow", parsed.at("/custom/outcome").asText(), "the fields after the input are intact");
     }
 
     @Test
