@@ -145,8 +145,7 @@ public final class PolicyInput {
      * only. Written once per variant asked for (the engine asks for one).
      */
     synchronized String json(boolean withText) {
-        written(withText);
-        return new String(json, StandardCharsets.UTF_8);
+        return new String(jsonBytes(withText), StandardCharsets.UTF_8);
     }
 
     /** {@link #json(boolean)} in UTF-8, as written. Not to be modified: it is the document itself. */
@@ -160,9 +159,9 @@ public final class PolicyInput {
      * (see {@link InputFields}). Not to be modified: it may be the document itself.
      */
     synchronized byte[] jsonFor(boolean withText, InputFields fields) {
-        written(withText);
+        byte[] whole = jsonBytes(withText);
         if (fields instanceof InputFields.Every) {
-            return json;
+            return whole;
         }
         int length = 1;                                 // '{', then each field with the ',' or '}' after it
         for (int i = 0; i < TOP_LEVEL_FIELDS.size(); i++) {
@@ -180,7 +179,7 @@ public final class PolicyInput {
                 }
                 int start = fieldRanges[2 * i];
                 int end = fieldRanges[2 * i + 1];
-                System.arraycopy(json, start, only, at, end - start);
+                System.arraycopy(whole, start, only, at, end - start);
                 at += end - start;
             }
         }
