@@ -27,10 +27,18 @@ class BudgetNetworkFaultIT {
         proxied = toxiproxy.proxy("redis", redis.host(), redis.port());
     }
 
+    /** Stops whatever started: when Toxiproxy cannot start, the Redis server started before it must not outlive the test. */
     @AfterEach
     void stop() {
-        toxiproxy.close();
-        redis.close();
+        try {
+            if (toxiproxy != null) {
+                toxiproxy.close();
+            }
+        } finally {
+            if (redis != null) {
+                redis.close();
+            }
+        }
     }
 
     /**
